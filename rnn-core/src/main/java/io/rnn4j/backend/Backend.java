@@ -1,0 +1,154 @@
+package io.rnn4j.backend;
+
+/**
+ * A compute backend: a small set of primitive and fused float32 kernels, and nothing else.
+ * Models and trainers are written against this interface only.
+ *
+ * <h2>Conventions for every kernel</h2>
+ * <ul>
+ *   <li>Tensors are row-major views ({@link Tensor}); any row stride is accepted unless a method
+ *       says otherwise. All tensors passed to a backend must have been allocated by it.</li>
+ *   <li><b>Overwrite or accumulate</b> is stated per method. Output tensors must not overlap inputs
+ *       unless the method allows it ("in place").</li>
+ *   <li>Kernels may run asynchronously (a GPU queues them on one stream in call order);
+ *       {@link #download} and {@link #synchronize()} wait for everything queued before them.</li>
+ *   <li>Shapes are checked; a mismatch throws {@link IllegalArgumentException} naming the operands.
+ *       Index values (token ids) are validated by the caller, not by the kernels.</li>
+ *   <li>A backend instance is confined to one thread.</li>
+ * </ul>
+ */
+public interface Backend extends AutoCloseable {
+
+    /** Short name, e.g. {@code cpu} or {@code cuda}; the name used by {@code -Drnn4j.backend}. */
+    String name();
+
+    /** Human-readable description (library, threads, device). */
+    String description();
+
+    // ---------------------------------------------------------------- memory
+
+    /** Allocates a dense {@code rows × cols} tensor owning a new buffer, zero-filled. */
+    Tensor allocate(int rows, int cols);
+
+    /** Allocates an index buffer of {@code length} ints, zero-filled. */
+    IndexBuffer allocateIndices(int length);
+
+    /**
+     * Copies {@code dst.rows() * dst.cols()} floats from {@code src[srcOffset...]} (row-major,
+     * dense) into {@code dst}. Overwrites.
+     */
+    void upload(float[] src, int srcOffset, Tensor dst);
+
+    /** Copies {@code count} ints from {@code src[srcOffset...]} into {@code dst[0...]}. Overwrites. */
+    void uploadIndices(int[] src, int srcOffset, IndexBuffer dst, int count);
+
+    /**
+     * Waits for queued work, then copies {@code src} into {@code dst[dstOffset...]} (row-major,
+     * dense).
+     */
+    void download(Tensor src, float[] dst, int dstOffset);
+
+    /** Sets every element of {@code t} to {@code value}. */
+    void fill(Tensor t, float value);
+
+    /** {@code dst ← src}; same shape; must not overlap. */
+    void copy(Tensor src, Tensor dst);
+
+    // ---------------------------------------------------------------- BLAS-like
+
+    /**
+     * {@code C ← alpha · op(A) · op(B) + beta · C}, with {@code op(X) = Xᵀ} when the flag is set.
+     * {@code C} must not overlap {@code A} or {@code B}. With {@code beta == 0} the old contents of
+     * {@code C} are ignored (NaN included).
+     */
+    void gemm(Tensor c, Tensor a, boolean transA, Tensor b, boolean transB, float alpha, float beta);
+
+    /** {@code x ← alpha · x}, in place. */
+    void scale(Tensor x, float alpha);
+
+    /** {@code y ← alpha · x + y}; same shape; must not overlap. */
+    void axpy(float alpha, Tensor x, Tensor y);
+
+    /**
+     * {@code out[0,0] ← (accumulate ? out[0,0] : 0) + Σ x²}, reduced on the backend (for norms).
+     * {@code out} is a 1×1 tensor; the sum is accumulated in at least float32 with pairwise or
+     * double accumulation so that it is accurate for millions of elements.
+     */
+    void sumSquares(Tensor x, Tensor out, boolean accumulate);
+
+    // ---------------------------------------------------------------- embedding
+
+    /**
+     * {@code out[i, :] ← (accumulate ? out[i, :] : 0) + table[ids[idOffset + i], :]} for every row
+     * {@code i} of {@code out}. {@code table.cols() == out.cols()}; ids must be valid rows of
+     * {@code table}.
+     */
+    void gatherRows(Tensor table, IndexBuffer ids, int idOffset, Tensor out, boolean accumulate);
+
+    /**
+     * {@code table[ids[idOffset + i], :] += src[i, :]} for every row {@code i} of {@code src}.
+     * Repeated ids accumulate. Always accumulates.
+     */
+    void scatterAddRows(Tensor src, IndexBuffer ids, int idOffset, Tensor table);
+
+    // ---------------------------------------------------------------- fused element-wise
+
+    /**
+     * Fused activation forward: {@code h ← f(s)} element-wise. {@code h} may be {@code s} (in
+     * place) or a tensor of the same shape. For {@link Activation#PRELU}, {@code slope} is a
+     * {@code 1 × cols} tensor of per-unit slopes; otherwise it is ignored and may be {@code null}.
+     */
+    void activationForward(Activation f, Tensor s, Tensor h, Tensor slope);
+
+    /**
+     * Fused activation backward: {@code g ← f'(s) ⊙ g}, in place, where {@code g} holds
+     * {@code ∂E/∂h} on entry and {@code δ = ∂E/∂s} on exit. The derivative comes from the stored
+     * {@code h} where the activation allows it (tanh, logistic) and from {@code s} otherwise.
+     * For {@link Activation#PRELU}, {@code slopeGrad[0, j] += Σ_rows g[r, j] · s[r, j]} over the rows
+     * with {@code s ≤ 0}, using {@code g} before it is overwritten; {@code slope} and
+     * {@code slopeGrad} are {@code 1 × cols}, else ignored and may be {@code null}.
+     */
+    void activationBackward(Activation f, Tensor s, Tensor h, Tensor g, Tensor slope, Tensor slopeGrad);
+
+    /**
+     * Fused softmax + cross-entropy + gradient, row by row. On entry {@code z} holds logits
+     * ({@code n × V}); with {@code w_i = weights == null ? 1 : weights[i, 0]}:
+     * {@code loss[0,0] += Σ_i w_i · (−log softmax(z_i)[targets[targetOffset + i]])} (accumulates) and
+     * {@code z_i ← gradScale · w_i · (softmax(z_i) − onehot(target_i))} (overwrites). Rows with
+     * {@code w_i == 0} get a zero gradient and add nothing, whatever their target.
+     */
+    void softmaxCrossEntropy(Tensor z, IndexBuffer targets, int targetOffset, Tensor weights,
+                             float gradScale, Tensor loss);
+
+    /**
+     * Fused squared error + gradient: with {@code w_i} as above,
+     * {@code loss[0,0] += Σ_i w_i Σ_j (pred[i,j] − target[i,j])²} (accumulates) and
+     * {@code pred ← gradScale · w_i · 2 (pred − target)} (overwrites; {@code pred} becomes ∂E/∂pred).
+     */
+    void squaredError(Tensor pred, Tensor target, Tensor weights, float gradScale, Tensor loss);
+
+    /**
+     * Global-norm clipping factor, computed on the backend: with {@code n = √sumSquares[0,0]},
+     * {@code scale[0,0] ← n ≥ threshold ? threshold / n : 1}. {@code threshold} may be
+     * {@link Float#POSITIVE_INFINITY} (no clipping: scale 1). A non-finite norm gives a non-finite
+     * scale, so that the caller's non-finite check sees it.
+     */
+    void clipScale(Tensor sumSquares, float threshold, Tensor scale);
+
+    /**
+     * One fused optimizer update over a whole parameter arena (see {@link UpdateRule} for the
+     * formulas): reads {@code grads}, multiplies by {@code gradScale[0,0]}, clamps to the rule's
+     * clip value, updates {@code state1}/{@code state2} (as many as the rule needs; others may be
+     * {@code null}) and {@code params} in place. {@code step} is the 1-based update count (for
+     * Adam's bias correction). All tensors have the same shape; {@code grads} is not modified.
+     */
+    void optimizerUpdate(UpdateRule rule, Tensor params, Tensor grads, Tensor state1, Tensor state2,
+                         Tensor gradScale, long step);
+
+    /** Waits until all queued work is done. A no-op on a synchronous backend. */
+    void synchronize();
+
+    /** Releases backend resources (not the buffers the caller still owns). Idempotent. */
+    @Override
+    void close();
+}

@@ -1,0 +1,123 @@
+package io.rnn4j.backend;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.ServiceLoader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Finds and chooses backends.
+ *
+ * <p>{@link #select()} honours, in this order, the system property {@value #PROPERTY} and the
+ * environment variable {@value #ENV}: a name there forces that backend (an unknown or unavailable
+ * name throws {@link BackendUnavailableException} listing every provider and why it was skipped).
+ * Without either, the available provider with the highest {@link BackendProvider#priority()} wins.
+ * The choice and every skipped provider are logged.
+ */
+public final class Backends {
+    /** System property that forces a backend by name. */
+    public static final String PROPERTY = "rnn4j.backend";
+    /** Environment variable that forces a backend by name (the property wins over it). */
+    public static final String ENV = "RNN4J_BACKEND";
+
+    private static final Logger LOG = LoggerFactory.getLogger(Backends.class);
+
+    private Backends() {
+    }
+
+    /** Every provider on the class path, highest priority first. */
+    public static List<BackendProvider> providers() {
+        return providers(Thread.currentThread().getContextClassLoader());
+    }
+
+    /** Every provider visible to {@code loader}, highest priority first. */
+    public static List<BackendProvider> providers(ClassLoader loader) {
+        List<BackendProvider> list = new ArrayList<>();
+        ServiceLoader<BackendProvider> sl = ServiceLoader.load(BackendProvider.class,
+                loader == null ? Backends.class.getClassLoader() : loader);
+        for (var it = sl.iterator(); ; ) {
+            try {
+                if (!it.hasNext()) {
+                    break;
+                }
+                list.add(it.next());
+            } catch (java.util.ServiceConfigurationError e) {
+                LOG.warn("skipping a backend provider that failed to load: {}", e.toString());
+            }
+        }
+        list.sort(Comparator.comparingInt(BackendProvider::priority).reversed()
+                .thenComparing(BackendProvider::name));
+        return list;
+    }
+
+    /** The name forced by {@value #PROPERTY} or {@value #ENV}, or null. */
+    public static String forcedName() {
+        String forced = System.getProperty(PROPERTY);
+        if (forced == null || forced.isBlank()) {
+            forced = System.getenv(ENV);
+        }
+        return forced == null || forced.isBlank() ? null : forced.trim();
+    }
+
+    /** Chooses the provider as described in the class comment and creates its backend. */
+    public static Backend select() {
+        return selectProvider(forcedName(), providers()).create();
+    }
+
+    /** Creates the backend of the provider named {@code name} (case-insensitive). */
+    public static Backend select(String name) {
+        return selectProvider(name, providers()).create();
+    }
+
+    /**
+     * Chooses among {@code providers}: the one named {@code forced} (when not null), else the
+     * available one with the highest priority.
+     *
+     * @throws BackendUnavailableException listing every provider and its availability
+     */
+    public static BackendProvider selectProvider(String forced, List<BackendProvider> providers) {
+        List<BackendProvider> sorted = new ArrayList<>(providers);
+        sorted.sort(Comparator.comparingInt(BackendProvider::priority).reversed()
+                .thenComparing(BackendProvider::name));
+        if (forced != null) {
+            String want = forced.toLowerCase(Locale.ROOT);
+            for (BackendProvider p : sorted) {
+                if (p.name().toLowerCase(Locale.ROOT).equals(want)) {
+                    Availability a = p.availability();
+                    if (!a.available()) {
+                        throw new BackendUnavailableException("backend '" + forced + "' was forced but is unavailable: "
+                                + a + "\n" + listing(sorted), a.cause());
+                    }
+                    LOG.info("using backend '{}' (forced)", p.name());
+                    return p;
+                }
+            }
+            throw new BackendUnavailableException("unknown backend '" + forced + "'\n" + listing(sorted));
+        }
+        for (BackendProvider p : sorted) {
+            Availability a = p.availability();
+            if (a.available()) {
+                LOG.info("using backend '{}' (priority {})", p.name(), p.priority());
+                return p;
+            }
+            LOG.info("skipping backend '{}': {}", p.name(), a);
+        }
+        throw new BackendUnavailableException("no backend is available\n" + listing(sorted));
+    }
+
+    /** One line per provider: name, priority and availability. */
+    public static String listing(List<BackendProvider> providers) {
+        StringBuilder sb = new StringBuilder("backends found on the class path:");
+        if (providers.isEmpty()) {
+            sb.append(" none (is rnn-core on the class path with its META-INF/services?)");
+        }
+        for (BackendProvider p : providers) {
+            sb.append("\n  ").append(p.name()).append(" (priority ").append(p.priority()).append("): ")
+                    .append(p.availability());
+        }
+        return sb.toString();
+    }
+}

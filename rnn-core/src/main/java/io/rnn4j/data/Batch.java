@@ -1,0 +1,263 @@
+package io.rnn4j.data;
+
+import java.util.Arrays;
+
+/**
+ * One training batch of {@code B} sequences of {@code T} steps, stored <b>time-major</b>: position
+ * {@code (t, b)} is index {@code t·B + b}. Inputs are token ids or dense vectors; targets are token
+ * ids (softmax cross-entropy), dense vectors at every step, or dense vectors at the last step only.
+ *
+ * <p>Variable lengths: {@link #withLengths(int[])} marks steps {@code t ≥ length[b]} as padding
+ * (no loss, no gradient, token ids there are not read, and a carried hidden state is taken from
+ * step {@code length[b] − 1}). A loss mask ({@link #withLossMask(float[])}) weights each step's loss by a
+ * non-negative factor, 0 removing it; the recurrence still runs through masked steps, and the
+ * gradient is that of the masked loss.
+ *
+ * <p>The constructor checks structure (sizes, T and B positive); values (id ranges, finiteness)
+ * are checked against the model by the trainer, which names the offending position. Arrays are
+ * not copied: do not modify them while the batch is in use.
+ */
+public final class Batch {
+    private final int batchSize;
+    private final int steps;
+    private final int[] inputIds;
+    private final float[] inputs;
+    private final int inputWidth;
+    private final int[] targetIds;
+    private final float[] targets;
+    private final int targetWidth;
+    private final boolean targetsAtLastStepOnly;
+    private final int[] lengths;
+    private final float[] lossMask;
+
+    private Batch(int batchSize, int steps, int[] inputIds, float[] inputs, int inputWidth, int[] targetIds,
+                  float[] targets, int targetWidth, boolean lastOnly, int[] lengths, float[] lossMask) {
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batch size B must be at least 1, got " + batchSize);
+        }
+        if (steps < 1) {
+            throw new IllegalArgumentException("sequence length T must be at least 1, got " + steps);
+        }
+        long n = (long) batchSize * steps;
+        if (n > Integer.MAX_VALUE / 4) {
+            throw new IllegalArgumentException("batch of " + batchSize + "x" + steps + " is too large");
+        }
+        if (inputIds != null && inputIds.length != n) {
+            throw new IllegalArgumentException("input ids: expected T·B = " + n + " values, got " + inputIds.length);
+        }
+        if (inputs != null) {
+            if (inputWidth < 1) {
+                throw new IllegalArgumentException("input width must be at least 1, got " + inputWidth);
+            }
+            if (inputs.length != n * inputWidth) {
+                throw new IllegalArgumentException("dense inputs: expected T·B·D = " + n + "·" + inputWidth
+                        + " values, got " + inputs.length);
+            }
+        }
+        if ((inputIds == null) == (inputs == null)) {
+            throw new IllegalArgumentException("a batch needs exactly one of token ids or dense inputs");
+        }
+        if (targetIds != null && targetIds.length != n) {
+            throw new IllegalArgumentException("target ids: expected T·B = " + n + " values, got " + targetIds.length);
+        }
+        if (targets != null) {
+            if (targetWidth < 1) {
+                throw new IllegalArgumentException("target width must be at least 1, got " + targetWidth);
+            }
+            long want = (lastOnly ? batchSize : n) * (long) targetWidth;
+            if (targets.length != want) {
+                throw new IllegalArgumentException("dense targets: expected " + (lastOnly ? "B·O = " : "T·B·O = ")
+                        + want + " values, got " + targets.length);
+            }
+        }
+        if ((targetIds == null) == (targets == null)) {
+            throw new IllegalArgumentException("a batch needs exactly one of target ids or dense targets");
+        }
+        if (lengths != null) {
+            if (lengths.length != batchSize) {
+                throw new IllegalArgumentException("lengths: expected B = " + batchSize + " values, got " + lengths.length);
+            }
+            for (int b = 0; b < batchSize; b++) {
+                if (lengths[b] < 1 || lengths[b] > steps) {
+                    throw new IllegalArgumentException("length " + lengths[b] + " of sequence " + b
+                            + " is outside [1, " + steps + "]");
+                }
+            }
+        }
+        if (lossMask != null) {
+            if (lossMask.length != n) {
+                throw new IllegalArgumentException("loss mask: expected T·B = " + n + " values, got " + lossMask.length);
+            }
+            for (int i = 0; i < lossMask.length; i++) {
+                if (!(lossMask[i] >= 0) || Float.isInfinite(lossMask[i])) {
+                    throw new IllegalArgumentException("loss mask value " + lossMask[i] + " at (batch " + (i % batchSize)
+                            + ", step " + (i / batchSize) + ") must be finite and >= 0");
+                }
+            }
+        }
+        this.batchSize = batchSize;
+        this.steps = steps;
+        this.inputIds = inputIds;
+        this.inputs = inputs;
+        this.inputWidth = inputs == null ? 0 : inputWidth;
+        this.targetIds = targetIds;
+        this.targets = targets;
+        this.targetWidth = targets == null ? 0 : targetWidth;
+        this.targetsAtLastStepOnly = lastOnly;
+        this.lengths = lengths;
+        this.lossMask = lossMask;
+    }
+
+    /** Token inputs and token targets, time-major arrays of length {@code T·B}. */
+    public static Batch tokensTimeMajor(int batchSize, int steps, int[] inputIds, int[] targetIds) {
+        return new Batch(batchSize, steps, inputIds, null, 0, targetIds, null, 0, false, null, null);
+    }
+
+    /** Token inputs and targets given per sequence: {@code inputs[b][t]}, all rows of equal length. */
+    public static Batch tokens(int[][] inputs, int[][] targets) {
+        int b = inputs.length;
+        if (b == 0) {
+            throw new IllegalArgumentException("batch size B must be at least 1, got 0");
+        }
+        int t = inputs[0].length;
+        if (targets.length != b) {
+            throw new IllegalArgumentException("inputs have " + b + " sequences but targets have " + targets.length);
+        }
+        return tokensTimeMajor(b, t, transpose("inputs", inputs, t), transpose("targets", targets, t));
+    }
+
+    /** Dense inputs ({@code T·B·D}) and dense targets at every step ({@code T·B·O}), time-major. */
+    public static Batch denseTimeMajor(int batchSize, int steps, float[] inputs, int inputWidth, float[] targets,
+                                       int targetWidth) {
+        return new Batch(batchSize, steps, null, inputs, inputWidth, null, targets, targetWidth, false, null, null);
+    }
+
+    /** Dense inputs ({@code T·B·D}, time-major) and one dense target per sequence ({@code B·O}). */
+    public static Batch denseLastStep(int batchSize, int steps, float[] inputs, int inputWidth, float[] targets,
+                                      int targetWidth) {
+        return new Batch(batchSize, steps, null, inputs, inputWidth, null, targets, targetWidth, true, null, null);
+    }
+
+    /** Token inputs ({@code T·B}, time-major) and one dense target per sequence ({@code B·O}). */
+    public static Batch tokensLastStep(int batchSize, int steps, int[] inputIds, float[] targets, int targetWidth) {
+        return new Batch(batchSize, steps, inputIds, null, 0, null, targets, targetWidth, true, null, null);
+    }
+
+    /** Dense inputs ({@code T·B·D}, time-major) with token targets ({@code T·B}). */
+    public static Batch denseWithTokenTargets(int batchSize, int steps, float[] inputs, int inputWidth,
+                                              int[] targetIds) {
+        return new Batch(batchSize, steps, null, inputs, inputWidth, targetIds, null, 0, false, null, null);
+    }
+
+    /** Token inputs ({@code T·B}) with dense targets at every step ({@code T·B·O}), time-major. */
+    public static Batch tokensWithDenseTargets(int batchSize, int steps, int[] inputIds, float[] targets,
+                                               int targetWidth) {
+        return new Batch(batchSize, steps, inputIds, null, 0, null, targets, targetWidth, false, null, null);
+    }
+
+    /** A copy with per-sequence lengths in {@code [1, T]}. */
+    public Batch withLengths(int[] lengths) {
+        return new Batch(batchSize, steps, inputIds, inputs, inputWidth, targetIds, targets, targetWidth,
+                targetsAtLastStepOnly, lengths, lossMask);
+    }
+
+    /** A copy with a time-major loss mask of {@code T·B} non-negative weights. */
+    public Batch withLossMask(float[] mask) {
+        return new Batch(batchSize, steps, inputIds, inputs, inputWidth, targetIds, targets, targetWidth,
+                targetsAtLastStepOnly, lengths, mask);
+    }
+
+    private static int[] transpose(String what, int[][] rows, int t) {
+        int b = rows.length;
+        int[] out = new int[b * t];
+        for (int i = 0; i < b; i++) {
+            if (rows[i].length != t) {
+                throw new IllegalArgumentException(what + ": sequence " + i + " has " + rows[i].length
+                        + " steps, sequence 0 has " + t);
+            }
+            for (int s = 0; s < t; s++) {
+                out[s * b + i] = rows[i][s];
+            }
+        }
+        return out;
+    }
+
+    /** B. */
+    public int batchSize() {
+        return batchSize;
+    }
+
+    /** T. */
+    public int steps() {
+        return steps;
+    }
+
+    /** Whether inputs are token ids. */
+    public boolean hasTokenInputs() {
+        return inputIds != null;
+    }
+
+    /** Whether targets are token ids. */
+    public boolean hasTokenTargets() {
+        return targetIds != null;
+    }
+
+    /** Whether dense targets exist only for the last step. */
+    public boolean targetsAtLastStepOnly() {
+        return targetsAtLastStepOnly;
+    }
+
+    /** Time-major input ids, or null. Not a copy. */
+    public int[] inputIds() {
+        return inputIds;
+    }
+
+    /** Time-major dense inputs, or null. Not a copy. */
+    public float[] inputs() {
+        return inputs;
+    }
+
+    /** D for dense inputs, 0 otherwise. */
+    public int inputWidth() {
+        return inputWidth;
+    }
+
+    /** Time-major target ids, or null. Not a copy. */
+    public int[] targetIds() {
+        return targetIds;
+    }
+
+    /** Dense targets, or null. Not a copy. */
+    public float[] targets() {
+        return targets;
+    }
+
+    /** O for dense targets, 0 otherwise. */
+    public int targetWidth() {
+        return targetWidth;
+    }
+
+    /** Per-sequence lengths, or null (all T). Not a copy. */
+    public int[] lengths() {
+        return lengths;
+    }
+
+    /** Time-major loss mask, or null. Not a copy. */
+    public float[] lossMask() {
+        return lossMask;
+    }
+
+    /** Whether position {@code (t, b)} is inside its sequence. */
+    public boolean valid(int t, int b) {
+        return lengths == null || t < lengths[b];
+    }
+
+    @Override
+    public String toString() {
+        return "Batch[B=" + batchSize + ", T=" + steps + (inputIds != null ? ", tokens" : ", dense D=" + inputWidth)
+                + (targetIds != null ? ", token targets" : ", dense targets O=" + targetWidth
+                + (targetsAtLastStepOnly ? " (last step)" : ""))
+                + (lengths != null ? ", lengths " + Arrays.toString(lengths) : "")
+                + (lossMask != null ? ", loss mask" : "") + "]";
+    }
+}

@@ -1,0 +1,108 @@
+package io.rnn4j.nn;
+
+import io.rnn4j.backend.Activation;
+import io.rnn4j.backend.Backend;
+import io.rnn4j.backend.Tensor;
+import java.util.Objects;
+import java.util.SplittableRandom;
+
+/**
+ * An Elman RNN: {@code s_t = U h_{t−1} + W x_t (+ b)}, {@code h_t = f(s_t)},
+ * {@code z_t = V h_t (+ c)}. Owns its parameter arena on a backend; training is done by
+ * {@link io.rnn4j.train.Trainer}.
+ *
+ * <p>Parameter names and storage (row-major):
+ * <ul>
+ *   <li>{@code recurrentWeights} — U, H×H, as written: {@code s += U h}. (PyTorch {@code weight_hh_l0}.)</li>
+ *   <li>{@code inputWeights} — W stored <b>transposed</b>, D×H (row {@code i} is column {@code i}
+ *       of W, i.e. the embedding of token {@code i}). (PyTorch {@code weight_ih_l0} is its transpose.)</li>
+ *   <li>{@code hiddenBias} — b, 1×H. (PyTorch splits it into {@code bias_ih_l0 + bias_hh_l0}.)</li>
+ *   <li>{@code outputWeights} — V, O×H: {@code z = V h}. (PyTorch {@code nn.Linear.weight}.)</li>
+ *   <li>{@code outputBias} — c, 1×O. (PyTorch {@code nn.Linear.bias}.)</li>
+ *   <li>{@code preluSlope} — a, 1×H, PReLU only.</li>
+ * </ul>
+ * Not thread-safe; close it to release the arena (idempotent).
+ */
+public final class ElmanRnn implements AutoCloseable {
+    private final Backend backend;
+    private final RnnConfig config;
+    private final Arena parameters;
+
+    /** Creates the model on {@code backend} and initializes it from {@code config.seed()}. */
+    public ElmanRnn(Backend backend, RnnConfig config) {
+        this.backend = Objects.requireNonNull(backend, "backend");
+        this.config = Objects.requireNonNull(config, "config");
+        this.parameters = new Arena(backend, ParameterLayout.of(config));
+        initialize();
+    }
+
+    private void initialize() {
+        int h = config.hiddenSize();
+        int d = config.inputSize();
+        int o = config.outputSize();
+        // One independent stream per matrix, so changing one initializer leaves the others unchanged.
+        SplittableRandom root = new SplittableRandom(config.seed());
+        SplittableRandom rU = root.split();
+        SplittableRandom rW = root.split();
+        SplittableRandom rV = root.split();
+        parameters.upload(ParameterLayout.RECURRENT_WEIGHTS, config.recurrentInit().fill(h, h, h, h, h, rU));
+        // W is stored as D×H; Glorot fans are those of the H×D map x → W x.
+        parameters.upload(ParameterLayout.INPUT_WEIGHTS, config.inputInit().fill(d, h, h, d, h, rW));
+        parameters.upload(ParameterLayout.OUTPUT_WEIGHTS, config.outputInit().fill(o, h, h, h, o, rV));
+        if (config.activation() == Activation.PRELU) {
+            float[] a = new float[h];
+            java.util.Arrays.fill(a, config.preluSlope());
+            parameters.upload(ParameterLayout.PRELU_SLOPE, a);
+        }
+        // Biases start at zero (the arena is zero-filled).
+    }
+
+    public Backend backend() {
+        return backend;
+    }
+
+    public RnnConfig config() {
+        return config;
+    }
+
+    /** The parameter arena (views by name; {@link Arena#all()} for the whole). */
+    public Arena parameters() {
+        return parameters;
+    }
+
+    /** The layout shared by parameters, gradients and optimizer state. */
+    public ParameterLayout layout() {
+        return parameters.layout();
+    }
+
+    /** Total number of trainable parameters. */
+    public long parameterCount() {
+        return parameters.layout().size();
+    }
+
+    /** Downloads one parameter by name (row-major). */
+    public float[] parameter(String name) {
+        return parameters.download(name);
+    }
+
+    /** Replaces one parameter by name (row-major, exactly its size; values must be finite). */
+    public void setParameter(String name, float[] values) {
+        for (int i = 0; i < values.length; i++) {
+            if (!Float.isFinite(values[i])) {
+                throw new IllegalArgumentException("parameter '" + name + "' value " + values[i] + " at index " + i
+                        + " is not finite");
+            }
+        }
+        parameters.upload(name, values);
+    }
+
+    /** The view of a parameter, or null if absent (for code that runs kernels on it). */
+    public Tensor view(String name) {
+        return parameters.viewOrNull(name);
+    }
+
+    @Override
+    public void close() {
+        parameters.close();
+    }
+}

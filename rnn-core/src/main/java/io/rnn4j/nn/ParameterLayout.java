@@ -1,0 +1,93 @@
+package io.rnn4j.nn;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Where each named parameter lives in the one contiguous parameter arena. The gradient arena and
+ * every optimizer-state arena use the same layout. Order: {@code recurrentWeights},
+ * {@code inputWeights}, {@code hiddenBias}, {@code outputWeights}, {@code outputBias},
+ * {@code preluSlope} (absent entries skipped).
+ */
+public final class ParameterLayout {
+
+    /** One parameter: name, shape and element offset in the arena. */
+    public record Entry(String name, int rows, int cols, long offset) {
+        /** Number of elements. */
+        public long size() {
+            return (long) rows * cols;
+        }
+    }
+
+    public static final String RECURRENT_WEIGHTS = "recurrentWeights";
+    public static final String INPUT_WEIGHTS = "inputWeights";
+    public static final String HIDDEN_BIAS = "hiddenBias";
+    public static final String OUTPUT_WEIGHTS = "outputWeights";
+    public static final String OUTPUT_BIAS = "outputBias";
+    public static final String PRELU_SLOPE = "preluSlope";
+
+    private final Map<String, Entry> entries;
+    private final long size;
+
+    private ParameterLayout(Map<String, Entry> entries, long size) {
+        this.entries = Collections.unmodifiableMap(entries);
+        this.size = size;
+    }
+
+    /** The layout of an Elman RNN with this configuration. */
+    public static ParameterLayout of(RnnConfig c) {
+        Map<String, Entry> m = new LinkedHashMap<>();
+        long[] off = {0};
+        int h = c.hiddenSize();
+        add(m, off, RECURRENT_WEIGHTS, h, h);
+        add(m, off, INPUT_WEIGHTS, c.inputSize(), h);
+        if (c.hiddenBias()) {
+            add(m, off, HIDDEN_BIAS, 1, h);
+        }
+        add(m, off, OUTPUT_WEIGHTS, c.outputSize(), h);
+        if (c.outputBias()) {
+            add(m, off, OUTPUT_BIAS, 1, c.outputSize());
+        }
+        if (c.activation() == io.rnn4j.backend.Activation.PRELU) {
+            add(m, off, PRELU_SLOPE, 1, h);
+        }
+        if (off[0] > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("model has " + off[0] + " parameters; at most "
+                    + (Integer.MAX_VALUE - 8) + " are supported");
+        }
+        return new ParameterLayout(m, off[0]);
+    }
+
+    private static void add(Map<String, Entry> m, long[] off, String name, int rows, int cols) {
+        Entry e = new Entry(name, rows, cols, off[0]);
+        m.put(name, e);
+        off[0] += e.size();
+    }
+
+    /** Total number of parameters (the arena length). */
+    public long size() {
+        return size;
+    }
+
+    /** The entry for a name. */
+    public Entry entry(String name) {
+        Entry e = entries.get(name);
+        if (e == null) {
+            throw new IllegalArgumentException("no parameter named '" + name + "' (have " + entries.keySet() + ")");
+        }
+        return e;
+    }
+
+    /** Whether a parameter of this name exists. */
+    public boolean has(String name) {
+        return entries.containsKey(name);
+    }
+
+    /** All entries in arena order. */
+    public List<Entry> entries() {
+        return new ArrayList<>(entries.values());
+    }
+}

@@ -1,0 +1,163 @@
+package io.rnn4j.nn;
+
+import io.rnn4j.backend.Activation;
+
+/**
+ * The shape and initialization of an Elman RNN:
+ * {@code s_t = U h_{t−1} + W x_t (+ b)}, {@code h_t = f(s_t)}, {@code z_t = V h_t (+ c)}.
+ *
+ * @param inputKind tokens (inputSize = vocabulary V) or dense vectors (inputSize = D)
+ * @param inputSize V or D, at least 1
+ * @param hiddenSize H, at least 1
+ * @param outputSize O (the vocabulary for a language model, the regression width otherwise)
+ * @param activation f
+ * @param hiddenBias whether {@code b} exists (default true)
+ * @param outputBias whether {@code c} exists (default true)
+ * @param recurrentInit initializer of U (default uniform ±1/√H)
+ * @param inputInit initializer of W (default uniform ±1/√H)
+ * @param outputInit initializer of V (default uniform ±1/√H)
+ * @param preluSlope initial PReLU slope of every unit (default 0.25; only used by PReLU)
+ * @param seed seed of every random initializer (default 1)
+ */
+public record RnnConfig(InputKind inputKind, int inputSize, int hiddenSize, int outputSize,
+                        Activation activation, boolean hiddenBias, boolean outputBias,
+                        Init recurrentInit, Init inputInit, Init outputInit,
+                        float preluSlope, long seed) {
+
+    public RnnConfig {
+        if (inputKind == null || activation == null || recurrentInit == null || inputInit == null
+                || outputInit == null) {
+            throw new IllegalArgumentException("RnnConfig: inputKind, activation and initializers must be set");
+        }
+        positive("input size", inputSize);
+        positive("hidden size", hiddenSize);
+        positive("output size", outputSize);
+        if (!Float.isFinite(preluSlope)) {
+            throw new IllegalArgumentException("PReLU slope must be finite, got " + preluSlope);
+        }
+        if (inputInit.kind() == Init.Kind.IDENTITY && inputSize != hiddenSize) {
+            throw new IllegalArgumentException("identity input initializer needs inputSize == hiddenSize");
+        }
+        if (outputInit.kind() == Init.Kind.IDENTITY && outputSize != hiddenSize) {
+            throw new IllegalArgumentException("identity output initializer needs outputSize == hiddenSize");
+        }
+    }
+
+    private static void positive(String what, int v) {
+        if (v < 1) {
+            throw new IllegalArgumentException(what + " must be at least 1, got " + v);
+        }
+    }
+
+    /** A builder for a token-input model: vocabulary {@code vocab} in and out, hidden size {@code hidden}. */
+    public static Builder tokens(int vocab, int hidden) {
+        return new Builder(InputKind.TOKENS, vocab, hidden, vocab);
+    }
+
+    /** A builder for a dense-input model with {@code inputs} features and {@code outputs} outputs. */
+    public static Builder dense(int inputs, int hidden, int outputs) {
+        return new Builder(InputKind.DENSE, inputs, hidden, outputs);
+    }
+
+    /** A builder starting from this configuration. */
+    public Builder toBuilder() {
+        Builder b = new Builder(inputKind, inputSize, hiddenSize, outputSize);
+        b.activation = activation;
+        b.hiddenBias = hiddenBias;
+        b.outputBias = outputBias;
+        b.recurrentInit = recurrentInit;
+        b.inputInit = inputInit;
+        b.outputInit = outputInit;
+        b.preluSlope = preluSlope;
+        b.seed = seed;
+        return b;
+    }
+
+    /** Builder with the documented defaults. */
+    public static final class Builder {
+        private final InputKind inputKind;
+        private final int inputSize;
+        private final int hiddenSize;
+        private int outputSize;
+        private Activation activation = Activation.TANH;
+        private boolean hiddenBias = true;
+        private boolean outputBias = true;
+        private Init recurrentInit = Init.uniformInvSqrtHidden();
+        private Init inputInit = Init.uniformInvSqrtHidden();
+        private Init outputInit = Init.uniformInvSqrtHidden();
+        private float preluSlope = 0.25f;
+        private long seed = 1;
+
+        private Builder(InputKind kind, int in, int hidden, int out) {
+            this.inputKind = kind;
+            this.inputSize = in;
+            this.hiddenSize = hidden;
+            this.outputSize = out;
+        }
+
+        public Builder outputSize(int o) {
+            this.outputSize = o;
+            return this;
+        }
+
+        public Builder activation(Activation f) {
+            this.activation = f;
+            return this;
+        }
+
+        /** Both biases on or off. */
+        public Builder biases(boolean on) {
+            this.hiddenBias = on;
+            this.outputBias = on;
+            return this;
+        }
+
+        public Builder hiddenBias(boolean on) {
+            this.hiddenBias = on;
+            return this;
+        }
+
+        public Builder outputBias(boolean on) {
+            this.outputBias = on;
+            return this;
+        }
+
+        public Builder recurrentInit(Init i) {
+            this.recurrentInit = i;
+            return this;
+        }
+
+        public Builder inputInit(Init i) {
+            this.inputInit = i;
+            return this;
+        }
+
+        public Builder outputInit(Init i) {
+            this.outputInit = i;
+            return this;
+        }
+
+        /** The same initializer for U, W and V. */
+        public Builder init(Init i) {
+            this.recurrentInit = i;
+            this.inputInit = i;
+            this.outputInit = i;
+            return this;
+        }
+
+        public Builder preluSlope(float a) {
+            this.preluSlope = a;
+            return this;
+        }
+
+        public Builder seed(long s) {
+            this.seed = s;
+            return this;
+        }
+
+        public RnnConfig build() {
+            return new RnnConfig(inputKind, inputSize, hiddenSize, outputSize, activation, hiddenBias,
+                    outputBias, recurrentInit, inputInit, outputInit, preluSlope, seed);
+        }
+    }
+}

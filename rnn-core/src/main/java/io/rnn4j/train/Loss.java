@@ -1,0 +1,29 @@
+package io.rnn4j.train;
+
+import java.util.Locale;
+
+/** The output head and its loss. */
+public enum Loss {
+    /**
+     * Softmax cross-entropy at every step, {@code E_t = −log ŷ_t[y_t]}; needs token targets in
+     * {@code [0, O)}.
+     */
+    SOFTMAX_CROSS_ENTROPY,
+    /** Squared error {@code Σ_j (z_tj − y_tj)²} at every step (regression); needs dense targets {@code T·B·O}. */
+    MSE_EVERY_STEP,
+    /**
+     * Squared error at the last step of each sequence only (its {@code length − 1} with variable
+     * lengths); needs dense targets {@code B·O}. The head runs on {@code B} rows, not {@code T·B}.
+     */
+    MSE_LAST_STEP;
+
+    /** Parses {@code ce}/{@code cross-entropy}, {@code mse}, {@code mse-last}. */
+    public static Loss parse(String s) {
+        return switch (s.trim().toLowerCase(Locale.ROOT)) {
+            case "ce", "cross-entropy", "softmax", "softmax-cross-entropy" -> SOFTMAX_CROSS_ENTROPY;
+            case "mse", "mse-every-step" -> MSE_EVERY_STEP;
+            case "mse-last", "mse-last-step" -> MSE_LAST_STEP;
+            default -> throw new IllegalArgumentException("unknown loss '" + s + "' (expected ce, mse or mse-last)");
+        };
+    }
+}

@@ -1,0 +1,23 @@
+package io.rnn4j.train;
+
+/**
+ * What one training step did.
+ *
+ * @param step the 1-based update count after this step (0 for {@link Trainer#computeGradients})
+ * @param loss the loss under {@code reduction}
+ * @param reduction how {@code loss} was reduced
+ * @param tokens positions that contributed to the loss (loss weight &gt; 0); sequences for
+ *     {@link Loss#MSE_LAST_STEP}
+ * @param gradNorm the global L2 norm of the gradient over every parameter, before clipping
+ * @param clipScale the factor applied to the gradient by global-norm clipping (1 when not clipped
+ *     or with another mode)
+ * @param elapsedNanos wall time of the step, validation and upload included
+ */
+public record StepResult(long step, double loss, Reduction reduction, long tokens, double gradNorm,
+                         double clipScale, long elapsedNanos) {
+
+    /** Tokens per second of this step. */
+    public double tokensPerSecond() {
+        return elapsedNanos == 0 ? Double.NaN : tokens * 1e9 / elapsedNanos;
+    }
+}

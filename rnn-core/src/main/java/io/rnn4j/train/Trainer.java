@@ -1,0 +1,560 @@
+package io.rnn4j.train;
+
+import io.rnn4j.backend.Activation;
+import io.rnn4j.backend.Backend;
+import io.rnn4j.backend.Tensor;
+import io.rnn4j.backend.UpdateRule;
+import io.rnn4j.data.Batch;
+import io.rnn4j.nn.Arena;
+import io.rnn4j.nn.ElmanRnn;
+import io.rnn4j.nn.InputKind;
+import io.rnn4j.nn.ParameterLayout;
+import io.rnn4j.nn.RnnConfig;
+import java.util.Objects;
+
+/**
+ * Trains an {@link ElmanRnn} with batched backpropagation through time.
+ *
+ * <p>One {@link #step(Batch)}, in the order the code runs it (time-major rows {@code t·B + b}):
+ * <pre>
+ *   S = W[:, x] (gather) or X Wᵀ (one GEMM)  (+ b)       all T·B rows at once
+ *   for t = 1..T:  S_t += h_{t−1} Uᵀ;  h_t = f(S_t)        the forward recurrence
+ *   Z = H Vᵀ (+ c)                                          one GEMM over all rows
+ *   loss; Z ← ∂E/∂z                                        fused softmax-CE or squared error
+ *   dV += Zᵀ H;  G = Z V                                    one GEMM each
+ *   for t = T..1:  G_t += δ_{t+1} U;  δ_t = f'(S_t) ⊙ G_t  the backward recurrence
+ *   dU += Δᵀ H_prev;  db += Σ δ;  dW += scatter(δ) or Xᵀ Δ one call each
+ *   one global norm; clip scale; one fused optimizer update over the parameter arena
+ * </pre>
+ * Only the two recurrences are sequential. After the first batch of a given shape, a step
+ * allocates nothing on the backend.
+ *
+ * <p><b>Truncated BPTT.</b> With {@link TrainerConfig#carryState()} the final hidden state of each
+ * batch (at each sequence's last valid step) becomes the initial state of the next; no gradient
+ * crosses the boundary. {@link #resetState()}, {@link #hiddenState()} and
+ * {@link #setHiddenState(int, float[])} control it. Without carrying, every batch starts from the
+ * initial state (zeros unless set).
+ *
+ * <p><b>Bad input</b> (ids out of range, shapes that do not match the model, NaN or infinite
+ * values) throws {@link IllegalArgumentException} naming the position, before anything changes.
+ * A non-finite loss or gradient throws {@link NonFiniteException} before the update.
+ *
+ * <p>Not thread-safe. Closing releases the gradient, optimizer and workspace memory, not the
+ * model's parameters.
+ */
+public final class Trainer implements AutoCloseable {
+    private final ElmanRnn model;
+    private final RnnConfig mc;
+    private final TrainerConfig config;
+    private final Backend backend;
+    private final Arena grads;
+    private final Arena state1;
+    private final Arena state2;
+    private final UpdateRule rule;
+
+    private final Tensor recurrent;
+    private final Tensor input;
+    private final Tensor hiddenBias;
+    private final Tensor output;
+    private final Tensor outputBias;
+    private final Tensor slope;
+    private final Tensor dRecurrent;
+    private final Tensor dInput;
+    private final Tensor dHiddenBias;
+    private final Tensor dOutput;
+    private final Tensor dOutputBias;
+    private final Tensor dSlope;
+
+    private Workspace ws;
+    /** The initial hidden state h_0 ({@code B × H}), or null before the first batch. */
+    private Tensor h0;
+    private boolean h0IsZero = true;
+    private long stepCount;
+
+    // Per-batch facts found by validation (fields, so that a step allocates nothing).
+    private boolean weighted;
+    private double weightSum;
+    private long contributing;
+
+    public Trainer(ElmanRnn model, TrainerConfig config) {
+        this.model = Objects.requireNonNull(model, "model");
+        this.config = Objects.requireNonNull(config, "config");
+        this.mc = model.config();
+        this.backend = model.backend();
+        ParameterLayout layout = model.layout();
+        this.rule = config.optimizer().rule(config.clipping().mode() == Clipping.Mode.VALUE
+                ? config.clipping().threshold() : Float.POSITIVE_INFINITY);
+        this.grads = new Arena(backend, layout);
+        this.state1 = rule.stateTensors() >= 1 ? new Arena(backend, layout) : null;
+        this.state2 = rule.stateTensors() >= 2 ? new Arena(backend, layout) : null;
+        Arena p = model.parameters();
+        recurrent = p.view(ParameterLayout.RECURRENT_WEIGHTS);
+        input = p.view(ParameterLayout.INPUT_WEIGHTS);
+        hiddenBias = p.viewOrNull(ParameterLayout.HIDDEN_BIAS);
+        output = p.view(ParameterLayout.OUTPUT_WEIGHTS);
+        outputBias = p.viewOrNull(ParameterLayout.OUTPUT_BIAS);
+        slope = p.viewOrNull(ParameterLayout.PRELU_SLOPE);
+        dRecurrent = grads.view(ParameterLayout.RECURRENT_WEIGHTS);
+        dInput = grads.view(ParameterLayout.INPUT_WEIGHTS);
+        dHiddenBias = grads.viewOrNull(ParameterLayout.HIDDEN_BIAS);
+        dOutput = grads.view(ParameterLayout.OUTPUT_WEIGHTS);
+        dOutputBias = grads.viewOrNull(ParameterLayout.OUTPUT_BIAS);
+        dSlope = grads.viewOrNull(ParameterLayout.PRELU_SLOPE);
+    }
+
+    public ElmanRnn model() {
+        return model;
+    }
+
+    public TrainerConfig config() {
+        return config;
+    }
+
+    /** Number of updates applied so far. */
+    public long stepCount() {
+        return stepCount;
+    }
+
+    /**
+     * One training step: forward, BPTT, clipping, optimizer update.
+     *
+     * @throws IllegalArgumentException for bad input (nothing changes)
+     * @throws NonFiniteException when the loss or gradient is NaN/infinite (parameters unchanged)
+     */
+    public StepResult step(Batch batch) {
+        long start = System.nanoTime();
+        prepare(batch);
+        forward();
+        backward();
+        double[] res = reduceAndCheck();
+        backend.optimizerUpdate(rule, model.parameters().all(), grads.all(), state1 == null ? null : state1.all(),
+                state2 == null ? null : state2.all(), ws.clipScale, stepCount + 1);
+        stepCount++;
+        advanceState();
+        long elapsed = System.nanoTime() - start;
+        return new StepResult(stepCount, res[0], config.reduction(), contributing, res[1], res[2], elapsed);
+    }
+
+    /**
+     * Forward and backward only: fills the gradients ({@link #gradient(String)}) for this batch
+     * and returns the loss and the pre-clip norm, without clipping or updating. With a carried
+     * state, the state advances as in {@link #step(Batch)}.
+     */
+    public StepResult computeGradients(Batch batch) {
+        long start = System.nanoTime();
+        prepare(batch);
+        forward();
+        backward();
+        backend.sumSquares(grads.all(), ws.sumSquares, false);
+        backend.fill(ws.clipScale, 1f);
+        backend.download(ws.scalars, ws.scalarScratch, 0);
+        advanceState();
+        double loss = reducedLoss(ws.scalarScratch[0]);
+        return new StepResult(0, loss, config.reduction(), contributing, Math.sqrt(ws.scalarScratch[1]), 1.0,
+                System.nanoTime() - start);
+    }
+
+    /**
+     * The loss of a batch under the current parameters, from the current initial state, without
+     * changing parameters, gradients or the carried state.
+     */
+    public double evaluate(Batch batch) {
+        prepare(batch);
+        forward();
+        backend.download(ws.loss, ws.scalarScratch, 0);
+        return reducedLoss(ws.scalarScratch[0]);
+    }
+
+    /** The gradient of one parameter from the last step (before clipping), row-major. */
+    public float[] gradient(String name) {
+        return grads.download(name);
+    }
+
+    /** The gradient arena (same layout as the parameters). */
+    public Arena gradients() {
+        return grads;
+    }
+
+    /**
+     * Optimizer state arena {@code index} (0 or 1) as a flat array in parameter-arena order:
+     * momentum, Adagrad/RMSProp accumulator, or Adam's m (0) and v (1).
+     */
+    public float[] optimizerState(int index) {
+        Arena a = index == 0 ? state1 : index == 1 ? state2 : null;
+        if (a == null) {
+            throw new IllegalArgumentException(rule.kind() + " has " + rule.stateTensors() + " state arenas, not index " + index);
+        }
+        return a.downloadAll();
+    }
+
+    // ------------------------------------------------------------------ state
+
+    /** Sets the initial state to zeros (the next batch may have any batch size). */
+    public void resetState() {
+        if (h0 != null) {
+            backend.fill(h0, 0f);
+        }
+        h0IsZero = true;
+    }
+
+    /** The current initial hidden state {@code B × H} (time-major rows per sequence), or an empty array before the first batch. */
+    public float[] hiddenState() {
+        if (h0 == null) {
+            return new float[0];
+        }
+        float[] out = new float[(int) h0.size()];
+        backend.download(h0, out, 0);
+        return out;
+    }
+
+    /** Sets the initial hidden state for batches of {@code batchSize} sequences ({@code B·H} finite values). */
+    public void setHiddenState(int batchSize, float[] values) {
+        int h = mc.hiddenSize();
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batch size must be at least 1, got " + batchSize);
+        }
+        if (values.length != (long) batchSize * h) {
+            throw new IllegalArgumentException("hidden state must have B·H = " + batchSize + "·" + h + " values, got "
+                    + values.length);
+        }
+        for (int i = 0; i < values.length; i++) {
+            if (!Float.isFinite(values[i])) {
+                throw new IllegalArgumentException("hidden state value " + values[i] + " at (batch " + (i / h)
+                        + ", unit " + (i % h) + ") is not finite");
+            }
+        }
+        ensureState(batchSize, true);
+        backend.upload(values, 0, h0);
+        h0IsZero = false;
+    }
+
+    private void ensureState(int batchSize, boolean replacing) {
+        if (h0 != null && h0.rows() == batchSize) {
+            return;
+        }
+        if (h0 != null && !h0IsZero && !replacing) {
+            throw new IllegalArgumentException("the carried hidden state is for B = " + h0.rows()
+                    + " sequences but the batch has B = " + batchSize + "; call resetState() first");
+        }
+        if (h0 != null) {
+            h0.buffer().close();
+        }
+        h0 = backend.allocate(batchSize, mc.hiddenSize());
+        h0IsZero = true;
+    }
+
+    // ------------------------------------------------------------------ validation and upload
+
+    private void prepare(Batch batch) {
+        Objects.requireNonNull(batch, "batch");
+        Loss loss = config.loss();
+        boolean tokensIn = mc.inputKind() == InputKind.TOKENS;
+        if (batch.hasTokenInputs() != tokensIn) {
+            throw new IllegalArgumentException("the model takes " + (tokensIn ? "token ids" : "dense vectors")
+                    + " but the batch has " + (batch.hasTokenInputs() ? "token ids" : "dense vectors"));
+        }
+        if (!tokensIn && batch.inputWidth() != mc.inputSize()) {
+            throw new IllegalArgumentException("dense input width " + batch.inputWidth() + " does not match the model's "
+                    + mc.inputSize());
+        }
+        boolean lastHead = loss == Loss.MSE_LAST_STEP;
+        if (loss == Loss.SOFTMAX_CROSS_ENTROPY) {
+            if (!batch.hasTokenTargets()) {
+                throw new IllegalArgumentException("softmax cross-entropy needs token targets, the batch has dense targets");
+            }
+        } else {
+            if (batch.hasTokenTargets()) {
+                throw new IllegalArgumentException(loss + " needs dense targets, the batch has token targets");
+            }
+            if (batch.targetWidth() != mc.outputSize()) {
+                throw new IllegalArgumentException("target width " + batch.targetWidth() + " does not match the model's output size "
+                        + mc.outputSize());
+            }
+            if (batch.targetsAtLastStepOnly() != lastHead) {
+                throw new IllegalArgumentException(loss + " needs targets " + (lastHead ? "for the last step only (B·O)"
+                        : "at every step (T·B·O)"));
+            }
+        }
+        int b = batch.batchSize();
+        int t = batch.steps();
+        if (config.carryState() && h0 != null && h0.rows() != b && !h0IsZero) {
+            throw new IllegalArgumentException("the carried hidden state is for B = " + h0.rows()
+                    + " sequences but the batch has B = " + b + "; call resetState() first");
+        }
+        validateValues(batch);
+        // Validation passed: from here on the step runs.
+        ensureWorkspace(b, t, !tokensIn, !batch.hasTokenTargets(), lastHead);
+        ensureState(b, false);
+        fillScratch(batch, lastHead);
+        upload(batch, lastHead);
+    }
+
+    private void validateValues(Batch batch) {
+        int b = batch.batchSize();
+        int n = b * batch.steps();
+        float[] mask = batch.lossMask();
+        if (batch.hasTokenInputs()) {
+            int[] ids = batch.inputIds();
+            int v = mc.inputSize();
+            for (int i = 0; i < n; i++) {
+                int id = ids[i];
+                if ((id < 0 || id >= v) && batch.valid(i / b, i % b)) {
+                    throw new IllegalArgumentException("input token id " + id + " at (batch " + (i % b) + ", step "
+                            + (i / b) + ") is outside [0, " + v + ")");
+                }
+            }
+        } else {
+            checkFinite("input", batch.inputs(), b, batch.inputWidth());
+        }
+        if (batch.hasTokenTargets()) {
+            int[] ids = batch.targetIds();
+            int o = mc.outputSize();
+            for (int i = 0; i < n; i++) {
+                int id = ids[i];
+                boolean counts = batch.valid(i / b, i % b) && (mask == null || mask[i] > 0);
+                if ((id < 0 || id >= o) && counts) {
+                    throw new IllegalArgumentException("target token id " + id + " at (batch " + (i % b) + ", step "
+                            + (i / b) + ") is outside [0, " + o + ")");
+                }
+            }
+        } else if (batch.targetsAtLastStepOnly()) {
+            float[] y = batch.targets();
+            for (int i = 0; i < y.length; i++) {
+                if (!Float.isFinite(y[i])) {
+                    throw new IllegalArgumentException("target value " + y[i] + " of (batch " + (i / batch.targetWidth())
+                            + ", output " + (i % batch.targetWidth()) + ") is not finite");
+                }
+            }
+        } else {
+            checkFinite("target", batch.targets(), b, batch.targetWidth());
+        }
+    }
+
+    private static void checkFinite(String what, float[] x, int b, int width) {
+        for (int i = 0; i < x.length; i++) {
+            if (!Float.isFinite(x[i])) {
+                int row = i / width;
+                throw new IllegalArgumentException(what + " value " + x[i] + " at (batch " + (row % b) + ", step "
+                        + (row / b) + ", feature " + (i % width) + ") is not finite");
+            }
+        }
+    }
+
+    private void ensureWorkspace(int b, int t, boolean denseIn, boolean denseTargets, boolean lastHead) {
+        if (ws != null && ws.fits(b, t, denseIn, denseTargets)) {
+            return;
+        }
+        if (ws != null) {
+            ws.close();
+            ws = null;
+        }
+        ws = new Workspace(backend, b, t, mc.hiddenSize(), mc.inputSize(), mc.outputSize(), denseIn, denseTargets,
+                lastHead);
+    }
+
+    private void fillScratch(Batch batch, boolean lastHead) {
+        int b = batch.batchSize();
+        int steps = batch.steps();
+        int n = b * steps;
+        int[] lengths = batch.lengths();
+        float[] mask = batch.lossMask();
+        for (int s = 0; s < b; s++) {
+            int last = lengths == null ? steps - 1 : lengths[s] - 1;
+            ws.lastRowScratch[s] = last * b + s;
+        }
+        weighted = lengths != null || mask != null;
+        if (batch.hasTokenInputs()) {
+            int[] ids = batch.inputIds();
+            for (int i = 0; i < n; i++) {
+                ws.idScratch[i] = batch.valid(i / b, i % b) ? ids[i] : 0;
+            }
+        }
+        if (batch.hasTokenTargets()) {
+            int[] ids = batch.targetIds();
+            for (int i = 0; i < n; i++) {
+                boolean counts = batch.valid(i / b, i % b) && (mask == null || mask[i] > 0);
+                ws.targetScratch[i] = counts ? ids[i] : 0;
+            }
+        }
+        double sum = 0;
+        long count = 0;
+        if (lastHead) {
+            for (int s = 0; s < b; s++) {
+                float w = mask == null ? 1f : mask[ws.lastRowScratch[s]];
+                ws.weightScratch[s] = w;
+                sum += w;
+                count += w > 0 ? 1 : 0;
+            }
+        } else {
+            for (int i = 0; i < n; i++) {
+                float w = batch.valid(i / b, i % b) ? (mask == null ? 1f : mask[i]) : 0f;
+                ws.weightScratch[i] = w;
+                sum += w;
+                count += w > 0 ? 1 : 0;
+            }
+        }
+        weightSum = sum;
+        contributing = count;
+    }
+
+    private void upload(Batch batch, boolean lastHead) {
+        int n = ws.rows;
+        if (batch.hasTokenInputs()) {
+            backend.uploadIndices(ws.idScratch, 0, ws.inputIds, n);
+        } else {
+            backend.upload(batch.inputs(), 0, ws.inputs);
+        }
+        if (batch.hasTokenTargets()) {
+            backend.uploadIndices(ws.targetScratch, 0, ws.targetIds, n);
+        } else {
+            backend.upload(batch.targets(), 0, ws.targets);
+        }
+        backend.uploadIndices(ws.lastRowScratch, 0, ws.lastRows, ws.batch);
+        if (weighted) {
+            Tensor w = lastHead ? ws.weights.rows(0, ws.batch) : ws.weights;
+            backend.upload(ws.weightScratch, 0, w);
+        }
+    }
+
+    // ------------------------------------------------------------------ forward and backward
+
+    private void forward() {
+        Workspace w = ws;
+        Activation f = mc.activation();
+        backend.copy(h0, w.hiddenPrevAt[0]);
+        if (w.inputs == null) {
+            backend.gatherRows(input, w.inputIds, 0, w.pre, false);
+        } else {
+            backend.gemm(w.pre, w.inputs, false, input, false, 1f, 0f);
+        }
+        if (hiddenBias != null) {
+            backend.gemm(w.pre, w.ones, false, hiddenBias, false, 1f, 1f);
+        }
+        for (int t = 0; t < w.steps; t++) {
+            backend.gemm(w.preAt[t], w.hiddenPrevAt[t], false, recurrent, true, 1f, 1f);
+            backend.activationForward(f, w.preAt[t], w.hiddenAt[t], slope);
+        }
+        // Head and loss: Z = H Vᵀ (+ c); the loss kernel turns Z into ∂E/∂z.
+        backend.fill(w.loss, 0f);
+        Tensor src = headInput();
+        backend.gemm(w.logits, src, false, output, true, 1f, 0f);
+        if (outputBias != null) {
+            backend.gemm(w.logits, w.ones.rows(0, src.rows()), false, outputBias, false, 1f, 1f);
+        }
+        float scale = gradScale();
+        Tensor weights = weighted ? w.weights.rows(0, src.rows()) : null;
+        if (config.loss() == Loss.SOFTMAX_CROSS_ENTROPY) {
+            backend.softmaxCrossEntropy(w.logits, w.targetIds, 0, weights, scale, w.loss);
+        } else {
+            backend.squaredError(w.logits, w.targets, weights, scale, w.loss);
+        }
+    }
+
+    private Tensor headInput() {
+        if (config.loss() == Loss.MSE_LAST_STEP) {
+            backend.gatherRows(ws.hiddenOut, ws.lastRows, 0, ws.lastHidden, false);
+            return ws.lastHidden;
+        }
+        return ws.hiddenOut;
+    }
+
+    private void backward() {
+        Workspace w = ws;
+        Activation f = mc.activation();
+        backend.fill(grads.all(), 0f);
+        Tensor src = config.loss() == Loss.MSE_LAST_STEP ? w.lastHidden : w.hiddenOut;
+        backend.gemm(dOutput, w.logits, true, src, false, 1f, 1f);
+        if (dOutputBias != null) {
+            backend.gemm(dOutputBias, w.ones.rows(0, src.rows()), true, w.logits, false, 1f, 1f);
+        }
+        if (config.loss() == Loss.MSE_LAST_STEP) {
+            backend.gemm(w.lastGrad, w.logits, false, output, false, 1f, 0f);
+            backend.fill(w.grad, 0f);
+            backend.scatterAddRows(w.lastGrad, w.lastRows, 0, w.grad);
+        } else {
+            backend.gemm(w.grad, w.logits, false, output, false, 1f, 0f);
+        }
+        for (int t = w.steps - 1; t >= 0; t--) {
+            if (t < w.steps - 1) {
+                backend.gemm(w.gradAt[t], w.gradAt[t + 1], false, recurrent, false, 1f, 1f);
+            }
+            backend.activationBackward(f, w.preAt[t], w.hiddenAt[t], w.gradAt[t], slope, dSlope);
+        }
+        backend.gemm(dRecurrent, w.grad, true, w.hiddenPrev, false, 1f, 1f);
+        if (dHiddenBias != null) {
+            backend.gemm(dHiddenBias, w.ones, true, w.grad, false, 1f, 1f);
+        }
+        if (w.inputs == null) {
+            backend.scatterAddRows(w.grad, w.inputIds, 0, dInput);
+        } else {
+            backend.gemm(dInput, w.inputs, true, w.grad, false, 1f, 1f);
+        }
+    }
+
+    /** ∂(reported loss)/∂(summed loss). */
+    private float gradScale() {
+        if (config.reduction() == Reduction.SUM) {
+            return 1f;
+        }
+        double denom = lossDenominator();
+        return denom > 0 ? (float) (1.0 / denom) : 0f;
+    }
+
+    private double lossDenominator() {
+        double perPosition = config.loss() == Loss.SOFTMAX_CROSS_ENTROPY ? 1 : mc.outputSize();
+        return weightSum * perPosition;
+    }
+
+    private double reducedLoss(float sum) {
+        if (config.reduction() == Reduction.SUM) {
+            return sum;
+        }
+        double denom = lossDenominator();
+        return denom > 0 ? sum / denom : 0.0;
+    }
+
+    /** Norm, clip scale, one download; throws before the update when anything is not finite. */
+    private double[] reduceAndCheck() {
+        Workspace w = ws;
+        backend.sumSquares(grads.all(), w.sumSquares, false);
+        if (config.clipping().mode() == Clipping.Mode.GLOBAL_NORM) {
+            backend.clipScale(w.sumSquares, config.clipping().threshold(), w.clipScale);
+        } else {
+            backend.fill(w.clipScale, 1f);
+        }
+        backend.download(w.scalars, w.scalarScratch, 0);
+        double loss = reducedLoss(w.scalarScratch[0]);
+        double norm = Math.sqrt(w.scalarScratch[1]);
+        if (!Double.isFinite(loss) || !Double.isFinite(norm)) {
+            throw new NonFiniteException("step " + (stepCount + 1) + ": loss " + loss + ", gradient norm " + norm
+                    + "; the update was skipped and the parameters are unchanged");
+        }
+        return new double[] {loss, norm, w.scalarScratch[2]};
+    }
+
+    private void advanceState() {
+        if (config.carryState()) {
+            backend.gatherRows(ws.hiddenOut, ws.lastRows, 0, h0, false);
+            h0IsZero = false;
+        }
+    }
+
+    @Override
+    public void close() {
+        if (ws != null) {
+            ws.close();
+            ws = null;
+        }
+        if (h0 != null) {
+            h0.buffer().close();
+            h0 = null;
+        }
+        grads.close();
+        if (state1 != null) {
+            state1.close();
+        }
+        if (state2 != null) {
+            state2.close();
+        }
+    }
+}

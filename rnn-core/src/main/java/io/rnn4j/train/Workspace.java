@@ -1,0 +1,121 @@
+package io.rnn4j.train;
+
+import io.rnn4j.backend.Backend;
+import io.rnn4j.backend.IndexBuffer;
+import io.rnn4j.backend.Tensor;
+
+/**
+ * Every activation and scratch buffer of one training step for a fixed {@code (B, T)}, allocated
+ * once, with the per-step views precomputed, so that a step allocates nothing. Layout is
+ * time-major: row {@code t·B + b}.
+ */
+final class Workspace implements AutoCloseable {
+    final int batch;
+    final int steps;
+    final int rows;
+
+    /** S: pre-activations, {@code T·B × H}. */
+    final Tensor pre;
+    /** {@code (T+1)·B × H}: block 0 is h_0, block t+1 is h_{t+1}. */
+    final Tensor hidden;
+    /** G: ∂E/∂h, overwritten in place by δ = ∂E/∂s; {@code T·B × H}. */
+    final Tensor grad;
+    /** Head rows (h_1..h_T), rows {@code [B, (T+1)·B)} of {@link #hidden}. */
+    final Tensor hiddenOut;
+    /** Previous states (h_0..h_{T−1}), rows {@code [0, T·B)} of {@link #hidden}. */
+    final Tensor hiddenPrev;
+    /** Z: logits, then ∂E/∂z; {@code T·B × O} (or {@code B × O} for the last-step head). */
+    final Tensor logits;
+    /** Dense inputs {@code T·B × D}, or null for token inputs. */
+    final Tensor inputs;
+    /** Dense targets ({@code T·B × O} or {@code B × O}), or null for token targets. */
+    final Tensor targets;
+    /** A column of ones, {@code T·B × 1}, for bias sums and broadcasts. */
+    final Tensor ones;
+    /** Loss weights per position, {@code T·B × 1}. */
+    final Tensor weights;
+    /** h at each sequence's last step, {@code B × H} (last-step head). */
+    final Tensor lastHidden;
+    /** ∂E/∂h at each sequence's last step, {@code B × H} (last-step head). */
+    final Tensor lastGrad;
+    /** {@code 1 × 3}: loss, sum of squared gradients, clip scale. */
+    final Tensor scalars;
+    final Tensor loss;
+    final Tensor sumSquares;
+    final Tensor clipScale;
+
+    final IndexBuffer inputIds;
+    final IndexBuffer targetIds;
+    /** Per sequence b: the row {@code (length_b − 1)·B + b} of its last valid step. */
+    final IndexBuffer lastRows;
+
+    final Tensor[] preAt;
+    final Tensor[] hiddenAt;
+    final Tensor[] hiddenPrevAt;
+    final Tensor[] gradAt;
+
+    /** Host scratch, so that validation and upload allocate nothing. */
+    final int[] idScratch;
+    final int[] targetScratch;
+    final int[] lastRowScratch;
+    final float[] weightScratch;
+    final float[] scalarScratch = new float[3];
+
+    Workspace(Backend backend, int batch, int steps, int hiddenSize, int inputWidth, int outputSize,
+              boolean denseInputs, boolean denseTargets, boolean lastStepHead) {
+        this.batch = batch;
+        this.steps = steps;
+        this.rows = Math.multiplyExact(batch, steps);
+        this.pre = backend.allocate(rows, hiddenSize);
+        this.hidden = backend.allocate(rows + batch, hiddenSize);
+        this.grad = backend.allocate(rows, hiddenSize);
+        this.hiddenOut = hidden.rows(batch, rows);
+        this.hiddenPrev = hidden.rows(0, rows);
+        this.logits = backend.allocate(lastStepHead ? batch : rows, outputSize);
+        this.inputs = denseInputs ? backend.allocate(rows, inputWidth) : null;
+        this.targets = denseTargets ? backend.allocate(lastStepHead ? batch : rows, outputSize) : null;
+        this.ones = backend.allocate(rows, 1);
+        backend.fill(ones, 1f);
+        this.weights = backend.allocate(rows, 1);
+        this.lastHidden = lastStepHead ? backend.allocate(batch, hiddenSize) : null;
+        this.lastGrad = lastStepHead ? backend.allocate(batch, hiddenSize) : null;
+        this.scalars = backend.allocate(1, 3);
+        this.loss = scalars.cols(0, 1);
+        this.sumSquares = scalars.cols(1, 1);
+        this.clipScale = scalars.cols(2, 1);
+        this.inputIds = backend.allocateIndices(rows);
+        this.targetIds = backend.allocateIndices(rows);
+        this.lastRows = backend.allocateIndices(batch);
+        this.preAt = new Tensor[steps];
+        this.hiddenAt = new Tensor[steps];
+        this.hiddenPrevAt = new Tensor[steps];
+        this.gradAt = new Tensor[steps];
+        for (int t = 0; t < steps; t++) {
+            preAt[t] = pre.rows(t * batch, batch);
+            hiddenAt[t] = hidden.rows((t + 1) * batch, batch);
+            hiddenPrevAt[t] = hidden.rows(t * batch, batch);
+            gradAt[t] = grad.rows(t * batch, batch);
+        }
+        this.idScratch = new int[rows];
+        this.targetScratch = new int[rows];
+        this.lastRowScratch = new int[batch];
+        this.weightScratch = new float[rows];
+    }
+
+    boolean fits(int b, int t, boolean denseInputs, boolean denseTargets) {
+        return b == batch && t == steps && denseInputs == (inputs != null) && denseTargets == (targets != null);
+    }
+
+    @Override
+    public void close() {
+        for (Tensor t : new Tensor[] {pre, hidden, grad, logits, inputs, targets, ones, weights, lastHidden,
+                lastGrad, scalars}) {
+            if (t != null) {
+                t.buffer().close();
+            }
+        }
+        inputIds.close();
+        targetIds.close();
+        lastRows.close();
+    }
+}
