@@ -464,16 +464,15 @@ public final class CpuBackend implements Backend {
             for (int c = 0; c < cols; c++) {
                 max = Math.max(max, zd.get(zb + c));
             }
+            // loss_r = log Σ exp(z − max) − (z_y − max): finite even where exp(z_y − max) underflows.
+            double zy = (double) zd.get(zb + y) - max;
             double sum = 0;
             for (int c = 0; c < cols; c++) {
                 float e = (float) Math.exp(zd.get(zb + c) - max);
                 zd.put(zb + c, e);
                 sum += e;
             }
-            double logSum = Math.log(sum);
-            // loss_r = log Σ exp(z − max) − (z_y − max); z_y − max = log e_y.
-            float ey = zd.get(zb + y);
-            total += w * (logSum - Math.log(ey));
+            total += w * (Math.log(sum) - zy);
             float k = (float) (gradScale * w / sum);
             float ws = gradScale * w;
             for (int c = 0; c < cols; c++) {

@@ -1,0 +1,610 @@
+package io.rnn4j.backend;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The contract every {@link Backend} must meet, kernel by kernel, against float64 computations
+ * written here. Each check uses fresh random inputs and poisons outputs (NaN) before kernels that
+ * overwrite, so a kernel that skips elements fails. A backend module runs this suite by extending
+ * it ({@code rnn-core}'s test-jar) and implementing {@link #newBackend()}; a subclass may skip the
+ * whole suite with JUnit assumptions in {@code newBackend()} when its hardware is absent.
+ */
+public abstract class BackendContractTest {
+    /** Float32 tolerance for one fused kernel against float64 (a few ulps of the operands). */
+    protected static final double TOL = 2e-6;
+
+    protected Backend be;
+    protected SplittableRandom rnd;
+
+    /** A fresh backend for one test. */
+    protected abstract Backend newBackend();
+
+    @BeforeEach
+    void open() {
+        be = newBackend();
+        rnd = new SplittableRandom(System.nanoTime());
+    }
+
+    @AfterEach
+    void shut() {
+        if (be != null) {
+            be.close();
+        }
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    protected float[] random(int n, double scale) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) (scale * (2 * rnd.nextDouble() - 1));
+        }
+        return x;
+    }
+
+    protected Tensor upload(int rows, int cols, float[] values) {
+        Tensor t = be.allocate(rows, cols);
+        be.upload(values, 0, t);
+        return t;
+    }
+
+    protected float[] down(Tensor t) {
+        float[] out = new float[(int) t.size()];
+        be.download(t, out, 0);
+        return out;
+    }
+
+    protected Tensor poisoned(int rows, int cols) {
+        Tensor t = be.allocate(rows, cols);
+        be.fill(t, Float.NaN);
+        return t;
+    }
+
+    protected static void close(Tensor... ts) {
+        for (Tensor t : ts) {
+            t.buffer().close();
+        }
+    }
+
+    protected static void assertClose(double[] want, float[] got, double tol, String what) {
+        assertEquals(want.length, got.length, what + ": length");
+        for (int i = 0; i < want.length; i++) {
+            double w = want[i];
+            double err = Math.abs(got[i] - w);
+            double bound = tol * Math.max(1.0, Math.abs(w));
+            int at = i;
+            assertTrue(err <= bound, () -> what + ": element " + at + " is " + got[at] + ", expected " + w);
+        }
+    }
+
+    // ------------------------------------------------------------------ memory
+
+    @Test
+    void allocateIsZeroAndUploadDownloadRoundTrip() {
+        Tensor t = be.allocate(7, 5);
+        for (float v : down(t)) {
+            assertEquals(0f, v);
+        }
+        float[] x = random(35, 3);
+        be.upload(x, 0, t);
+        assertArrayEquals(x, down(t));
+        close(t);
+    }
+
+    @Test
+    void stridedViewsUploadDownloadFillAndCopy() {
+        Tensor big = be.allocate(6, 9);
+        Tensor view = big.rows(1, 4).cols(2, 5);
+        float[] x = random(20, 1);
+        be.upload(x, 0, view);
+        assertArrayEquals(x, down(view));
+        float[] all = down(big);
+        for (int r = 0; r < 6; r++) {
+            for (int c = 0; c < 9; c++) {
+                boolean inside = r >= 1 && r < 5 && c >= 2 && c < 7;
+                if (!inside) {
+                    assertEquals(0f, all[r * 9 + c], "outside the view at " + r + "," + c);
+                }
+            }
+        }
+        Tensor other = poisoned(4, 5);
+        be.copy(view, other);
+        assertArrayEquals(x, down(other));
+        be.fill(view, 2.5f);
+        for (float v : down(view)) {
+            assertEquals(2.5f, v);
+        }
+        assertEquals(0f, down(big)[0]);
+        close(big, other);
+    }
+
+    @Test
+    void indicesUpload() {
+        IndexBuffer ids = be.allocateIndices(5);
+        be.uploadIndices(new int[] {9, 4, 2, 7, 1, 3}, 1, ids, 5);
+        Tensor table = upload(8, 2, random(16, 1));
+        Tensor out = poisoned(5, 2);
+        be.gatherRows(table, ids, 0, out, false);
+        float[] t = down(table);
+        float[] o = down(out);
+        int[] want = {4, 2, 7, 1, 3};
+        for (int i = 0; i < 5; i++) {
+            assertEquals(t[want[i] * 2], o[i * 2]);
+            assertEquals(t[want[i] * 2 + 1], o[i * 2 + 1]);
+        }
+        ids.close();
+        close(table, out);
+    }
+
+    @Test
+    void closingTwiceIsHarmlessAndUseAfterCloseFails() {
+        Tensor t = be.allocate(2, 2);
+        t.buffer().close();
+        t.buffer().close();
+        assertTrue(t.buffer().isClosed());
+        assertThrows(IllegalStateException.class, () -> be.fill(t, 1f));
+    }
+
+    // ------------------------------------------------------------------ gemm
+
+    @ParameterizedTest(name = "transA={0}, transB={1}")
+    @org.junit.jupiter.params.provider.CsvSource({"false,false", "true,false", "false,true", "true,true"})
+    void gemmAllTransposesAlphaBeta(boolean ta, boolean tb) {
+        int m = 7;
+        int n = 5;
+        int k = 9;
+        float[] a = random(m * k, 1);
+        float[] b = random(k * n, 1);
+        float[] c0 = random(m * n, 1);
+        Tensor A = ta ? upload(k, m, a) : upload(m, k, a);
+        Tensor B = tb ? upload(n, k, b) : upload(k, n, b);
+        Tensor C = upload(m, n, c0);
+        float alpha = 0.7f;
+        float beta = -1.3f;
+        be.gemm(C, A, ta, B, tb, alpha, beta);
+        double[] want = new double[m * n];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double acc = 0;
+                for (int p = 0; p < k; p++) {
+                    double av = ta ? a[p * m + i] : a[i * k + p];
+                    double bv = tb ? b[j * k + p] : b[p * n + j];
+                    acc += av * bv;
+                }
+                want[i * n + j] = alpha * acc + beta * c0[i * n + j];
+            }
+        }
+        assertClose(want, down(C), 1e-5, "gemm");
+        close(A, B, C);
+    }
+
+    @Test
+    void gemmWithBetaZeroIgnoresNaNInTheOutput() {
+        float[] a = random(12, 1);
+        float[] b = random(12, 1);
+        Tensor A = upload(3, 4, a);
+        Tensor B = upload(4, 3, b);
+        Tensor C = poisoned(3, 3);
+        be.gemm(C, A, false, B, false, 1f, 0f);
+        for (float v : down(C)) {
+            assertTrue(Float.isFinite(v), "beta = 0 must overwrite");
+        }
+        close(A, B, C);
+    }
+
+    @Test
+    void gemmOnStridedViews() {
+        // C (rows 1..4 of an 8-wide buffer) += A (a column block) · Bᵀ, as the per-step recurrence uses.
+        Tensor abuf = upload(4, 10, random(40, 1));
+        Tensor A = abuf.cols(3, 6);
+        Tensor B = upload(5, 6, random(30, 1));
+        Tensor cbuf = upload(6, 8, random(48, 1));
+        Tensor C = cbuf.rows(1, 4).cols(1, 5);
+        float[] a = down(A);
+        float[] b = down(B);
+        float[] c0 = down(C);
+        be.gemm(C, A, false, B, true, 1f, 1f);
+        double[] want = new double[20];
+        for (int i = 0; i < 4; i++) {
+            for (int j = 0; j < 5; j++) {
+                double acc = c0[i * 5 + j];
+                for (int p = 0; p < 6; p++) {
+                    acc += (double) a[i * 6 + p] * b[j * 6 + p];
+                }
+                want[i * 5 + j] = acc;
+            }
+        }
+        assertClose(want, down(C), 1e-5, "strided gemm");
+        float[] full = down(cbuf);
+        float[] before = full.clone();
+        assertEquals(before[0], full[0]);
+        close(abuf, B, cbuf);
+    }
+
+    @Test
+    void gemmRejectsShapeMismatchAndOverlap() {
+        Tensor A = be.allocate(3, 4);
+        Tensor B = be.allocate(5, 2);
+        Tensor C = be.allocate(3, 2);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> be.gemm(C, A, false, B, false, 1f, 0f));
+        assertTrue(e.getMessage().contains("gemm"), e.getMessage());
+        Tensor sq = be.allocate(4, 4);
+        assertThrows(IllegalArgumentException.class, () -> be.gemm(sq, sq, false, sq, false, 1f, 0f));
+        close(A, B, C, sq);
+    }
+
+    // ------------------------------------------------------------------ BLAS-1 and reductions
+
+    @Test
+    void scaleAxpySumSquares() {
+        float[] x = random(30, 2);
+        float[] y = random(30, 2);
+        Tensor X = upload(5, 6, x);
+        Tensor Y = upload(5, 6, y);
+        be.axpy(-0.5f, X, Y);
+        double[] want = new double[30];
+        for (int i = 0; i < 30; i++) {
+            want[i] = y[i] - 0.5 * x[i];
+        }
+        assertClose(want, down(Y), TOL, "axpy");
+        be.scale(X, 3f);
+        double[] sx = new double[30];
+        double ss = 0;
+        for (int i = 0; i < 30; i++) {
+            sx[i] = 3.0 * x[i];
+            ss += sx[i] * sx[i];
+        }
+        assertClose(sx, down(X), TOL, "scale");
+        Tensor out = be.allocate(1, 1);
+        be.fill(out, Float.NaN);
+        be.sumSquares(X, out, false);
+        assertClose(new double[] {ss}, down(out), 1e-6, "sumSquares");
+        be.sumSquares(X, out, true);
+        assertClose(new double[] {2 * ss}, down(out), 1e-6, "sumSquares accumulate");
+        close(X, Y, out);
+    }
+
+    @Test
+    void sumSquaresIsAccurateOnALargeArena() {
+        int n = 1 << 20;
+        float[] x = new float[n];
+        java.util.Arrays.fill(x, 0.001f);
+        Tensor X = upload(1, n, x);
+        Tensor out = be.allocate(1, 1);
+        be.sumSquares(X, out, false);
+        double want = n * (double) 0.001f * (double) 0.001f;
+        assertClose(new double[] {want}, down(out), 1e-6, "sumSquares of 2^20 equal values");
+        close(X, out);
+    }
+
+    @Test
+    void clipScale() {
+        Tensor ss = upload(1, 1, new float[] {100f});
+        Tensor k = poisoned(1, 1);
+        be.clipScale(ss, 5f, k);
+        assertClose(new double[] {0.5}, down(k), TOL, "norm 10, threshold 5");
+        be.clipScale(ss, 20f, k);
+        assertClose(new double[] {1.0}, down(k), 0, "below threshold");
+        be.clipScale(ss, 10f, k);
+        assertClose(new double[] {1.0}, down(k), TOL, "at threshold");
+        be.clipScale(ss, Float.POSITIVE_INFINITY, k);
+        assertClose(new double[] {1.0}, down(k), 0, "no clipping");
+        be.upload(new float[] {Float.POSITIVE_INFINITY}, 0, ss);
+        be.clipScale(ss, 5f, k);
+        assertTrue(Float.isNaN(down(k)[0]), "a non-finite norm gives a non-finite scale");
+        close(ss, k);
+    }
+
+    // ------------------------------------------------------------------ gather / scatter
+
+    @Test
+    void gatherAccumulateAndScatterAddWithRepeats() {
+        int v = 6;
+        int h = 4;
+        float[] table = random(v * h, 1);
+        int[] id = {3, 0, 3, 5, 3, 1, 0};
+        IndexBuffer ids = be.allocateIndices(id.length + 2);
+        be.uploadIndices(id, 0, ids, id.length);
+        Tensor T = upload(v, h, table);
+        float[] base = random(id.length * h, 1);
+        Tensor out = upload(id.length, h, base);
+        be.gatherRows(T, ids, 0, out, true);
+        double[] want = new double[id.length * h];
+        for (int i = 0; i < id.length; i++) {
+            for (int c = 0; c < h; c++) {
+                want[i * h + c] = base[i * h + c] + table[id[i] * h + c];
+            }
+        }
+        assertClose(want, down(out), TOL, "gather accumulate");
+        // Offset into the ids.
+        Tensor two = poisoned(2, h);
+        be.gatherRows(T, ids, 3, two, false);
+        float[] got = down(two);
+        for (int c = 0; c < h; c++) {
+            assertEquals(table[5 * h + c], got[c]);
+            assertEquals(table[3 * h + c], got[h + c]);
+        }
+        float[] src = random(id.length * h, 1);
+        Tensor S = upload(id.length, h, src);
+        be.scatterAddRows(S, ids, 0, T);
+        double[] sw = new double[v * h];
+        for (int i = 0; i < sw.length; i++) {
+            sw[i] = table[i];
+        }
+        for (int i = 0; i < id.length; i++) {
+            for (int c = 0; c < h; c++) {
+                sw[id[i] * h + c] += src[i * h + c];
+            }
+        }
+        assertClose(sw, down(T), TOL, "scatter-add with repeated ids");
+        ids.close();
+        close(T, out, two, S);
+    }
+
+    // ------------------------------------------------------------------ activations
+
+    static double f(Activation a, double s, double slope) {
+        return switch (a) {
+            case TANH -> Math.tanh(s);
+            case LOGISTIC -> 1 / (1 + Math.exp(-s));
+            case RELU -> Math.max(0, s);
+            case PRELU -> s > 0 ? s : slope * s;
+            case IDENTITY -> s;
+        };
+    }
+
+    static double fPrime(Activation a, double s, double slope) {
+        return switch (a) {
+            case TANH -> 1 - Math.tanh(s) * Math.tanh(s);
+            case LOGISTIC -> {
+                double y = 1 / (1 + Math.exp(-s));
+                yield y * (1 - y);
+            }
+            case RELU -> s > 0 ? 1 : 0;
+            case PRELU -> s > 0 ? 1 : slope;
+            case IDENTITY -> 1;
+        };
+    }
+
+    @ParameterizedTest
+    @EnumSource(Activation.class)
+    void activationForwardAndBackward(Activation a) {
+        int rows = 9;
+        int cols = 13;
+        float[] s = random(rows * cols, 4);
+        s[0] = 0f;
+        s[1] = 30f;
+        s[2] = -30f;
+        float[] slopes = random(cols, 0.5);
+        float[] g = random(rows * cols, 1);
+        Tensor S = upload(rows, cols, s);
+        Tensor Hh = poisoned(rows, cols);
+        Tensor A = upload(1, cols, slopes);
+        be.activationForward(a, S, Hh, A);
+        float[] h = down(Hh);
+        double[] want = new double[rows * cols];
+        for (int i = 0; i < want.length; i++) {
+            want[i] = f(a, s[i], slopes[i % cols]);
+        }
+        assertClose(want, h, TOL, a + " forward");
+        Tensor G = upload(rows, cols, g);
+        float[] dslope0 = random(cols, 1);
+        Tensor dA = upload(1, cols, dslope0);
+        be.activationBackward(a, S, Hh, G, A, dA);
+        double[] wantG = new double[rows * cols];
+        double[] wantDa = new double[cols];
+        for (int c = 0; c < cols; c++) {
+            wantDa[c] = a == Activation.PRELU ? dslope0[c] : dslope0[c];
+        }
+        for (int i = 0; i < wantG.length; i++) {
+            // tanh and logistic derive from the stored (float) h, as the contract says.
+            double d = switch (a) {
+                case TANH -> 1 - (double) h[i] * h[i];
+                case LOGISTIC -> (double) h[i] * (1 - h[i]);
+                default -> fPrime(a, s[i], slopes[i % cols]);
+            };
+            wantG[i] = d * g[i];
+            if (a == Activation.PRELU && !(s[i] > 0)) {
+                wantDa[i % cols] += (double) g[i] * s[i];
+            }
+        }
+        assertClose(wantG, down(G), TOL, a + " backward");
+        assertClose(wantDa, down(dA), 1e-5, a + " slope gradient (untouched unless PReLU)");
+        // In place: h written over s.
+        Tensor S2 = upload(rows, cols, s);
+        be.activationForward(a, S2, S2, A);
+        assertArrayEquals(h, down(S2), a + " in place equals out of place");
+        close(S, Hh, A, G, dA, S2);
+    }
+
+    @Test
+    void tanhAndLogisticSaturateCleanly() {
+        Tensor S = upload(1, 4, new float[] {1000f, -1000f, Float.NaN, 1e-30f});
+        Tensor Hh = poisoned(1, 4);
+        be.activationForward(Activation.TANH, S, Hh, null);
+        float[] h = down(Hh);
+        assertEquals(1f, h[0]);
+        assertEquals(-1f, h[1]);
+        assertTrue(Float.isNaN(h[2]), "NaN propagates");
+        assertEquals(1e-30f, h[3]);
+        be.activationForward(Activation.LOGISTIC, S, Hh, null);
+        h = down(Hh);
+        assertEquals(1f, h[0]);
+        assertEquals(0f, h[1]);
+        close(S, Hh);
+    }
+
+    // ------------------------------------------------------------------ losses
+
+    @Test
+    void softmaxCrossEntropyWithWeights() {
+        int n = 6;
+        int v = 7;
+        float[] z = random(n * v, 5);
+        int[] y = {0, 6, 3, 3, 2, 5};
+        float[] w = {1f, 0f, 0.5f, 1f, 2f, 1f};
+        Tensor Z = upload(n, v, z);
+        Tensor W = upload(n, 1, w);
+        IndexBuffer Y = be.allocateIndices(n + 1);
+        int[] shifted = new int[n + 1];
+        shifted[0] = 99; // an offset of 1 skips it
+        System.arraycopy(y, 0, shifted, 1, n);
+        shifted[2] = -7; // a zero-weight row's target is never read
+        be.uploadIndices(shifted, 0, Y, n + 1);
+        Tensor L = upload(1, 1, new float[] {0.25f});
+        float scale = 0.3f;
+        be.softmaxCrossEntropy(Z, Y, 1, W, scale, L);
+        double loss = 0.25;
+        double[] grad = new double[n * v];
+        for (int r = 0; r < n; r++) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (int c = 0; c < v; c++) {
+                max = Math.max(max, z[r * v + c]);
+            }
+            double sum = 0;
+            for (int c = 0; c < v; c++) {
+                sum += Math.exp(z[r * v + c] - max);
+            }
+            double lse = max + Math.log(sum);
+            if (w[r] != 0) {
+                loss += w[r] * (lse - z[r * v + y[r]]);
+            }
+            for (int c = 0; c < v; c++) {
+                grad[r * v + c] = scale * w[r] * (Math.exp(z[r * v + c] - lse) - (c == y[r] ? 1 : 0));
+            }
+        }
+        assertClose(new double[] {loss}, down(L), 1e-6, "cross-entropy loss");
+        assertClose(grad, down(Z), TOL, "cross-entropy gradient");
+        Y.close();
+        close(Z, W, L);
+    }
+
+    @Test
+    void softmaxCrossEntropyIsStableForHugeLogits() {
+        Tensor Z = upload(1, 3, new float[] {1e30f, -1e30f, 0f});
+        IndexBuffer Y = be.allocateIndices(1);
+        be.uploadIndices(new int[] {1}, 0, Y, 1);
+        Tensor L = be.allocate(1, 1);
+        be.softmaxCrossEntropy(Z, Y, 0, null, 1f, L);
+        float[] l = down(L);
+        assertEquals(2e30f, l[0], 1e25f, "loss is z_max − z_y, not inf/NaN");
+        float[] g = down(Z);
+        assertEquals(1f, g[0], 1e-6f);
+        assertEquals(-1f, g[1], 1e-6f);
+        Y.close();
+        close(Z, L);
+    }
+
+    @Test
+    void squaredError() {
+        int n = 5;
+        int o = 3;
+        float[] p = random(n * o, 2);
+        float[] t = random(n * o, 2);
+        float[] w = {1f, 0f, 2f, 1f, 0.5f};
+        Tensor P = upload(n, o, p);
+        Tensor Tt = upload(n, o, t);
+        Tensor W = upload(n, 1, w);
+        Tensor L = be.allocate(1, 1);
+        be.squaredError(P, Tt, W, 0.5f, L);
+        double loss = 0;
+        double[] grad = new double[n * o];
+        for (int i = 0; i < n * o; i++) {
+            double d = (double) p[i] - t[i];
+            loss += w[i / o] * d * d;
+            grad[i] = 0.5 * w[i / o] * 2 * d;
+        }
+        assertClose(new double[] {loss}, down(L), 1e-6, "squared error loss");
+        assertClose(grad, down(P), TOL, "squared error gradient");
+        close(P, Tt, W, L);
+    }
+
+    // ------------------------------------------------------------------ optimizers
+
+    @ParameterizedTest
+    @EnumSource(UpdateRule.Kind.class)
+    void optimizerUpdateMatchesTheFormulas(UpdateRule.Kind kind) {
+        for (float clip : new float[] {Float.POSITIVE_INFINITY, 0.3f}) {
+            int n = 37;
+            UpdateRule rule = new UpdateRule(kind, 0.05f, kind == UpdateRule.Kind.SGD ? 0.9f : 0f, 0.95f, 0.8f, 0.99f,
+                    1e-6f, clip);
+            float[] p = random(n, 1);
+            float[] s1 = new float[n];
+            float[] s2 = new float[n];
+            Tensor P = upload(1, n, p);
+            Tensor S1 = be.allocate(1, n);
+            Tensor S2 = be.allocate(1, n);
+            Tensor K = upload(1, 1, new float[] {0.7f});
+            double[] pd = new double[n];
+            double[] m1 = new double[n];
+            double[] m2 = new double[n];
+            for (int i = 0; i < n; i++) {
+                pd[i] = p[i];
+            }
+            for (int step = 1; step <= 3; step++) {
+                float[] g = random(n, 1);
+                Tensor G = upload(1, n, g);
+                be.optimizerUpdate(rule, P, G, S1, S2, K, step);
+                assertArrayEquals(g, down(G), "gradients are not modified");
+                for (int i = 0; i < n; i++) {
+                    double gi = 0.7 * g[i];
+                    gi = Math.max(-clip, Math.min(clip, gi));
+                    switch (kind) {
+                        case SGD -> {
+                            m1[i] = 0.9 * m1[i] + gi;
+                            pd[i] -= 0.05 * m1[i];
+                        }
+                        case ADAGRAD -> {
+                            m1[i] += gi * gi;
+                            pd[i] -= 0.05 * gi / (Math.sqrt(m1[i]) + 1e-6);
+                        }
+                        case RMSPROP -> {
+                            m1[i] = 0.95 * m1[i] + 0.05 * gi * gi;
+                            pd[i] -= 0.05 * gi / (Math.sqrt(m1[i]) + 1e-6);
+                        }
+                        case ADAM -> {
+                            m1[i] = 0.8 * m1[i] + 0.2 * gi;
+                            m2[i] = 0.99 * m2[i] + 0.01 * gi * gi;
+                            double mh = m1[i] / (1 - Math.pow(0.8, step));
+                            double vh = m2[i] / (1 - Math.pow(0.99, step));
+                            pd[i] -= 0.05 * mh / (Math.sqrt(vh) + 1e-6);
+                        }
+                    }
+                }
+                close(G);
+            }
+            assertClose(pd, down(P), 2e-5, kind + " parameters (clip " + clip + ")");
+            if (rule.stateTensors() >= 1) {
+                assertClose(m1, down(S1), 2e-5, kind + " state 1");
+            }
+            if (rule.stateTensors() >= 2) {
+                assertClose(m2, down(S2), 2e-5, kind + " state 2");
+            }
+            close(P, S1, S2, K);
+        }
+    }
+
+    @Test
+    void plainSgdNeedsNoState() {
+        UpdateRule rule = new UpdateRule(UpdateRule.Kind.SGD, 0.5f, 0f, 0.9f, 0.9f, 0.999f, 1e-8f,
+                Float.POSITIVE_INFINITY);
+        assertEquals(0, rule.stateTensors());
+        Tensor P = upload(1, 3, new float[] {1f, 2f, 3f});
+        Tensor G = upload(1, 3, new float[] {1f, -1f, 0.5f});
+        Tensor K = upload(1, 1, new float[] {1f});
+        be.optimizerUpdate(rule, P, G, null, null, K, 1);
+        assertArrayEquals(new float[] {0.5f, 2.5f, 2.75f}, down(P));
+        close(P, G, K);
+    }
+}
