@@ -42,7 +42,8 @@ final class OpenBlasGemm implements Gemm {
 
     @Override
     public String describe() {
-        return "OpenBLAS " + openblas_nolapack.blas_get_vendor() + " (" + threads + " threads)";
+        return openblas_nolapack.OPENBLAS_VERSION.trim() + " (" + threads
+                + (threads == 1 ? " thread)" : " threads)");
     }
 
     /** A pointer whose address can be set; it never owns memory. */

@@ -1,0 +1,56 @@
+package io.rnn4j.bench;
+
+import java.io.PrintStream;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * {@code java -jar rnn-bench.jar COMMAND [options]}. Exit codes: 0 success, 1 failure, 2 bad
+ * command line.
+ */
+public final class Main {
+    static final String HELP = """
+            usage: java -jar rnn-bench.jar COMMAND [options]
+
+            commands:
+              step     time one configuration's full training step (tokens/s, median and spread)
+
+            'COMMAND --help' lists a command's options.
+            """;
+
+    private Main() {
+    }
+
+    public static void main(String[] argv) {
+        System.exit(run(argv, System.out, System.err));
+    }
+
+    static int run(String[] argv, PrintStream out, PrintStream err) {
+        if (argv.length == 0 || argv[0].equals("--help") || argv[0].equals("-h")) {
+            out.print(HELP);
+            return argv.length == 0 ? 2 : 0;
+        }
+        List<String> rest = Arrays.asList(argv).subList(1, argv.length);
+        try {
+            switch (argv[0]) {
+                case "step":
+                    if (rest.contains("--help")) {
+                        out.print(StepCommand.HELP);
+                        return 0;
+                    }
+                    return StepCommand.run(rest, out);
+                default:
+                    err.println("error: unknown command '" + argv[0] + "'");
+                    err.print(HELP);
+                    return 2;
+            }
+        } catch (UsageException e) {
+            err.println("error: " + e.getMessage());
+            err.print(argv[0].equals("step") ? StepCommand.HELP : HELP);
+            return 2;
+        } catch (RuntimeException e) {
+            err.println("error: " + e);
+            return 1;
+        }
+    }
+}

@@ -1,0 +1,77 @@
+package io.rnn4j.bench;
+
+import io.rnn4j.backend.Backend;
+import io.rnn4j.data.Batch;
+import io.rnn4j.nn.ElmanRnn;
+import io.rnn4j.nn.RnnConfig;
+import io.rnn4j.train.OptimizerConfig;
+import io.rnn4j.train.Reduction;
+import io.rnn4j.train.Trainer;
+import io.rnn4j.train.TrainerConfig;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+/**
+ * Times full training steps (forward, BPTT, clipping, SGD update) of one configuration on one
+ * backend: warm-up steps, then {@code repeats} timed steps on pre-built random batches.
+ */
+public final class StepTimer implements AutoCloseable {
+    private final StepConfig config;
+    private final ElmanRnn model;
+    private final Trainer trainer;
+    private final Batch[] batches;
+    private int next;
+
+    public StepTimer(Backend backend, StepConfig config, long seed) {
+        this.config = config;
+        RnnConfig rc = RnnConfig.tokens(config.vocab(), config.hidden()).activation(config.activation())
+                .biases(config.biases()).seed(seed).build();
+        this.model = new ElmanRnn(backend, rc);
+        this.trainer = new Trainer(model, TrainerConfig.builder().optimizer(OptimizerConfig.sgd(1e-3))
+                .clipping(config.clipping()).reduction(Reduction.SUM).build());
+        SplittableRandom r = new SplittableRandom(seed);
+        this.batches = new Batch[4];
+        int n = config.batch() * config.steps();
+        for (int i = 0; i < batches.length; i++) {
+            int[] in = new int[n];
+            int[] out = new int[n];
+            for (int k = 0; k < n; k++) {
+                in[k] = r.nextInt(config.vocab());
+                out[k] = r.nextInt(config.vocab());
+            }
+            batches[i] = Batch.tokensTimeMajor(config.batch(), config.steps(), in, out);
+        }
+    }
+
+    /** One training step; returns its wall time in nanoseconds. */
+    public long step() {
+        Batch b = batches[next];
+        next = (next + 1) % batches.length;
+        long t0 = System.nanoTime();
+        trainer.step(b);
+        return System.nanoTime() - t0;
+    }
+
+    /** Runs {@code warmup} untimed steps, then returns the times of {@code repeats} steps, sorted. */
+    public long[] measure(int warmup, int repeats) {
+        for (int i = 0; i < warmup; i++) {
+            step();
+        }
+        long[] t = new long[repeats];
+        for (int i = 0; i < repeats; i++) {
+            t[i] = step();
+        }
+        Arrays.sort(t);
+        return t;
+    }
+
+    public StepConfig config() {
+        return config;
+    }
+
+    @Override
+    public void close() {
+        trainer.close();
+        model.close();
+    }
+}

@@ -1,0 +1,45 @@
+package io.rnn4j.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class MainTest {
+    private final ByteArrayOutputStream outBytes = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
+
+    private int run(String... args) {
+        outBytes.reset();
+        errBytes.reset();
+        return Main.run(args, new PrintStream(outBytes, true, StandardCharsets.UTF_8),
+                new PrintStream(errBytes, true, StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void stepPrintsJsonWithTheDocumentedFields() {
+        assertEquals(0, run("step", "-V", "11", "-H", "8", "-B", "2", "-T", "3", "--warmup", "1", "--repeats", "3",
+                "--format", "json", "--threads", "1"));
+        String o = outBytes.toString(StandardCharsets.UTF_8).trim();
+        assertTrue(o.startsWith("{") && o.endsWith("}"), o);
+        for (String key : new String[] {"\"tokens_per_s\":", "\"step_ms_median\":", "\"backend\":\"cpu\"",
+                "\"config\":{\"V\":11,\"H\":8,\"B\":2,\"T\":3"}) {
+            assertTrue(o.contains(key), key + " in " + o);
+        }
+    }
+
+    @Test
+    void badOptionsExitWithTwo() {
+        assertEquals(2, run("step", "--clip", "sometimes"));
+        assertTrue(errBytes.toString(StandardCharsets.UTF_8).contains("bad clipping"));
+        assertEquals(2, run("step", "-H", "x"));
+        assertEquals(2, run("step", "-H", "0"));
+        assertEquals(2, run("step", "--format", "xml"));
+        assertEquals(2, run("step", "extra"));
+        assertEquals(2, run("nope"));
+        assertEquals(0, run("step", "--help"));
+    }
+}

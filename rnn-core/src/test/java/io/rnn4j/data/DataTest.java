@@ -1,0 +1,50 @@
+package io.rnn4j.data;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+class DataTest {
+    @Test
+    void vocabularyRoundTrip() {
+        String text = "hello, wörld 🙂!";
+        CharVocabulary v = CharVocabulary.of(text);
+        assertEquals(text, v.decode(v.encode(text)));
+        assertEquals(v.size(), text.codePoints().distinct().count());
+        assertTrue(v.id(' ') < v.id('h'), "sorted by code point");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> v.id('z'));
+        assertTrue(e.getMessage().contains("'z'"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> v.codePoint(v.size()));
+        assertThrows(IllegalArgumentException.class, () -> CharVocabulary.of(""));
+    }
+
+    @Test
+    void batcherWalksContiguousTracksAndWraps() {
+        int[] stream = new int[23];
+        for (int i = 0; i < stream.length; i++) {
+            stream[i] = i;
+        }
+        SequenceBatcher sb = new SequenceBatcher(stream, 2, 3);
+        // tracks of (23 − 1) / 2 = 11 tokens: [0..10], [11..21]; 3 windows of 3 steps per pass.
+        assertEquals(3, sb.windowsPerEpoch());
+        assertTrue(sb.atStart());
+        Batch b1 = sb.next();
+        assertArrayEquals(new int[] {0, 11, 1, 12, 2, 13}, b1.inputIds());
+        assertArrayEquals(new int[] {1, 12, 2, 13, 3, 14}, b1.targetIds());
+        assertFalse(sb.atStart());
+        Batch b2 = sb.next();
+        assertEquals(3, b2.inputIds()[0], "track 0 continues where the last window ended");
+        assertEquals(14, b2.inputIds()[1]);
+        sb.next();
+        assertEquals(1, sb.epoch());
+        assertTrue(sb.atStart());
+        assertEquals(0, sb.next().inputIds()[0]);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new SequenceBatcher(new int[6], 2, 3));
+        assertTrue(e.getMessage().contains("too short"), e.getMessage());
+    }
+}
