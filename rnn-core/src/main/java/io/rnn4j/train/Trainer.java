@@ -75,6 +75,8 @@ public final class Trainer implements AutoCloseable {
     private boolean weighted;
     private double weightSum;
     private long contributing;
+    private double lastLoss;
+    private double lastNorm;
 
     public Trainer(ElmanRnn model, TrainerConfig config) {
         this.model = Objects.requireNonNull(model, "model");
@@ -126,13 +128,14 @@ public final class Trainer implements AutoCloseable {
         prepare(batch);
         forward();
         backward();
-        double[] res = reduceAndCheck();
+        reduceAndCheck();
         backend.optimizerUpdate(rule, model.parameters().all(), grads.all(), state1 == null ? null : state1.all(),
                 state2 == null ? null : state2.all(), ws.clipScale, stepCount + 1);
         stepCount++;
         advanceState();
         long elapsed = System.nanoTime() - start;
-        return new StepResult(stepCount, res[0], config.reduction(), contributing, res[1], res[2], elapsed);
+        return new StepResult(stepCount, lastLoss, config.reduction(), contributing, lastNorm, ws.scalarScratch[2],
+                elapsed);
     }
 
     /**
@@ -411,8 +414,7 @@ public final class Trainer implements AutoCloseable {
         }
         backend.uploadIndices(ws.lastRowScratch, 0, ws.lastRows, ws.batch);
         if (weighted) {
-            Tensor w = lastHead ? ws.weights.rows(0, ws.batch) : ws.weights;
-            backend.upload(ws.weightScratch, 0, w);
+            backend.upload(ws.weightScratch, 0, ws.headWeights);
         }
     }
 
@@ -439,10 +441,10 @@ public final class Trainer implements AutoCloseable {
         Tensor src = headInput();
         backend.gemm(w.logits, src, false, output, true, 1f, 0f);
         if (outputBias != null) {
-            backend.gemm(w.logits, w.ones.rows(0, src.rows()), false, outputBias, false, 1f, 1f);
+            backend.gemm(w.logits, w.headOnes, false, outputBias, false, 1f, 1f);
         }
         float scale = gradScale();
-        Tensor weights = weighted ? w.weights.rows(0, src.rows()) : null;
+        Tensor weights = weighted ? w.headWeights : null;
         if (config.loss() == Loss.SOFTMAX_CROSS_ENTROPY) {
             backend.softmaxCrossEntropy(w.logits, w.targetIds, 0, weights, scale, w.loss);
         } else {
@@ -465,7 +467,7 @@ public final class Trainer implements AutoCloseable {
         Tensor src = config.loss() == Loss.MSE_LAST_STEP ? w.lastHidden : w.hiddenOut;
         backend.gemm(dOutput, w.logits, true, src, false, 1f, 1f);
         if (dOutputBias != null) {
-            backend.gemm(dOutputBias, w.ones.rows(0, src.rows()), true, w.logits, false, 1f, 1f);
+            backend.gemm(dOutputBias, w.headOnes, true, w.logits, false, 1f, 1f);
         }
         if (config.loss() == Loss.MSE_LAST_STEP) {
             backend.gemm(w.lastGrad, w.logits, false, output, false, 1f, 0f);
@@ -514,7 +516,7 @@ public final class Trainer implements AutoCloseable {
     }
 
     /** Norm, clip scale, one download; throws before the update when anything is not finite. */
-    private double[] reduceAndCheck() {
+    private void reduceAndCheck() {
         Workspace w = ws;
         backend.sumSquares(grads.all(), w.sumSquares, false);
         if (config.clipping().mode() == Clipping.Mode.GLOBAL_NORM) {
@@ -523,13 +525,12 @@ public final class Trainer implements AutoCloseable {
             backend.fill(w.clipScale, 1f);
         }
         backend.download(w.scalars, w.scalarScratch, 0);
-        double loss = reducedLoss(w.scalarScratch[0]);
-        double norm = Math.sqrt(w.scalarScratch[1]);
-        if (!Double.isFinite(loss) || !Double.isFinite(norm)) {
-            throw new NonFiniteException("step " + (stepCount + 1) + ": loss " + loss + ", gradient norm " + norm
-                    + "; the update was skipped and the parameters are unchanged");
+        lastLoss = reducedLoss(w.scalarScratch[0]);
+        lastNorm = Math.sqrt(w.scalarScratch[1]);
+        if (!Double.isFinite(lastLoss) || !Double.isFinite(lastNorm)) {
+            throw new NonFiniteException("step " + (stepCount + 1) + ": loss " + lastLoss + ", gradient norm "
+                    + lastNorm + "; the update was skipped and the parameters are unchanged");
         }
-        return new double[] {loss, norm, w.scalarScratch[2]};
     }
 
     private void advanceState() {

@@ -34,6 +34,9 @@ final class Workspace implements AutoCloseable {
     final Tensor ones;
     /** Loss weights per position, {@code T·B × 1}. */
     final Tensor weights;
+    /** The rows of {@link #ones} and {@link #weights} that line up with the head's rows. */
+    final Tensor headOnes;
+    final Tensor headWeights;
     /** h at each sequence's last step, {@code B × H} (last-step head). */
     final Tensor lastHidden;
     /** ∂E/∂h at each sequence's last step, {@code B × H} (last-step head). */
@@ -77,6 +80,8 @@ final class Workspace implements AutoCloseable {
         this.ones = backend.allocate(rows, 1);
         backend.fill(ones, 1f);
         this.weights = backend.allocate(rows, 1);
+        this.headOnes = ones.rows(0, logits.rows());
+        this.headWeights = weights.rows(0, logits.rows());
         this.lastHidden = lastStepHead ? backend.allocate(batch, hiddenSize) : null;
         this.lastGrad = lastStepHead ? backend.allocate(batch, hiddenSize) : null;
         this.scalars = backend.allocate(1, 3);

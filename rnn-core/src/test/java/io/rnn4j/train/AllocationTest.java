@@ -1,0 +1,55 @@
+package io.rnn4j.train;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.rnn4j.backend.cpu.CpuBackend;
+import io.rnn4j.data.Batch;
+import io.rnn4j.nn.ElmanRnn;
+import io.rnn4j.nn.RnnConfig;
+import java.lang.management.ManagementFactory;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A training step allocates (almost) nothing on the Java heap once the workspace exists: only the
+ * returned {@link StepResult}. Measured with the JVM's per-thread allocation counter, which counts
+ * bytes, not time, so the check is not sensitive to machine load.
+ */
+class AllocationTest {
+
+    @Test
+    void aStepAllocatesOnlyItsResult() {
+        java.lang.management.ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        assumeTrue(mx instanceof com.sun.management.ThreadMXBean, "needs the HotSpot allocation counter");
+        com.sun.management.ThreadMXBean hs = (com.sun.management.ThreadMXBean) mx;
+        assumeTrue(hs.isThreadAllocatedMemorySupported(), "thread allocation counting not supported");
+        hs.setThreadAllocatedMemoryEnabled(true);
+        SplittableRandom r = new SplittableRandom(1);
+        int b = 8;
+        int t = 12;
+        int[] in = new int[b * t];
+        int[] out = new int[b * t];
+        for (int i = 0; i < in.length; i++) {
+            in[i] = r.nextInt(20);
+            out[i] = r.nextInt(20);
+        }
+        Batch batch = Batch.tokensTimeMajor(b, t, in, out).withLengths(new int[] {12, 11, 10, 9, 8, 7, 6, 5});
+        try (ElmanRnn model = new ElmanRnn(new CpuBackend(), RnnConfig.tokens(20, 16).build());
+             Trainer trainer = new Trainer(model, TrainerConfig.builder().optimizer(OptimizerConfig.adam(1e-3))
+                     .carryState(true).build())) {
+            for (int i = 0; i < 2000; i++) {
+                trainer.step(batch); // warm up: workspace, JIT
+            }
+            long tid = Thread.currentThread().getId();
+            int steps = 500;
+            long before = hs.getThreadAllocatedBytes(tid);
+            for (int i = 0; i < steps; i++) {
+                trainer.step(batch);
+            }
+            long perStep = (hs.getThreadAllocatedBytes(tid) - before) / steps;
+            System.out.println("heap bytes allocated per training step: " + perStep);
+            assertTrue(perStep <= 128, "a step allocated " + perStep + " bytes; only the StepResult (≈64) is expected");
+        }
+    }
+}
