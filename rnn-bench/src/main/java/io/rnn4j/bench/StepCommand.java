@@ -35,6 +35,7 @@ final class StepCommand {
               --repeats N          timed steps [50]
               --seed N             seed of weights and data [1]
               --format text|json   output format [text]
+              --profile            also time every backend kernel and print where a step's time goes
             """;
 
     private StepCommand() {
@@ -51,6 +52,7 @@ final class StepCommand {
         int repeats = o.integer("--repeats", 50);
         long seed = o.integer("--seed", 1);
         boolean bias = !o.flag("--no-bias");
+        boolean profile = o.flag("--profile");
         String format = o.string("--format", "text");
         if (!format.equals("text") && !format.equals("json")) {
             throw new UsageException("--format must be text or json, got '" + format + "'");
@@ -81,6 +83,18 @@ final class StepCommand {
                         s.tokensPerSSlow(), s.tokensPerSFast());
                 out.printf(Locale.ROOT, "  model       %.1f GFLOP/s (6·H·(H+V)·B·T = %.3f GFLOP per step)%n",
                         s.gflops(), cfg.flopsPerStep() / 1e9);
+            }
+        }
+        if (profile) {
+            try (Backend inner = openBackend(backendName, threads)) {
+                ProfilingBackend pb = new ProfilingBackend(inner);
+                try (StepTimer timer = new StepTimer(pb, cfg, seed)) {
+                    timer.measure(warmup, 1);
+                    pb.reset();
+                    timer.measure(0, repeats);
+                    out.printf(Locale.ROOT, "%nprofile (each kernel timed on its own, mean over %d steps):%n", repeats);
+                    out.print(pb.report(repeats));
+                }
             }
         }
         return 0;

@@ -76,6 +76,15 @@ public interface Backend extends AutoCloseable {
      */
     void sumSquares(Tensor x, Tensor out, boolean accumulate);
 
+    /** {@code x[r, :] += v[0, :]} for every row {@code r} (a bias broadcast); {@code v} is {@code 1 × cols}. */
+    void addRowVector(Tensor x, Tensor v);
+
+    /**
+     * Column sums: {@code out[0, c] ← (accumulate ? out[0, c] : 0) + Σ_r x[r, c]} (a bias gradient);
+     * {@code out} is {@code 1 × cols}.
+     */
+    void sumRows(Tensor x, Tensor out, boolean accumulate);
+
     // ---------------------------------------------------------------- embedding
 
     /**
@@ -109,6 +118,72 @@ public interface Backend extends AutoCloseable {
      * {@code slopeGrad} are {@code 1 × cols}, else ignored and may be {@code null}.
      */
     void activationBackward(Activation f, Tensor s, Tensor h, Tensor g, Tensor slope, Tensor slopeGrad);
+
+    // ---------------------------------------------------------------- whole recurrences
+
+    /**
+     * The forward recurrence of an Elman layer over {@code T} steps of {@code batch} rows each, as
+     * one call so that a backend can schedule it as it likes (split the batch over cores, keep
+     * {@code U} in cache, run one persistent kernel). With block {@code t} meaning rows
+     * {@code [t·batch, (t+1)·batch)}: for {@code t = 0..T−1},
+     * {@code pre[t] += hidden[t] · Uᵀ}, then {@code hidden[t+1] = f(pre[t])}.
+     *
+     * @param recurrent U, {@code H × H}
+     * @param pre {@code T·batch × H}: the input terms {@code W x_t (+ b)} on entry, {@code s_t} on exit
+     * @param hidden {@code (T+1)·batch × H}: {@code h_0} in block 0 on entry; blocks 1..T written
+     * @param slope PReLU slopes ({@code 1 × H}) or null
+     */
+    default void recurrentForward(Activation f, Tensor recurrent, Tensor pre, Tensor hidden, Tensor slope,
+                                  int batch) {
+        int steps = checkRecurrence(recurrent, pre, hidden, batch);
+        for (int t = 0; t < steps; t++) {
+            Tensor s = pre.rows(t * batch, batch);
+            gemm(s, hidden.rows(t * batch, batch), false, recurrent, true, 1f, 1f);
+            activationForward(f, s, hidden.rows((t + 1) * batch, batch), slope);
+        }
+    }
+
+    /**
+     * The backward recurrence, the mirror image of {@link #recurrentForward}: {@code grad} holds
+     * {@code ∂E/∂h_t} from outside the recurrence (the output head) on entry and
+     * {@code δ_t = ∂E/∂s_t} on exit. For {@code t = T−1..0}: if {@code t < T−1},
+     * {@code grad[t] += grad[t+1] · U}; then {@code grad[t] = f'(pre[t]) ⊙ grad[t]} as in
+     * {@link #activationBackward} (with {@code hidden[t+1]} as h, and the PReLU slope gradient
+     * accumulated into {@code slopeGrad}).
+     */
+    default void recurrentBackward(Activation f, Tensor recurrent, Tensor pre, Tensor hidden, Tensor grad,
+                                   Tensor slope, Tensor slopeGrad, int batch) {
+        int steps = checkRecurrence(recurrent, pre, hidden, batch);
+        if (grad.rows() != pre.rows() || grad.cols() != pre.cols()) {
+            throw new IllegalArgumentException("recurrentBackward: grad " + grad + " does not match pre " + pre);
+        }
+        for (int t = steps - 1; t >= 0; t--) {
+            Tensor g = grad.rows(t * batch, batch);
+            if (t < steps - 1) {
+                gemm(g, grad.rows((t + 1) * batch, batch), false, recurrent, false, 1f, 1f);
+            }
+            activationBackward(f, pre.rows(t * batch, batch), hidden.rows((t + 1) * batch, batch), g, slope,
+                    slopeGrad);
+        }
+    }
+
+    /**
+     * Shape checks shared by the recurrence kernels; returns T.
+     *
+     * @throws IllegalArgumentException naming the mismatch
+     */
+    static int checkRecurrence(Tensor recurrent, Tensor pre, Tensor hidden, int batch) {
+        int h = recurrent.rows();
+        if (recurrent.cols() != h || pre.cols() != h || hidden.cols() != h) {
+            throw new IllegalArgumentException("recurrence: U " + recurrent + ", pre " + pre + " and hidden " + hidden
+                    + " must all have H = " + h + " columns and U must be square");
+        }
+        if (batch < 1 || pre.rows() % batch != 0 || hidden.rows() != pre.rows() + batch) {
+            throw new IllegalArgumentException("recurrence: pre " + pre + " must be T·B rows and hidden " + hidden
+                    + " (T+1)·B rows for B = " + batch);
+        }
+        return pre.rows() / batch;
+    }
 
     /**
      * Fused softmax + cross-entropy + gradient, row by row. On entry {@code z} holds logits

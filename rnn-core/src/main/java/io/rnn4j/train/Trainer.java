@@ -18,11 +18,11 @@ import java.util.Objects;
  * <p>One {@link #step(Batch)}, in the order the code runs it (time-major rows {@code t·B + b}):
  * <pre>
  *   S = W[:, x] (gather) or X Wᵀ (one GEMM)  (+ b)       all T·B rows at once
- *   for t = 1..T:  S_t += h_{t−1} Uᵀ;  h_t = f(S_t)        the forward recurrence
+ *   for t = 1..T:  S_t += h_{t−1} Uᵀ;  h_t = f(S_t)        the forward recurrence (one backend call)
  *   Z = H Vᵀ (+ c)                                          one GEMM over all rows
  *   loss; Z ← ∂E/∂z                                        fused softmax-CE or squared error
  *   dV += Zᵀ H;  G = Z V                                    one GEMM each
- *   for t = T..1:  G_t += δ_{t+1} U;  δ_t = f'(S_t) ⊙ G_t  the backward recurrence
+ *   for t = T..1:  G_t += δ_{t+1} U;  δ_t = f'(S_t) ⊙ G_t  the backward recurrence (one backend call)
  *   dU += Δᵀ H_prev;  db += Σ δ;  dW += scatter(δ) or Xᵀ Δ one call each
  *   one global norm; clip scale; one fused optimizer update over the parameter arena
  * </pre>
@@ -423,25 +423,22 @@ public final class Trainer implements AutoCloseable {
     private void forward() {
         Workspace w = ws;
         Activation f = mc.activation();
-        backend.copy(h0, w.hiddenPrevAt[0]);
+        backend.copy(h0, w.hiddenFirst);
         if (w.inputs == null) {
             backend.gatherRows(input, w.inputIds, 0, w.pre, false);
         } else {
             backend.gemm(w.pre, w.inputs, false, input, false, 1f, 0f);
         }
         if (hiddenBias != null) {
-            backend.gemm(w.pre, w.ones, false, hiddenBias, false, 1f, 1f);
+            backend.addRowVector(w.pre, hiddenBias);
         }
-        for (int t = 0; t < w.steps; t++) {
-            backend.gemm(w.preAt[t], w.hiddenPrevAt[t], false, recurrent, true, 1f, 1f);
-            backend.activationForward(f, w.preAt[t], w.hiddenAt[t], slope);
-        }
+        backend.recurrentForward(f, recurrent, w.pre, w.hidden, slope, w.batch);
         // Head and loss: Z = H Vᵀ (+ c); the loss kernel turns Z into ∂E/∂z.
         backend.fill(w.loss, 0f);
         Tensor src = headInput();
         backend.gemm(w.logits, src, false, output, true, 1f, 0f);
         if (outputBias != null) {
-            backend.gemm(w.logits, w.headOnes, false, outputBias, false, 1f, 1f);
+            backend.addRowVector(w.logits, outputBias);
         }
         float scale = gradScale();
         Tensor weights = weighted ? w.headWeights : null;
@@ -467,7 +464,7 @@ public final class Trainer implements AutoCloseable {
         Tensor src = config.loss() == Loss.MSE_LAST_STEP ? w.lastHidden : w.hiddenOut;
         backend.gemm(dOutput, w.logits, true, src, false, 1f, 1f);
         if (dOutputBias != null) {
-            backend.gemm(dOutputBias, w.headOnes, true, w.logits, false, 1f, 1f);
+            backend.sumRows(w.logits, dOutputBias, true);
         }
         if (config.loss() == Loss.MSE_LAST_STEP) {
             backend.gemm(w.lastGrad, w.logits, false, output, false, 1f, 0f);
@@ -476,15 +473,10 @@ public final class Trainer implements AutoCloseable {
         } else {
             backend.gemm(w.grad, w.logits, false, output, false, 1f, 0f);
         }
-        for (int t = w.steps - 1; t >= 0; t--) {
-            if (t < w.steps - 1) {
-                backend.gemm(w.gradAt[t], w.gradAt[t + 1], false, recurrent, false, 1f, 1f);
-            }
-            backend.activationBackward(f, w.preAt[t], w.hiddenAt[t], w.gradAt[t], slope, dSlope);
-        }
+        backend.recurrentBackward(f, recurrent, w.pre, w.hidden, w.grad, slope, dSlope, w.batch);
         backend.gemm(dRecurrent, w.grad, true, w.hiddenPrev, false, 1f, 1f);
         if (dHiddenBias != null) {
-            backend.gemm(dHiddenBias, w.ones, true, w.grad, false, 1f, 1f);
+            backend.sumRows(w.grad, dHiddenBias, true);
         }
         if (w.inputs == null) {
             backend.scatterAddRows(w.grad, w.inputIds, 0, dInput);

@@ -6,7 +6,7 @@ import io.rnn4j.backend.Tensor;
 
 /**
  * Every activation and scratch buffer of one training step for a fixed {@code (B, T)}, allocated
- * once, with the per-step views precomputed, so that a step allocates nothing. Layout is
+ * once, with its views precomputed, so that a step allocates nothing. Layout is
  * time-major: row {@code t·B + b}.
  */
 final class Workspace implements AutoCloseable {
@@ -30,13 +30,12 @@ final class Workspace implements AutoCloseable {
     final Tensor inputs;
     /** Dense targets ({@code T·B × O} or {@code B × O}), or null for token targets. */
     final Tensor targets;
-    /** A column of ones, {@code T·B × 1}, for bias sums and broadcasts. */
-    final Tensor ones;
     /** Loss weights per position, {@code T·B × 1}. */
     final Tensor weights;
-    /** The rows of {@link #ones} and {@link #weights} that line up with the head's rows. */
-    final Tensor headOnes;
+    /** The rows of {@link #weights} that line up with the head's rows. */
     final Tensor headWeights;
+    /** Block 0 of {@link #hidden}: h_0. */
+    final Tensor hiddenFirst;
     /** h at each sequence's last step, {@code B × H} (last-step head). */
     final Tensor lastHidden;
     /** ∂E/∂h at each sequence's last step, {@code B × H} (last-step head). */
@@ -51,11 +50,6 @@ final class Workspace implements AutoCloseable {
     final IndexBuffer targetIds;
     /** Per sequence b: the row {@code (length_b − 1)·B + b} of its last valid step. */
     final IndexBuffer lastRows;
-
-    final Tensor[] preAt;
-    final Tensor[] hiddenAt;
-    final Tensor[] hiddenPrevAt;
-    final Tensor[] gradAt;
 
     /** Host scratch, so that validation and upload allocate nothing. */
     final int[] idScratch;
@@ -77,10 +71,8 @@ final class Workspace implements AutoCloseable {
         this.logits = backend.allocate(lastStepHead ? batch : rows, outputSize);
         this.inputs = denseInputs ? backend.allocate(rows, inputWidth) : null;
         this.targets = denseTargets ? backend.allocate(lastStepHead ? batch : rows, outputSize) : null;
-        this.ones = backend.allocate(rows, 1);
-        backend.fill(ones, 1f);
         this.weights = backend.allocate(rows, 1);
-        this.headOnes = ones.rows(0, logits.rows());
+        this.hiddenFirst = hidden.rows(0, batch);
         this.headWeights = weights.rows(0, logits.rows());
         this.lastHidden = lastStepHead ? backend.allocate(batch, hiddenSize) : null;
         this.lastGrad = lastStepHead ? backend.allocate(batch, hiddenSize) : null;
@@ -91,16 +83,6 @@ final class Workspace implements AutoCloseable {
         this.inputIds = backend.allocateIndices(rows);
         this.targetIds = backend.allocateIndices(rows);
         this.lastRows = backend.allocateIndices(batch);
-        this.preAt = new Tensor[steps];
-        this.hiddenAt = new Tensor[steps];
-        this.hiddenPrevAt = new Tensor[steps];
-        this.gradAt = new Tensor[steps];
-        for (int t = 0; t < steps; t++) {
-            preAt[t] = pre.rows(t * batch, batch);
-            hiddenAt[t] = hidden.rows((t + 1) * batch, batch);
-            hiddenPrevAt[t] = hidden.rows(t * batch, batch);
-            gradAt[t] = grad.rows(t * batch, batch);
-        }
         this.idScratch = new int[rows];
         this.targetScratch = new int[rows];
         this.lastRowScratch = new int[batch];
@@ -113,7 +95,7 @@ final class Workspace implements AutoCloseable {
 
     @Override
     public void close() {
-        for (Tensor t : new Tensor[] {pre, hidden, grad, logits, inputs, targets, ones, weights, lastHidden,
+        for (Tensor t : new Tensor[] {pre, hidden, grad, logits, inputs, targets, weights, lastHidden,
                 lastGrad, scalars}) {
             if (t != null) {
                 t.buffer().close();

@@ -4,7 +4,10 @@ import io.rnn4j.backend.cpu.CpuBackend;
 import io.rnn4j.backend.cpu.CpuBackendConfig;
 import org.junit.jupiter.api.Nested;
 
-/** The backend contract on the CPU backend, with OpenBLAS (one and two threads) and with the Java GEMM. */
+/**
+ * The backend contract on the CPU backend: OpenBLAS with the default thread count, one thread and
+ * three threads (uneven splits), and the Java GEMM.
+ */
 class CpuBackendContractTest {
 
     @Nested
@@ -20,6 +23,14 @@ class CpuBackendContractTest {
         @Override
         protected Backend newBackend() {
             return new CpuBackend(CpuBackendConfig.defaults().withThreads(1));
+        }
+    }
+
+    @Nested
+    class OpenBlasThreeThreads extends BackendContractTest {
+        @Override
+        protected Backend newBackend() {
+            return new CpuBackend(CpuBackendConfig.defaults().withThreads(3));
         }
     }
 

@@ -47,7 +47,7 @@ class CpuMatchesReferenceTest {
 
     private static void check(Scenario sc, CpuBackend backend) {
         var batch = sc.batch();
-        try (ElmanRnn model = new ElmanRnn(backend, sc.config());
+        try (backend; ElmanRnn model = new ElmanRnn(backend, sc.config());
              Trainer trainer = new Trainer(model, TrainerConfig.builder().loss(sc.loss()).reduction(sc.reduction())
                      .optimizer(OptimizerConfig.sgd(0.1)).clipping(Clipping.none()).build())) {
             sc.load(model);

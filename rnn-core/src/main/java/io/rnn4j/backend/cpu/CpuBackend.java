@@ -7,18 +7,42 @@ import io.rnn4j.backend.Tensor;
 import io.rnn4j.backend.UpdateRule;
 import java.nio.FloatBuffer;
 import java.util.Objects;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * The CPU backend: OpenBLAS GEMM on off-heap memory and fused element-wise kernels as Java loops.
- * Synchronous: every kernel has finished when its method returns. Confined to one thread.
+ * The CPU backend: OpenBLAS GEMM on off-heap memory and fused element-wise kernels as Java loops,
+ * with its own team of threads ({@link CpuBackendConfig#threads()}).
+ *
+ * <p>Threading: OpenBLAS always runs single-threaded inside each call; the backend splits work
+ * itself. Large GEMMs are split into row (or column) blocks, one single-threaded GEMM per thread;
+ * the whole recurrences ({@link #recurrentForward}, {@link #recurrentBackward}) are split by
+ * batch rows, so that each thread runs its own independent chain of small GEMMs and activations
+ * with no synchronization inside the time loop; softmax, norms, fills and optimizer updates are
+ * split into ranges. Results are deterministic for a given thread count. Synchronous: every
+ * kernel has finished when its method returns. Confined to one calling thread.
  */
 public final class CpuBackend implements Backend {
-    private static final Logger LOG = LoggerFactory.getLogger(CpuBackend.class);
+
+    /** GEMMs below this many FLOPs run on one thread (splitting costs more than it saves). */
+    static final double PARALLEL_GEMM_FLOPS = 1.5e6;
+    /** Element-wise kernels below this many elements run on one thread. */
+    static final long PARALLEL_ELEMENTS = 1 << 15;
 
     private final CpuBackendConfig config;
     private final Gemm gemm;
+    private final CpuWorkers workers;
+    private final int threads;
+
+    private final GemmTask gemmTask = new GemmTask();
+    private final RecurrenceTask recurrenceTask = new RecurrenceTask();
+    private final SoftmaxTask softmaxTask = new SoftmaxTask();
+    private final RangeTask rangeTask = new RangeTask();
+    private final RowTask rowTask = new RowTask();
+    private final double[] partSums;
+    private double[][] slopePartials;
+    private final java.lang.ref.Cleaner.Cleanable cleanable;
+
+    /** Stops the helper threads of backends that were dropped without {@link #close()}. */
+    private static final java.lang.ref.Cleaner CLEANER = java.lang.ref.Cleaner.create();
 
     /** A CPU backend with {@link CpuBackendConfig#defaults()}. */
     public CpuBackend() {
@@ -27,14 +51,12 @@ public final class CpuBackend implements Backend {
 
     public CpuBackend(CpuBackendConfig config) {
         this.config = Objects.requireNonNull(config, "config");
-        if (config.nativeBlas() && NativeBlas.available()) {
-            this.gemm = new OpenBlasGemm(config.resolvedThreads());
-        } else {
-            if (config.nativeBlas()) {
-                LOG.debug("OpenBLAS unavailable: {}", String.valueOf(NativeBlas.loadError()));
-            }
-            this.gemm = new JavaGemm();
-        }
+        this.gemm = config.nativeBlas() && NativeBlas.available() ? new OpenBlasGemm() : new JavaGemm();
+        this.threads = config.resolvedThreads();
+        this.workers = new CpuWorkers(threads);
+        this.cleanable = CLEANER.register(this, workers::close);
+        this.partSums = new double[threads];
+        this.slopePartials = new double[threads][0];
     }
 
     /** The configuration this backend was created with. */
@@ -47,6 +69,11 @@ public final class CpuBackend implements Backend {
         return gemm instanceof OpenBlasGemm;
     }
 
+    /** Threads that work on one kernel call, the caller included. */
+    public int threads() {
+        return threads;
+    }
+
     @Override
     public String name() {
         return CpuBackendProvider.NAME;
@@ -54,7 +81,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public String description() {
-        return "CPU backend, " + gemm.describe();
+        return "CPU backend, " + gemm.describe() + ", " + threads + (threads == 1 ? " thread" : " threads");
     }
 
     // ------------------------------------------------------------------ memory
@@ -90,18 +117,24 @@ public final class CpuBackend implements Backend {
         return b.data();
     }
 
+    private static int off(Tensor t) {
+        return (int) t.offset();
+    }
+
+    private static int rowBase(Tensor t, int r) {
+        return (int) (t.offset() + (long) r * t.rowStride());
+    }
+
     @Override
     public void upload(float[] src, int srcOffset, Tensor dst) {
         FloatBuffer d = data(dst);
         checkRange("upload source", src.length, srcOffset, dst.size());
-        int rows = dst.rows();
-        int cols = dst.cols();
         if (dst.isContiguous()) {
-            d.put((int) dst.offset(), src, srcOffset, (int) dst.size());
+            d.put(off(dst), src, srcOffset, (int) dst.size());
             return;
         }
-        for (int r = 0; r < rows; r++) {
-            d.put((int) (dst.offset() + (long) r * dst.rowStride()), src, srcOffset + r * cols, cols);
+        for (int r = 0; r < dst.rows(); r++) {
+            d.put(rowBase(dst, r), src, srcOffset + r * dst.cols(), dst.cols());
         }
     }
 
@@ -120,11 +153,11 @@ public final class CpuBackend implements Backend {
         FloatBuffer s = data(src);
         checkRange("download target", dst.length, dstOffset, src.size());
         if (src.isContiguous()) {
-            s.get((int) src.offset(), dst, dstOffset, (int) src.size());
+            s.get(off(src), dst, dstOffset, (int) src.size());
             return;
         }
         for (int r = 0; r < src.rows(); r++) {
-            s.get((int) (src.offset() + (long) r * src.rowStride()), dst, dstOffset + r * src.cols(), src.cols());
+            s.get(rowBase(src, r), dst, dstOffset + r * src.cols(), src.cols());
         }
     }
 
@@ -133,34 +166,6 @@ public final class CpuBackend implements Backend {
             throw new IllegalArgumentException(what + ": need " + count + " elements from offset " + offset
                     + " but the array has " + length);
         }
-    }
-
-    @Override
-    public void fill(Tensor t, float value) {
-        FloatBuffer d = data(t);
-        for (int r = 0; r < t.rows(); r++) {
-            int base = rowBase(t, r);
-            for (int c = 0; c < t.cols(); c++) {
-                d.put(base + c, value);
-            }
-        }
-    }
-
-    @Override
-    public void copy(Tensor src, Tensor dst) {
-        sameShape("copy", src, dst);
-        noOverlap("copy", dst, src);
-        FloatBuffer s = data(src);
-        FloatBuffer d = data(dst);
-        for (int r = 0; r < src.rows(); r++) {
-            int sb = rowBase(src, r);
-            int db = rowBase(dst, r);
-            d.put(db, s, sb, src.cols());
-        }
-    }
-
-    private static int rowBase(Tensor t, int r) {
-        return (int) (t.offset() + (long) r * t.rowStride());
     }
 
     private static void sameShape(String op, Tensor a, Tensor b) {
@@ -178,6 +183,38 @@ public final class CpuBackend implements Backend {
     private static void scalar(String op, Tensor t) {
         if (t.rows() != 1 || t.cols() != 1) {
             throw new IllegalArgumentException(op + ": expected a 1x1 tensor, got " + t);
+        }
+    }
+
+    private int partsFor(long elements) {
+        return elements >= PARALLEL_ELEMENTS ? threads : 1;
+    }
+
+    @Override
+    public void fill(Tensor t, float value) {
+        FloatBuffer d = data(t);
+        if (t.isContiguous()) {
+            rangeTask.set(RangeTask.FILL, d, off(t), null, 0, (int) t.size());
+            rangeTask.value = value;
+            workers.run(rangeTask, partsFor(t.size()));
+            return;
+        }
+        for (int r = 0; r < t.rows(); r++) {
+            int base = rowBase(t, r);
+            for (int c = 0; c < t.cols(); c++) {
+                d.put(base + c, value);
+            }
+        }
+    }
+
+    @Override
+    public void copy(Tensor src, Tensor dst) {
+        sameShape("copy", src, dst);
+        noOverlap("copy", dst, src);
+        FloatBuffer s = data(src);
+        FloatBuffer d = data(dst);
+        for (int r = 0; r < src.rows(); r++) {
+            d.put(rowBase(dst, r), s, rowBase(src, r), src.cols());
         }
     }
 
@@ -207,17 +244,94 @@ public final class CpuBackend implements Backend {
             }
             return;
         }
-        gemm.sgemm(transA, transB, m, n, k, alpha,
-                buf(a), a.offset(), ld(a), buf(b), b.offset(), ld(b), beta, buf(c), c.offset(), ld(c));
+        GemmTask g = gemmTask;
+        g.set(transA, transB, m, n, k, alpha, buf(a), a.offset(), ld(a), buf(b), b.offset(), ld(b), beta, buf(c),
+                c.offset(), ld(c));
+        double flops = 2.0 * m * n * k;
+        int parts = flops >= PARALLEL_GEMM_FLOPS ? Math.min(threads, Math.max(m, n) / 8) : 1;
+        g.splitRows = m >= n;
+        workers.run(g, Math.max(1, parts));
     }
 
     private static int ld(Tensor t) {
         return t.rows() <= 1 ? Math.max(1, Math.max(t.rowStride(), t.cols())) : Math.max(1, t.rowStride());
     }
 
+    /** [from, to) of part {@code p} of {@code parts} over {@code n} items. */
+    static int lo(int n, int p, int parts) {
+        return (int) ((long) n * p / parts);
+    }
+
+    /** One GEMM, split into row or column blocks of C. */
+    private final class GemmTask implements CpuWorkers.Task {
+        boolean ta;
+        boolean tb;
+        int m;
+        int n;
+        int k;
+        float alpha;
+        float beta;
+        CpuBuffer a;
+        CpuBuffer b;
+        CpuBuffer c;
+        long aOff;
+        long bOff;
+        long cOff;
+        int lda;
+        int ldb;
+        int ldc;
+        boolean splitRows;
+
+        void set(boolean ta, boolean tb, int m, int n, int k, float alpha, CpuBuffer a, long aOff, int lda,
+                 CpuBuffer b, long bOff, int ldb, float beta, CpuBuffer c, long cOff, int ldc) {
+            this.ta = ta;
+            this.tb = tb;
+            this.m = m;
+            this.n = n;
+            this.k = k;
+            this.alpha = alpha;
+            this.a = a;
+            this.aOff = aOff;
+            this.lda = lda;
+            this.b = b;
+            this.bOff = bOff;
+            this.ldb = ldb;
+            this.beta = beta;
+            this.c = c;
+            this.cOff = cOff;
+            this.ldc = ldc;
+        }
+
+        @Override
+        public void run(int part, int parts) {
+            if (splitRows) {
+                int r0 = lo(m, part, parts);
+                int r1 = lo(m, part + 1, parts);
+                if (r1 > r0) {
+                    long ao = ta ? aOff + r0 : aOff + (long) r0 * lda;
+                    gemm.sgemm(ta, tb, r1 - r0, n, k, alpha, a, ao, lda, b, bOff, ldb, beta, c,
+                            cOff + (long) r0 * ldc, ldc);
+                }
+            } else {
+                int c0 = lo(n, part, parts);
+                int c1 = lo(n, part + 1, parts);
+                if (c1 > c0) {
+                    long bo = tb ? bOff + (long) c0 * ldb : bOff + c0;
+                    gemm.sgemm(ta, tb, m, c1 - c0, k, alpha, a, aOff, lda, b, bo, ldb, beta, c, cOff + c0, ldc);
+                }
+            }
+        }
+    }
+
     @Override
     public void scale(Tensor x, float alpha) {
         FloatBuffer d = data(x);
+        if (x.isContiguous()) {
+            rangeTask.set(RangeTask.SCALE, d, off(x), null, 0, (int) x.size());
+            rangeTask.value = alpha;
+            workers.run(rangeTask, partsFor(x.size()));
+            return;
+        }
         for (int r = 0; r < x.rows(); r++) {
             int base = rowBase(x, r);
             for (int c = 0; c < x.cols(); c++) {
@@ -232,6 +346,12 @@ public final class CpuBackend implements Backend {
         noOverlap("axpy", y, x);
         FloatBuffer xd = data(x);
         FloatBuffer yd = data(y);
+        if (x.isContiguous() && y.isContiguous()) {
+            rangeTask.set(RangeTask.AXPY, yd, off(y), xd, off(x), (int) x.size());
+            rangeTask.value = alpha;
+            workers.run(rangeTask, partsFor(x.size()));
+            return;
+        }
         for (int r = 0; r < x.rows(); r++) {
             int xb = rowBase(x, r);
             int yb = rowBase(y, r);
@@ -246,16 +366,156 @@ public final class CpuBackend implements Backend {
         scalar("sumSquares", out);
         FloatBuffer d = data(x);
         double sum = 0;
-        for (int r = 0; r < x.rows(); r++) {
-            int base = rowBase(x, r);
-            for (int c = 0; c < x.cols(); c++) {
-                double v = d.get(base + c);
-                sum += v * v;
+        if (x.isContiguous()) {
+            int parts = partsFor(x.size());
+            rangeTask.set(RangeTask.SUM_SQUARES, d, off(x), null, 0, (int) x.size());
+            workers.run(rangeTask, parts);
+            for (int p = 0; p < parts; p++) {
+                sum += partSums[p];
+            }
+        } else {
+            for (int r = 0; r < x.rows(); r++) {
+                sum += Kernels.sumSquares(d, rowBase(x, r), x.cols());
             }
         }
         FloatBuffer o = data(out);
-        int oi = (int) out.offset();
-        o.put(oi, (float) ((accumulate ? o.get(oi) : 0.0) + sum));
+        o.put(off(out), (float) ((accumulate ? o.get(off(out)) : 0.0) + sum));
+    }
+
+    @Override
+    public void addRowVector(Tensor x, Tensor v) {
+        if (v.rows() != 1 || v.cols() != x.cols()) {
+            throw new IllegalArgumentException("addRowVector: vector " + v + " must be 1x" + x.cols());
+        }
+        noOverlap("addRowVector", x, v);
+        RowTask t = rowTask;
+        t.set(RowTask.ADD_ROW_VECTOR, x, v, null, 0);
+        workers.run(t, rowParts(x));
+    }
+
+    @Override
+    public void sumRows(Tensor x, Tensor out, boolean accumulate) {
+        if (out.rows() != 1 || out.cols() != x.cols()) {
+            throw new IllegalArgumentException("sumRows: output " + out + " must be 1x" + x.cols());
+        }
+        noOverlap("sumRows", out, x);
+        int parts = rowParts(x);
+        for (int p = 0; p < parts; p++) {
+            slopePartial(p, x.cols());
+        }
+        RowTask t = rowTask;
+        t.set(RowTask.SUM_ROWS, x, null, null, 0);
+        workers.run(t, parts);
+        FloatBuffer od = data(out);
+        int oo = off(out);
+        for (int c = 0; c < x.cols(); c++) {
+            double sum = accumulate ? od.get(oo + c) : 0.0;
+            for (int p = 0; p < parts; p++) {
+                sum += slopePartials[p][c];
+            }
+            od.put(oo + c, (float) sum);
+        }
+    }
+
+    private int rowParts(Tensor x) {
+        return Math.min(partsFor(x.size()), Math.max(1, x.rows()));
+    }
+
+    /** Row-wise kernels split by rows (or, for scatter-add, by columns, so repeated ids never race). */
+    private final class RowTask implements CpuWorkers.Task {
+        static final int ADD_ROW_VECTOR = 0;
+        static final int SUM_ROWS = 1;
+        static final int GATHER = 2;
+        static final int SCATTER_ADD = 3;
+
+        int op;
+        FloatBuffer x;
+        int xOff;
+        int xStride;
+        int rows;
+        int cols;
+        FloatBuffer v;
+        int vOff;
+        int vStride;
+        int[] ids;
+        int idOff;
+        boolean accumulate;
+
+        void set(int op, Tensor x, Tensor v, int[] ids, int idOff) {
+            this.op = op;
+            this.x = data(x);
+            this.xOff = off(x);
+            this.xStride = x.rowStride();
+            this.rows = x.rows();
+            this.cols = x.cols();
+            this.v = v == null ? null : data(v);
+            this.vOff = v == null ? 0 : off(v);
+            this.vStride = v == null ? 0 : v.rowStride();
+            this.ids = ids;
+            this.idOff = idOff;
+        }
+
+        @Override
+        public void run(int part, int parts) {
+            switch (op) {
+                case ADD_ROW_VECTOR -> {
+                    for (int r = lo(rows, part, parts), end = lo(rows, part + 1, parts); r < end; r++) {
+                        int base = xOff + r * xStride;
+                        for (int c = 0; c < cols; c++) {
+                            x.put(base + c, x.get(base + c) + v.get(vOff + c));
+                        }
+                    }
+                }
+                case SUM_ROWS -> {
+                    double[] acc = slopePartials[part];
+                    for (int r = lo(rows, part, parts), end = lo(rows, part + 1, parts); r < end; r++) {
+                        int base = xOff + r * xStride;
+                        for (int c = 0; c < cols; c++) {
+                            acc[c] += x.get(base + c);
+                        }
+                    }
+                }
+                case GATHER -> {
+                    // x = out (rows × cols), v = table
+                    for (int r = lo(rows, part, parts), end = lo(rows, part + 1, parts); r < end; r++) {
+                        int tb = vOff + ids[idOff + r] * vStride;
+                        int ob = xOff + r * xStride;
+                        if (accumulate) {
+                            for (int c = 0; c < cols; c++) {
+                                x.put(ob + c, x.get(ob + c) + v.get(tb + c));
+                            }
+                        } else {
+                            x.put(ob, v, tb, cols);
+                        }
+                    }
+                }
+                case SCATTER_ADD -> {
+                    // x = src (rows × cols), v = table; this part owns columns [c0, c1)
+                    int c0 = lo(cols, part, parts);
+                    int c1 = lo(cols, part + 1, parts);
+                    for (int r = 0; r < rows; r++) {
+                        int tb = vOff + ids[idOff + r] * vStride;
+                        int sb = xOff + r * xStride;
+                        for (int c = c0; c < c1; c++) {
+                            v.put(tb + c, v.get(tb + c) + x.get(sb + c));
+                        }
+                    }
+                }
+                default -> throw new IllegalStateException("op " + op);
+            }
+        }
+    }
+
+    /** A zeroed per-part double scratch of at least {@code cols} entries. */
+    private double[] slopePartial(int part, int cols) {
+        double[] a = slopePartials[part];
+        if (a.length < cols) {
+            a = new double[cols];
+            slopePartials[part] = a;
+        } else {
+            java.util.Arrays.fill(a, 0, cols, 0.0);
+        }
+        return a;
     }
 
     // ------------------------------------------------------------------ embedding
@@ -268,23 +528,19 @@ public final class CpuBackend implements Backend {
         noOverlap("gatherRows", out, table);
         int[] id = idx(ids);
         checkRange("gatherRows ids", id.length, idOffset, out.rows());
-        FloatBuffer t = data(table);
-        FloatBuffer o = data(out);
-        int cols = out.cols();
-        for (int r = 0; r < out.rows(); r++) {
-            int row = id[idOffset + r];
-            if (row < 0 || row >= table.rows()) {
-                throw new IllegalArgumentException("gatherRows: index " + row + " at position " + (idOffset + r)
-                        + " is outside [0, " + table.rows() + ")");
-            }
-            int tb = rowBase(table, row);
-            int ob = rowBase(out, r);
-            if (accumulate) {
-                for (int c = 0; c < cols; c++) {
-                    o.put(ob + c, o.get(ob + c) + t.get(tb + c));
-                }
-            } else {
-                o.put(ob, t, tb, cols);
+        checkIds("gatherRows", id, idOffset, out.rows(), table.rows());
+        RowTask t = rowTask;
+        t.set(RowTask.GATHER, out, table, id, idOffset);
+        t.accumulate = accumulate;
+        workers.run(t, rowParts(out));
+    }
+
+    private static void checkIds(String op, int[] id, int from, int count, int limit) {
+        for (int r = 0; r < count; r++) {
+            int row = id[from + r];
+            if (row < 0 || row >= limit) {
+                throw new IllegalArgumentException(op + ": index " + row + " at position " + (from + r)
+                        + " is outside [0, " + limit + ")");
             }
         }
     }
@@ -297,76 +553,13 @@ public final class CpuBackend implements Backend {
         noOverlap("scatterAddRows", table, src);
         int[] id = idx(ids);
         checkRange("scatterAddRows ids", id.length, idOffset, src.rows());
-        FloatBuffer s = data(src);
-        FloatBuffer t = data(table);
-        int cols = src.cols();
-        for (int r = 0; r < src.rows(); r++) {
-            int row = id[idOffset + r];
-            if (row < 0 || row >= table.rows()) {
-                throw new IllegalArgumentException("scatterAddRows: index " + row + " at position " + (idOffset + r)
-                        + " is outside [0, " + table.rows() + ")");
-            }
-            int tb = rowBase(table, row);
-            int sb = rowBase(src, r);
-            for (int c = 0; c < cols; c++) {
-                t.put(tb + c, t.get(tb + c) + s.get(sb + c));
-            }
-        }
+        checkIds("scatterAddRows", id, idOffset, src.rows(), table.rows());
+        RowTask t = rowTask;
+        t.set(RowTask.SCATTER_ADD, src, table, id, idOffset);
+        workers.run(t, Math.min(partsFor(src.size()), Math.max(1, src.cols() / 8)));
     }
 
     // ------------------------------------------------------------------ fused element-wise
-
-    @Override
-    public void activationForward(Activation f, Tensor s, Tensor h, Tensor slope) {
-        sameShape("activationForward", s, h);
-        if (h != s && h.overlaps(s) && (h.offset() != s.offset() || h.rowStride() != s.rowStride())) {
-            throw new IllegalArgumentException("activationForward: output " + h + " partially overlaps input " + s);
-        }
-        FloatBuffer sd = data(s);
-        FloatBuffer hd = data(h);
-        FloatBuffer ad = null;
-        int ao = 0;
-        if (f == Activation.PRELU) {
-            checkSlope("activationForward", slope, s.cols());
-            ad = data(slope);
-            ao = (int) slope.offset();
-        }
-        int cols = s.cols();
-        for (int r = 0; r < s.rows(); r++) {
-            int sb = rowBase(s, r);
-            int hb = rowBase(h, r);
-            switch (f) {
-                case TANH -> {
-                    for (int c = 0; c < cols; c++) {
-                        hd.put(hb + c, FastMath.tanh(sd.get(sb + c)));
-                    }
-                }
-                case LOGISTIC -> {
-                    for (int c = 0; c < cols; c++) {
-                        hd.put(hb + c, FastMath.logistic(sd.get(sb + c)));
-                    }
-                }
-                case RELU -> {
-                    for (int c = 0; c < cols; c++) {
-                        float v = sd.get(sb + c);
-                        hd.put(hb + c, v > 0f ? v : 0f);
-                    }
-                }
-                case PRELU -> {
-                    for (int c = 0; c < cols; c++) {
-                        float v = sd.get(sb + c);
-                        hd.put(hb + c, v > 0f ? v : ad.get(ao + c) * v);
-                    }
-                }
-                case IDENTITY -> {
-                    if (h != s) {
-                        hd.put(hb, sd, sb, cols);
-                    }
-                }
-                default -> throw new IllegalArgumentException("unsupported activation " + f);
-            }
-        }
-    }
 
     private static void checkSlope(String op, Tensor slope, int cols) {
         if (slope == null || slope.rows() != 1 || slope.cols() != cols) {
@@ -375,62 +568,183 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void activationForward(Activation f, Tensor s, Tensor h, Tensor slope) {
+        sameShape("activationForward", s, h);
+        if (h != s && h.overlaps(s) && (h.offset() != s.offset() || h.rowStride() != s.rowStride())) {
+            throw new IllegalArgumentException("activationForward: output " + h + " partially overlaps input " + s);
+        }
+        FloatBuffer ad = null;
+        int ao = 0;
+        if (f == Activation.PRELU) {
+            checkSlope("activationForward", slope, s.cols());
+            ad = data(slope);
+            ao = off(slope);
+        }
+        Kernels.activationForward(f, data(s), off(s), s.rowStride(), data(h), off(h), h.rowStride(), s.rows(), s.cols(),
+                ad, ao);
+    }
+
+    @Override
     public void activationBackward(Activation f, Tensor s, Tensor h, Tensor g, Tensor slope, Tensor slopeGrad) {
         sameShape("activationBackward", s, g);
         sameShape("activationBackward", h, g);
-        FloatBuffer sd = data(s);
-        FloatBuffer hd = data(h);
-        FloatBuffer gd = data(g);
         FloatBuffer ad = null;
-        FloatBuffer dad = null;
         int ao = 0;
-        int dao = 0;
+        double[] partial = null;
         if (f == Activation.PRELU) {
             checkSlope("activationBackward", slope, g.cols());
             checkSlope("activationBackward (slope gradient)", slopeGrad, g.cols());
             ad = data(slope);
-            ao = (int) slope.offset();
-            dad = data(slopeGrad);
-            dao = (int) slopeGrad.offset();
+            ao = off(slope);
+            partial = slopePartial(0, g.cols());
         }
-        int cols = g.cols();
-        for (int r = 0; r < g.rows(); r++) {
-            int sb = rowBase(s, r);
-            int hb = rowBase(h, r);
-            int gb = rowBase(g, r);
-            switch (f) {
-                case TANH -> {
-                    for (int c = 0; c < cols; c++) {
-                        float y = hd.get(hb + c);
-                        gd.put(gb + c, gd.get(gb + c) * (1f - y * y));
+        Kernels.activationBackward(f, data(s), off(s), s.rowStride(), data(h), off(h), h.rowStride(), data(g), off(g),
+                g.rowStride(), g.rows(), g.cols(), ad, ao, partial);
+        if (partial != null) {
+            addPartials(slopeGrad, 1);
+        }
+    }
+
+    /** slopeGrad[c] += Σ_p partial_p[c], in part order (deterministic). */
+    private void addPartials(Tensor slopeGrad, int parts) {
+        FloatBuffer d = data(slopeGrad);
+        int o = off(slopeGrad);
+        for (int c = 0; c < slopeGrad.cols(); c++) {
+            double sum = 0;
+            for (int p = 0; p < parts; p++) {
+                sum += slopePartials[p][c];
+            }
+            d.put(o + c, (float) (d.get(o + c) + sum));
+        }
+    }
+
+    @Override
+    public void recurrentForward(Activation f, Tensor recurrent, Tensor pre, Tensor hidden, Tensor slope, int batch) {
+        int steps = Backend.checkRecurrence(recurrent, pre, hidden, batch);
+        noOverlap("recurrentForward", pre, hidden);
+        noOverlap("recurrentForward", pre, recurrent);
+        noOverlap("recurrentForward", hidden, recurrent);
+        if (f == Activation.PRELU) {
+            checkSlope("recurrentForward", slope, pre.cols());
+        }
+        RecurrenceTask task = recurrenceTask;
+        task.set(false, f, recurrent, pre, hidden, null, slope, batch, steps);
+        workers.run(task, recurrenceParts(batch, pre.cols()));
+    }
+
+    @Override
+    public void recurrentBackward(Activation f, Tensor recurrent, Tensor pre, Tensor hidden, Tensor grad, Tensor slope,
+                                  Tensor slopeGrad, int batch) {
+        int steps = Backend.checkRecurrence(recurrent, pre, hidden, batch);
+        sameShape("recurrentBackward grad", pre, grad);
+        noOverlap("recurrentBackward", grad, pre);
+        noOverlap("recurrentBackward", grad, hidden);
+        noOverlap("recurrentBackward", grad, recurrent);
+        if (f == Activation.PRELU) {
+            checkSlope("recurrentBackward", slope, pre.cols());
+            checkSlope("recurrentBackward (slope gradient)", slopeGrad, pre.cols());
+        }
+        RecurrenceTask task = recurrenceTask;
+        task.set(true, f, recurrent, pre, hidden, grad, slope, batch, steps);
+        int parts = recurrenceParts(batch, pre.cols());
+        if (f == Activation.PRELU) {
+            for (int p = 0; p < parts; p++) {
+                slopePartial(p, pre.cols());
+            }
+        }
+        workers.run(task, parts);
+        if (f == Activation.PRELU) {
+            addPartials(slopeGrad, parts);
+        }
+    }
+
+    /** Split the batch when each thread gets at least two rows and a step is worth a hand-off. */
+    private int recurrenceParts(int batch, int h) {
+        if (threads == 1 || batch < 4) {
+            return 1;
+        }
+        double flopsPerStep = 2.0 * batch * h * h;
+        return flopsPerStep >= 64 * 64 * 64 ? Math.min(threads, batch / 2) : 1;
+    }
+
+    /** Either recurrence for batch rows [b0, b1) of every step: an independent chain per part. */
+    private final class RecurrenceTask implements CpuWorkers.Task {
+        boolean backward;
+        Activation f;
+        CpuBuffer u;
+        long uOff;
+        int ldu;
+        CpuBuffer pre;
+        int preOff;
+        int preStride;
+        CpuBuffer hidden;
+        int hOff;
+        int hStride;
+        CpuBuffer grad;
+        int gOff;
+        int gStride;
+        FloatBuffer slope;
+        int aOff;
+        int batch;
+        int steps;
+        int h;
+
+        void set(boolean backward, Activation f, Tensor recurrent, Tensor pre, Tensor hidden, Tensor grad,
+                 Tensor slope, int batch, int steps) {
+            this.backward = backward;
+            this.f = f;
+            this.u = buf(recurrent);
+            this.uOff = recurrent.offset();
+            this.ldu = ld(recurrent);
+            this.pre = buf(pre);
+            this.preOff = off(pre);
+            this.preStride = pre.rowStride();
+            this.hidden = buf(hidden);
+            this.hOff = off(hidden);
+            this.hStride = hidden.rowStride();
+            this.grad = grad == null ? null : buf(grad);
+            this.gOff = grad == null ? 0 : off(grad);
+            this.gStride = grad == null ? 0 : grad.rowStride();
+            this.slope = f == Activation.PRELU ? data(slope) : null;
+            this.aOff = f == Activation.PRELU ? off(slope) : 0;
+            this.batch = batch;
+            this.steps = steps;
+            this.h = pre.cols();
+        }
+
+        @Override
+        public void run(int part, int parts) {
+            int b0 = lo(batch, part, parts);
+            int rows = lo(batch, part + 1, parts) - b0;
+            if (rows == 0) {
+                return;
+            }
+            FloatBuffer pd = pre.data();
+            FloatBuffer hd = hidden.data();
+            if (!backward) {
+                for (int t = 0; t < steps; t++) {
+                    int sRow = preOff + (t * batch + b0) * preStride;
+                    int hPrev = hOff + (t * batch + b0) * hStride;
+                    int hNext = hOff + ((t + 1) * batch + b0) * hStride;
+                    gemm.sgemm(false, true, rows, h, h, 1f, hidden, hPrev, hStride, u, uOff, ldu, 1f, pre, sRow,
+                            preStride);
+                    Kernels.activationForward(f, pd, sRow, preStride, hd, hNext, hStride, rows, h, slope, aOff);
+                }
+            } else {
+                FloatBuffer gd = grad.data();
+                double[] partial = f == Activation.PRELU ? slopePartials[part] : null;
+                for (int t = steps - 1; t >= 0; t--) {
+                    int gRow = gOff + (t * batch + b0) * gStride;
+                    if (t < steps - 1) {
+                        int gNext = gOff + ((t + 1) * batch + b0) * gStride;
+                        gemm.sgemm(false, false, rows, h, h, 1f, grad, gNext, gStride, u, uOff, ldu, 1f, grad, gRow,
+                                gStride);
                     }
+                    int sRow = preOff + (t * batch + b0) * preStride;
+                    int hRow = hOff + ((t + 1) * batch + b0) * hStride;
+                    Kernels.activationBackward(f, pd, sRow, preStride, hd, hRow, hStride, gd, gRow, gStride, rows, h,
+                            slope, aOff, partial);
                 }
-                case LOGISTIC -> {
-                    for (int c = 0; c < cols; c++) {
-                        float y = hd.get(hb + c);
-                        gd.put(gb + c, gd.get(gb + c) * (y * (1f - y)));
-                    }
-                }
-                case RELU -> {
-                    for (int c = 0; c < cols; c++) {
-                        if (!(sd.get(sb + c) > 0f)) {
-                            gd.put(gb + c, 0f);
-                        }
-                    }
-                }
-                case PRELU -> {
-                    for (int c = 0; c < cols; c++) {
-                        float v = sd.get(sb + c);
-                        if (!(v > 0f)) {
-                            float gv = gd.get(gb + c);
-                            dad.put(dao + c, dad.get(dao + c) + gv * v);
-                            gd.put(gb + c, gv * ad.get(ao + c));
-                        }
-                    }
-                }
-                case IDENTITY -> {
-                }
-                default -> throw new IllegalArgumentException("unsupported activation " + f);
             }
         }
     }
@@ -442,47 +756,46 @@ public final class CpuBackend implements Backend {
         checkWeights("softmaxCrossEntropy", weights, z.rows());
         int[] tg = idx(targets);
         checkRange("softmaxCrossEntropy targets", tg.length, targetOffset, z.rows());
-        FloatBuffer zd = data(z);
-        FloatBuffer wd = weights == null ? null : data(weights);
-        int cols = z.cols();
+        SoftmaxTask t = softmaxTask;
+        t.z = data(z);
+        t.zOff = off(z);
+        t.zStride = z.rowStride();
+        t.rows = z.rows();
+        t.cols = z.cols();
+        t.tg = tg;
+        t.tOff = targetOffset;
+        t.w = weights == null ? null : data(weights);
+        t.wOff = weights == null ? 0 : off(weights);
+        t.wStride = weights == null ? 0 : weights.rowStride();
+        t.gradScale = gradScale;
+        int parts = Math.min(partsFor(z.size()), Math.max(1, z.rows()));
+        workers.run(t, parts);
         double total = 0;
-        for (int r = 0; r < z.rows(); r++) {
-            int zb = rowBase(z, r);
-            float w = wd == null ? 1f : wd.get(rowBase(weights, r));
-            if (w == 0f) {
-                for (int c = 0; c < cols; c++) {
-                    zd.put(zb + c, 0f);
-                }
-                continue;
-            }
-            int y = tg[targetOffset + r];
-            if (y < 0 || y >= cols) {
-                throw new IllegalArgumentException("softmaxCrossEntropy: target " + y + " at position "
-                        + (targetOffset + r) + " is outside [0, " + cols + ")");
-            }
-            float max = Float.NEGATIVE_INFINITY;
-            for (int c = 0; c < cols; c++) {
-                max = Math.max(max, zd.get(zb + c));
-            }
-            // loss_r = log Σ exp(z − max) − (z_y − max): finite even where exp(z_y − max) underflows.
-            double zy = (double) zd.get(zb + y) - max;
-            double sum = 0;
-            for (int c = 0; c < cols; c++) {
-                float e = (float) Math.exp(zd.get(zb + c) - max);
-                zd.put(zb + c, e);
-                sum += e;
-            }
-            total += w * (Math.log(sum) - zy);
-            float k = (float) (gradScale * w / sum);
-            float ws = gradScale * w;
-            for (int c = 0; c < cols; c++) {
-                zd.put(zb + c, k * zd.get(zb + c));
-            }
-            zd.put(zb + y, zd.get(zb + y) - ws);
+        for (int p = 0; p < parts; p++) {
+            total += partSums[p];
         }
         FloatBuffer ld = data(loss);
-        int li = (int) loss.offset();
-        ld.put(li, (float) (ld.get(li) + total));
+        ld.put(off(loss), (float) (ld.get(off(loss)) + total));
+    }
+
+    private final class SoftmaxTask implements CpuWorkers.Task {
+        FloatBuffer z;
+        int zOff;
+        int zStride;
+        int rows;
+        int cols;
+        int[] tg;
+        int tOff;
+        FloatBuffer w;
+        int wOff;
+        int wStride;
+        float gradScale;
+
+        @Override
+        public void run(int part, int parts) {
+            partSums[part] = Kernels.softmaxCrossEntropy(z, zOff, zStride, lo(rows, part, parts),
+                    lo(rows, part + 1, parts), cols, tg, tOff, w, wOff, wStride, gradScale);
+        }
     }
 
     private static void checkWeights(String op, Tensor weights, int rows) {
@@ -514,22 +827,21 @@ public final class CpuBackend implements Backend {
             }
         }
         FloatBuffer ld = data(loss);
-        int li = (int) loss.offset();
-        ld.put(li, (float) (ld.get(li) + total));
+        ld.put(off(loss), (float) (ld.get(off(loss)) + total));
     }
 
     @Override
     public void clipScale(Tensor sumSquares, float threshold, Tensor scale) {
         scalar("clipScale sumSquares", sumSquares);
         scalar("clipScale scale", scale);
-        double norm = Math.sqrt(data(sumSquares).get((int) sumSquares.offset()));
+        double norm = Math.sqrt(data(sumSquares).get(off(sumSquares)));
         float k;
         if (!Double.isFinite(norm)) {
             k = Float.NaN;
         } else {
             k = norm >= threshold ? (float) (threshold / norm) : 1f;
         }
-        data(scale).put((int) scale.offset(), k);
+        data(scale).put(off(scale), k);
     }
 
     @Override
@@ -557,76 +869,144 @@ public final class CpuBackend implements Backend {
                 || (state1 != null && !state1.isContiguous()) || (state2 != null && !state2.isContiguous())) {
             throw new IllegalArgumentException("optimizerUpdate: arenas must be contiguous");
         }
-        FloatBuffer p = data(params);
-        FloatBuffer g = data(grads);
-        FloatBuffer s1 = states >= 1 ? data(state1) : null;
-        FloatBuffer s2 = states >= 2 ? data(state2) : null;
-        int po = (int) params.offset();
-        int go = (int) grads.offset();
-        int o1 = states >= 1 ? (int) state1.offset() : 0;
-        int o2 = states >= 2 ? (int) state2.offset() : 0;
-        int n = (int) params.size();
-        float k = data(gradScale).get((int) gradScale.offset());
-        float clip = rule.clipValue();
-        boolean clamp = clip != Float.POSITIVE_INFINITY;
-        float lr = rule.learningRate();
-        float eps = rule.epsilon();
-        switch (rule.kind()) {
-            case SGD -> {
-                float mu = rule.momentum();
-                for (int i = 0; i < n; i++) {
-                    float gi = k * g.get(go + i);
-                    if (clamp) {
-                        gi = Math.max(-clip, Math.min(clip, gi));
+        RangeTask t = rangeTask;
+        t.set(RangeTask.UPDATE, data(params), off(params), data(grads), off(grads), (int) params.size());
+        t.rule = rule;
+        t.s1 = states >= 1 ? data(state1) : null;
+        t.o1 = states >= 1 ? off(state1) : 0;
+        t.s2 = states >= 2 ? data(state2) : null;
+        t.o2 = states >= 2 ? off(state2) : 0;
+        t.value = data(gradScale).get(off(gradScale));
+        t.c1 = (float) (1.0 / (1.0 - Math.pow(rule.beta1(), step)));
+        t.c2 = (float) (1.0 / (1.0 - Math.pow(rule.beta2(), step)));
+        workers.run(t, partsFor(params.size()));
+        t.rule = null;
+    }
+
+    /** Element-wise work on contiguous ranges: split into equal chunks per thread. */
+    private final class RangeTask implements CpuWorkers.Task {
+        static final int FILL = 0;
+        static final int SCALE = 1;
+        static final int AXPY = 2;
+        static final int SUM_SQUARES = 3;
+        static final int UPDATE = 4;
+
+        int op;
+        FloatBuffer y;
+        int yOff;
+        FloatBuffer x;
+        int xOff;
+        int n;
+        float value;
+        UpdateRule rule;
+        FloatBuffer s1;
+        int o1;
+        FloatBuffer s2;
+        int o2;
+        float c1;
+        float c2;
+
+        void set(int op, FloatBuffer y, int yOff, FloatBuffer x, int xOff, int n) {
+            this.op = op;
+            this.y = y;
+            this.yOff = yOff;
+            this.x = x;
+            this.xOff = xOff;
+            this.n = n;
+        }
+
+        @Override
+        public void run(int part, int parts) {
+            int i0 = lo(n, part, parts);
+            int i1 = lo(n, part + 1, parts);
+            switch (op) {
+                case FILL -> {
+                    for (int i = i0; i < i1; i++) {
+                        y.put(yOff + i, value);
                     }
-                    if (s1 != null) {
-                        gi = mu * s1.get(o1 + i) + gi;
-                        s1.put(o1 + i, gi);
-                    }
-                    p.put(po + i, p.get(po + i) - lr * gi);
                 }
-            }
-            case ADAGRAD -> {
-                for (int i = 0; i < n; i++) {
-                    float gi = k * g.get(go + i);
-                    if (clamp) {
-                        gi = Math.max(-clip, Math.min(clip, gi));
+                case SCALE -> {
+                    for (int i = i0; i < i1; i++) {
+                        y.put(yOff + i, value * y.get(yOff + i));
                     }
-                    float a = s1.get(o1 + i) + gi * gi;
-                    s1.put(o1 + i, a);
-                    p.put(po + i, p.get(po + i) - lr * gi / ((float) Math.sqrt(a) + eps));
                 }
-            }
-            case RMSPROP -> {
-                float rho = rule.rho();
-                for (int i = 0; i < n; i++) {
-                    float gi = k * g.get(go + i);
-                    if (clamp) {
-                        gi = Math.max(-clip, Math.min(clip, gi));
+                case AXPY -> {
+                    for (int i = i0; i < i1; i++) {
+                        y.put(yOff + i, y.get(yOff + i) + value * x.get(xOff + i));
                     }
-                    float v = rho * s1.get(o1 + i) + (1f - rho) * gi * gi;
-                    s1.put(o1 + i, v);
-                    p.put(po + i, p.get(po + i) - lr * gi / ((float) Math.sqrt(v) + eps));
                 }
+                case SUM_SQUARES -> partSums[part] = Kernels.sumSquares(y, yOff + i0, i1 - i0);
+                case UPDATE -> update(i0, i1);
+                default -> throw new IllegalStateException("op " + op);
             }
-            case ADAM -> {
-                float b1 = rule.beta1();
-                float b2 = rule.beta2();
-                float c1 = (float) (1.0 / (1.0 - Math.pow(b1, step)));
-                float c2 = (float) (1.0 / (1.0 - Math.pow(b2, step)));
-                for (int i = 0; i < n; i++) {
-                    float gi = k * g.get(go + i);
-                    if (clamp) {
-                        gi = Math.max(-clip, Math.min(clip, gi));
+        }
+
+        /** The optimizer rules of {@link UpdateRule}; y = params, x = grads. */
+        private void update(int i0, int i1) {
+            FloatBuffer p = y;
+            FloatBuffer g = x;
+            int po = yOff;
+            int go = xOff;
+            float k = value;
+            float clip = rule.clipValue();
+            boolean clamp = clip != Float.POSITIVE_INFINITY;
+            float lr = rule.learningRate();
+            float eps = rule.epsilon();
+            switch (rule.kind()) {
+                case SGD -> {
+                    float mu = rule.momentum();
+                    for (int i = i0; i < i1; i++) {
+                        float gi = k * g.get(go + i);
+                        if (clamp) {
+                            gi = Math.max(-clip, Math.min(clip, gi));
+                        }
+                        if (s1 != null) {
+                            gi = mu * s1.get(o1 + i) + gi;
+                            s1.put(o1 + i, gi);
+                        }
+                        p.put(po + i, p.get(po + i) - lr * gi);
                     }
-                    float m = b1 * s1.get(o1 + i) + (1f - b1) * gi;
-                    float v = b2 * s2.get(o2 + i) + (1f - b2) * gi * gi;
-                    s1.put(o1 + i, m);
-                    s2.put(o2 + i, v);
-                    p.put(po + i, p.get(po + i) - lr * (m * c1) / ((float) Math.sqrt(v * c2) + eps));
                 }
+                case ADAGRAD -> {
+                    for (int i = i0; i < i1; i++) {
+                        float gi = k * g.get(go + i);
+                        if (clamp) {
+                            gi = Math.max(-clip, Math.min(clip, gi));
+                        }
+                        float a = s1.get(o1 + i) + gi * gi;
+                        s1.put(o1 + i, a);
+                        p.put(po + i, p.get(po + i) - lr * gi / ((float) Math.sqrt(a) + eps));
+                    }
+                }
+                case RMSPROP -> {
+                    float rho = rule.rho();
+                    for (int i = i0; i < i1; i++) {
+                        float gi = k * g.get(go + i);
+                        if (clamp) {
+                            gi = Math.max(-clip, Math.min(clip, gi));
+                        }
+                        float v = rho * s1.get(o1 + i) + (1f - rho) * gi * gi;
+                        s1.put(o1 + i, v);
+                        p.put(po + i, p.get(po + i) - lr * gi / ((float) Math.sqrt(v) + eps));
+                    }
+                }
+                case ADAM -> {
+                    float b1 = rule.beta1();
+                    float b2 = rule.beta2();
+                    for (int i = i0; i < i1; i++) {
+                        float gi = k * g.get(go + i);
+                        if (clamp) {
+                            gi = Math.max(-clip, Math.min(clip, gi));
+                        }
+                        float m = b1 * s1.get(o1 + i) + (1f - b1) * gi;
+                        float v = b2 * s2.get(o2 + i) + (1f - b2) * gi * gi;
+                        s1.put(o1 + i, m);
+                        s2.put(o2 + i, v);
+                        p.put(po + i, p.get(po + i) - lr * (m * c1) / ((float) Math.sqrt(v * c2) + eps));
+                    }
+                }
+                default -> throw new IllegalArgumentException("unsupported optimizer " + rule.kind());
             }
-            default -> throw new IllegalArgumentException("unsupported optimizer " + rule.kind());
         }
     }
 
@@ -635,8 +1015,9 @@ public final class CpuBackend implements Backend {
         // Synchronous backend: nothing is queued.
     }
 
+    /** Stops the helper threads. Buffers stay valid; kernels can no longer run in parallel. Idempotent. */
     @Override
     public void close() {
-        // Buffers are owned by their tensors' owners; nothing else to release.
+        cleanable.clean();
     }
 }

@@ -8,23 +8,31 @@ import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.openblas.global.openblas_nolapack;
 
 /**
- * {@code cblas_sgemm} on off-heap memory. Three reusable pointer objects are re-aimed at the
- * operands for each call, so a call allocates nothing and copies nothing.
+ * {@code cblas_sgemm} on off-heap memory, always single-threaded inside OpenBLAS (the CPU backend
+ * splits large GEMMs over its own threads). Each calling thread re-aims its own three pointer
+ * objects at the operands, so a call allocates nothing and copies nothing, and concurrent calls
+ * from the backend's threads do not interfere.
  */
 final class OpenBlasGemm implements Gemm {
-    private final AddressPointer pa = new AddressPointer();
-    private final AddressPointer pb = new AddressPointer();
-    private final AddressPointer pc = new AddressPointer();
-    private final int threads;
+    private static final class Pointers {
+        final AddressPointer a = new AddressPointer();
+        final AddressPointer b = new AddressPointer();
+        final AddressPointer c = new AddressPointer();
+    }
 
-    OpenBlasGemm(int threads) {
-        this.threads = threads;
+    private final ThreadLocal<Pointers> pointers = ThreadLocal.withInitial(Pointers::new);
+
+    OpenBlasGemm() {
         setThreads();
     }
 
-    private void setThreads() {
-        if (openblas_nolapack.blas_get_num_threads() != threads) {
-            openblas_nolapack.blas_set_num_threads(threads);
+    /**
+     * OpenBLAS's thread count is process-wide; keep it at one, so that its own threads never spin
+     * against the backend's.
+     */
+    private static void setThreads() {
+        if (openblas_nolapack.blas_get_num_threads() != 1) {
+            openblas_nolapack.blas_set_num_threads(1);
         }
     }
 
@@ -33,6 +41,10 @@ final class OpenBlasGemm implements Gemm {
                       CpuBuffer a, long aOffset, int lda, CpuBuffer b, long bOffset, int ldb,
                       float beta, CpuBuffer c, long cOffset, int ldc) {
         setThreads();
+        Pointers p = pointers.get();
+        AddressPointer pa = p.a;
+        AddressPointer pb = p.b;
+        AddressPointer pc = p.c;
         pa.aim(a.address() + aOffset * Float.BYTES);
         pb.aim(b.address() + bOffset * Float.BYTES);
         pc.aim(c.address() + cOffset * Float.BYTES);
@@ -42,8 +54,7 @@ final class OpenBlasGemm implements Gemm {
 
     @Override
     public String describe() {
-        return openblas_nolapack.OPENBLAS_VERSION.trim() + " (" + threads
-                + (threads == 1 ? " thread)" : " threads)");
+        return openblas_nolapack.OPENBLAS_VERSION.trim() + " (single-threaded per call)";
     }
 
     /** A pointer whose address can be set; it never owns memory. */

@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+"""PyTorch reference for rnn4j's `step` benchmark: the same model and training step.
+
+Model: nn.RNN (tanh, no bias) fed one-hot inputs for a small vocabulary, or nn.Embedding + nn.RNN
+for a large one (the same FLOPs as rnn4j's gather), nn.Linear head, CrossEntropyLoss(reduction="sum"),
+clip_grad_norm_(5.0), SGD. Times full steps (forward, backward, clipping, update) after warm-up and
+prints one JSON object per configuration with the median tokens/s, like `rnn-bench.jar step --format json`.
+
+Needs Debian's python3-torch (PyTorch 1.13) and libopenblas0-pthread; installs nothing.
+Thread setting: torch.set_num_threads(N) with OPENBLAS_NUM_THREADS=1 (set by compare.sh), PyTorch's
+best setting on 2 cores (two OpenBLAS threads oversubscribe).
+"""
+import argparse
+import json
+import statistics
+import sys
+import time
+
+try:
+    import torch
+    import torch.nn as nn
+except ImportError:
+    sys.exit("pytorch_step.py needs PyTorch: apt-get install python3-torch libopenblas0-pthread")
+
+
+def measure(V, H, B, T, threads, warmup, repeats, clip, seed=1):
+    torch.manual_seed(seed)
+    torch.set_num_threads(threads)
+    one_hot = V <= 1000
+    rnn = nn.RNN(input_size=V if one_hot else H, hidden_size=H, nonlinearity="tanh", bias=False)
+    emb = None if one_hot else nn.Embedding(V, H)
+    head = nn.Linear(H, V)
+    params = list(rnn.parameters()) + list(head.parameters()) + ([] if emb is None else list(emb.parameters()))
+    opt = torch.optim.SGD(params, lr=1e-3)
+    loss_fn = nn.CrossEntropyLoss(reduction="sum")
+    ids = [torch.randint(0, V, (T, B)) for _ in range(4)]
+    tgts = [torch.randint(0, V, (T * B,)) for _ in range(4)]
+    eye = torch.eye(V) if one_hot else None
+
+    def step(i):
+        x = eye[ids[i]] if one_hot else emb(ids[i])
+        out, _ = rnn(x)
+        z = head(out.reshape(T * B, H))
+        loss = loss_fn(z, tgts[i])
+        opt.zero_grad(set_to_none=False)
+        loss.backward()
+        if clip > 0:
+            torch.nn.utils.clip_grad_norm_(params, clip)
+        opt.step()
+        return loss
+
+    for i in range(warmup):
+        step(i % 4)
+    times = []
+    for i in range(repeats):
+        t0 = time.perf_counter()
+        step(i % 4)
+        times.append(time.perf_counter() - t0)
+    times.sort()
+    med = statistics.median(times)
+    p10 = times[int(0.1 * (len(times) - 1))]
+    p90 = times[int(0.9 * (len(times) - 1))]
+    return {
+        "backend": "pytorch",
+        "backend_description": "PyTorch %s, %d threads, %s" % (torch.__version__, threads,
+                                                                "one-hot nn.RNN" if one_hot else "nn.Embedding + nn.RNN"),
+        "config": {"V": V, "H": H, "B": B, "T": T, "activation": "tanh", "clip": "global:%g" % clip,
+                   "bias": False, "threads": threads},
+        "warmup": warmup, "repeats": repeats,
+        "tokens_per_s": B * T / med, "tokens_per_s_p10": B * T / p90, "tokens_per_s_p90": B * T / p10,
+        "step_ms_median": med * 1e3, "step_ms_p10": p10 * 1e3, "step_ms_p90": p90 * 1e3,
+        "model_gflops": 6.0 * H * (H + V) * B * T / med / 1e9,
+    }
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("-V", type=int, default=65)
+    ap.add_argument("-H", type=int, default=128)
+    ap.add_argument("-B", type=int, default=50)
+    ap.add_argument("-T", type=int, default=50)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--warmup", type=int, default=10)
+    ap.add_argument("--repeats", type=int, default=30)
+    ap.add_argument("--clip", type=float, default=5.0, help="global-norm threshold, 0 for none")
+    a = ap.parse_args()
+    print(json.dumps(measure(a.V, a.H, a.B, a.T, a.threads, a.warmup, a.repeats, a.clip)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,192 @@
+package io.rnn4j.backend.cpu;
+
+import io.rnn4j.backend.Activation;
+import java.nio.FloatBuffer;
+
+/**
+ * The element-wise CPU kernels on raw (buffer, offset, stride) row ranges, so that the backend can
+ * run any row range on any thread without creating views. Offsets and strides are in floats.
+ */
+final class Kernels {
+    private Kernels() {
+    }
+
+    /** max(s, 0) without a data-dependent branch (NaN stays NaN: its bits are kept by the mask). */
+    static float relu(float v) {
+        int bits = Float.floatToRawIntBits(v);
+        // Negative floats (sign bit set) become +0; NaNs with the sign bit set become 0 too.
+        return Float.intBitsToFloat(bits & ~(bits >> 31));
+    }
+
+    /** 1 for s &gt; 0, else 0 (s = −0 or NaN included), without a branch. */
+    static float step(float v) {
+        int bits = Float.floatToRawIntBits(v);
+        // bits − 1 is negative exactly for bits ≤ 0 (zero and negative floats) … and stays ≥ 0 for
+        // positive ones; NaN patterns with a clear sign bit are positive ints, so treat them by
+        // comparing against the +∞ pattern.
+        int positive = ((bits - 1) | (0x7F800000 - bits)) >>> 31 ^ 1;
+        return positive;
+    }
+
+    /** h = f(s) on rows × cols. For PReLU, slope[aOff + c] per column. */
+    static void activationForward(Activation f, FloatBuffer s, int sOff, int sStride, FloatBuffer h, int hOff,
+                                  int hStride, int rows, int cols, FloatBuffer slope, int aOff) {
+        for (int r = 0; r < rows; r++) {
+            int sb = sOff + r * sStride;
+            int hb = hOff + r * hStride;
+            switch (f) {
+                case TANH -> {
+                    for (int c = 0; c < cols; c++) {
+                        h.put(hb + c, FastMath.tanh(s.get(sb + c)));
+                    }
+                }
+                case LOGISTIC -> {
+                    for (int c = 0; c < cols; c++) {
+                        h.put(hb + c, FastMath.logistic(s.get(sb + c)));
+                    }
+                }
+                case RELU -> {
+                    for (int c = 0; c < cols; c++) {
+                        h.put(hb + c, relu(s.get(sb + c)));
+                    }
+                }
+                case PRELU -> {
+                    for (int c = 0; c < cols; c++) {
+                        float v = s.get(sb + c);
+                        h.put(hb + c, v > 0f ? v : slope.get(aOff + c) * v);
+                    }
+                }
+                case IDENTITY -> {
+                    if (s != h || sb != hb) {
+                        h.put(hb, s, sb, cols);
+                    }
+                }
+                default -> throw new IllegalArgumentException("unsupported activation " + f);
+            }
+        }
+    }
+
+    /**
+     * g = f'(s) ⊙ g on rows × cols; for PReLU also {@code slopeGrad[c] += Σ_r g·s} over s ≤ 0 into
+     * the float array {@code partial} (one entry per column).
+     */
+    static void activationBackward(Activation f, FloatBuffer s, int sOff, int sStride, FloatBuffer h, int hOff,
+                                   int hStride, FloatBuffer g, int gOff, int gStride, int rows, int cols,
+                                   FloatBuffer slope, int aOff, double[] partial) {
+        for (int r = 0; r < rows; r++) {
+            int sb = sOff + r * sStride;
+            int hb = hOff + r * hStride;
+            int gb = gOff + r * gStride;
+            switch (f) {
+                case TANH -> {
+                    for (int c = 0; c < cols; c++) {
+                        float y = h.get(hb + c);
+                        g.put(gb + c, g.get(gb + c) * (1f - y * y));
+                    }
+                }
+                case LOGISTIC -> {
+                    for (int c = 0; c < cols; c++) {
+                        float y = h.get(hb + c);
+                        g.put(gb + c, g.get(gb + c) * (y * (1f - y)));
+                    }
+                }
+                case RELU -> {
+                    for (int c = 0; c < cols; c++) {
+                        g.put(gb + c, g.get(gb + c) * step(s.get(sb + c)));
+                    }
+                }
+                case PRELU -> {
+                    for (int c = 0; c < cols; c++) {
+                        float v = s.get(sb + c);
+                        if (!(v > 0f)) {
+                            float gv = g.get(gb + c);
+                            partial[c] += (double) gv * v;
+                            g.put(gb + c, gv * slope.get(aOff + c));
+                        }
+                    }
+                }
+                case IDENTITY -> {
+                }
+                default -> throw new IllegalArgumentException("unsupported activation " + f);
+            }
+        }
+    }
+
+    /**
+     * Softmax cross-entropy on rows [r0, r1) of z (cols wide); returns Σ w·loss over those rows.
+     * Targets come from {@code tg[tOff + r]}, weights from {@code w[wOff + r·wStride]} (w may be null).
+     */
+    static double softmaxCrossEntropy(FloatBuffer z, int zOff, int zStride, int r0, int r1, int cols, int[] tg,
+                                      int tOff, FloatBuffer w, int wOff, int wStride, float gradScale) {
+        double total = 0;
+        for (int r = r0; r < r1; r++) {
+            int zb = zOff + r * zStride;
+            float wr = w == null ? 1f : w.get(wOff + r * wStride);
+            if (wr == 0f) {
+                for (int c = 0; c < cols; c++) {
+                    z.put(zb + c, 0f);
+                }
+                continue;
+            }
+            int y = tg[tOff + r];
+            if (y < 0 || y >= cols) {
+                throw new IllegalArgumentException("softmaxCrossEntropy: target " + y + " at position " + (tOff + r)
+                        + " is outside [0, " + cols + ")");
+            }
+            float max = Float.NEGATIVE_INFINITY;
+            for (int c = 0; c < cols; c++) {
+                max = Math.max(max, z.get(zb + c));
+            }
+            // loss_r = log Σ exp(z − max) − (z_y − max): finite even where exp(z_y − max) underflows.
+            double zy = (double) z.get(zb + y) - max;
+            double sum = 0;
+            double sum2 = 0;
+            int c = 0;
+            for (; c + 1 < cols; c += 2) {
+                float e0 = FastMath.exp(z.get(zb + c) - max);
+                float e1 = FastMath.exp(z.get(zb + c + 1) - max);
+                z.put(zb + c, e0);
+                z.put(zb + c + 1, e1);
+                sum += e0;
+                sum2 += e1;
+            }
+            if (c < cols) {
+                float e0 = FastMath.exp(z.get(zb + c) - max);
+                z.put(zb + c, e0);
+                sum += e0;
+            }
+            double total1 = sum + sum2;
+            total += wr * (Math.log(total1) - zy);
+            float k = (float) (gradScale * wr / total1);
+            for (c = 0; c < cols; c++) {
+                z.put(zb + c, k * z.get(zb + c));
+            }
+            z.put(zb + y, z.get(zb + y) - gradScale * wr);
+        }
+        return total;
+    }
+
+    /** Σ x² over n contiguous floats from off, with four independent double accumulators. */
+    static double sumSquares(FloatBuffer x, int off, int n) {
+        double a0 = 0;
+        double a1 = 0;
+        double a2 = 0;
+        double a3 = 0;
+        int i = 0;
+        for (; i + 3 < n; i += 4) {
+            float v0 = x.get(off + i);
+            float v1 = x.get(off + i + 1);
+            float v2 = x.get(off + i + 2);
+            float v3 = x.get(off + i + 3);
+            a0 += v0 * (double) v0;
+            a1 += v1 * (double) v1;
+            a2 += v2 * (double) v2;
+            a3 += v3 * (double) v3;
+        }
+        for (; i < n; i++) {
+            float v = x.get(off + i);
+            a0 += v * (double) v;
+        }
+        return (a0 + a1) + (a2 + a3);
+    }
+}
