@@ -10,10 +10,12 @@ import java.util.List;
  */
 public final class Main {
     static final String HELP = """
-            usage: java -jar rnn-bench.jar COMMAND [options]
+            usage: java -jar rnn-bench.jar [COMMAND] [options]
 
             commands:
+              suite    (the default) the standard JMH suite on every available backend, one table
               step     time one configuration's full training step (tokens/s, median and spread)
+              jmh      pass the remaining arguments to JMH (-l lists, -prof gc, -rf json, a regex filter)
 
             'COMMAND --help' lists a command's options.
             """;
@@ -26,13 +28,30 @@ public final class Main {
     }
 
     static int run(String[] argv, PrintStream out, PrintStream err) {
-        if (argv.length == 0 || argv[0].equals("--help") || argv[0].equals("-h")) {
+        if (argv.length > 0 && (argv[0].equals("--help") || argv[0].equals("-h"))) {
             out.print(HELP);
-            return argv.length == 0 ? 2 : 0;
+            out.println();
+            out.print(SuiteCommand.HELP);
+            return 0;
+        }
+        if (argv.length == 0 || argv[0].startsWith("--")) {
+            String[] shifted = new String[argv.length + 1];
+            shifted[0] = "suite";
+            System.arraycopy(argv, 0, shifted, 1, argv.length);
+            argv = shifted;
         }
         List<String> rest = Arrays.asList(argv).subList(1, argv.length);
         try {
             switch (argv[0]) {
+                case "suite":
+                    if (rest.contains("--help")) {
+                        out.print(SuiteCommand.HELP);
+                        return 0;
+                    }
+                    return SuiteCommand.run(rest, out);
+                case "jmh":
+                    org.openjdk.jmh.Main.main(rest.toArray(new String[0]));
+                    return 0;
                 case "step":
                     if (rest.contains("--help")) {
                         out.print(StepCommand.HELP);
@@ -46,9 +65,9 @@ public final class Main {
             }
         } catch (UsageException e) {
             err.println("error: " + e.getMessage());
-            err.print(argv[0].equals("step") ? StepCommand.HELP : HELP);
+            err.print(argv[0].equals("step") ? StepCommand.HELP : argv[0].equals("suite") ? SuiteCommand.HELP : HELP);
             return 2;
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
             err.println("error: " + e);
             return 1;
         }

@@ -41,5 +41,9 @@ class MainTest {
         assertEquals(2, run("step", "extra"));
         assertEquals(2, run("nope"));
         assertEquals(0, run("step", "--help"));
+        assertEquals(0, run("--help"));
+        assertTrue(outBytes.toString(StandardCharsets.UTF_8).contains("suite"));
+        assertEquals(2, run("suite", "--configs", "C9"));
+        assertTrue(errBytes.toString(StandardCharsets.UTF_8).contains("unknown configuration 'C9'"));
     }
 }

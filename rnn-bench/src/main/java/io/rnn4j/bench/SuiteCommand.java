@@ -1,0 +1,154 @@
+package io.rnn4j.bench;
+
+import io.rnn4j.backend.BackendProvider;
+import io.rnn4j.backend.Backends;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+import org.openjdk.jmh.runner.options.VerboseMode;
+
+/**
+ * The standard suite (the jar's default): the training step of every standard configuration with
+ * each clipping mode on every available backend, and the dominant kernels, run by JMH, then one
+ * table.
+ */
+final class SuiteCommand {
+    static final String HELP = """
+            usage: java -jar rnn-bench.jar [suite] [options]
+
+            Runs the standard JMH suite on every available backend and prints one table: training-step
+            throughput (tokens/s with JMH's 99.9% error), model GFLOP/s (6·H·(H+V)·B·T FLOPs per step:
+            forward and backward of the recurrent and output products), and the clipping overhead
+            (global-norm and value clipping against none, as a percentage of step time); then the
+            dominant kernels. About 3 minutes on 2 cores.
+
+            options:
+              --configs LIST       comma-separated: C1,C2,C3,C5,C6 [all]
+              --backends LIST      comma-separated backend names [every available one]
+              --quick              1 warm-up and 2 measured iterations of 0.5 s (a smoke run)
+              --no-kernels         skip the kernel benchmarks
+              --verbose            show JMH's own output
+            """;
+
+    private SuiteCommand() {
+    }
+
+    static int run(List<String> argv, PrintStream out) throws RunnerException {
+        Opts o = new Opts(argv);
+        String configs = o.string("--configs", String.join(",", Configs.STANDARD.keySet()));
+        String backends = o.string("--backends", "");
+        boolean quick = o.flag("--quick");
+        boolean noKernels = o.flag("--no-kernels");
+        boolean verbose = o.flag("--verbose");
+        o.done();
+        String[] cfgs = configs.split(",");
+        for (String c : cfgs) {
+            if (!Configs.STANDARD.containsKey(c)) {
+                throw new UsageException("unknown configuration '" + c + "' (expected " + Configs.STANDARD.keySet() + ")");
+            }
+        }
+        List<String> names = new ArrayList<>();
+        if (backends.isEmpty()) {
+            for (BackendProvider p : Backends.providers()) {
+                if (p.availability().available()) {
+                    names.add(p.name());
+                } else {
+                    out.printf("skipping backend %s: %s%n", p.name(), p.availability());
+                }
+            }
+        } else {
+            names.addAll(List.of(backends.split(",")));
+        }
+        ChainedOptionsBuilder ob = new OptionsBuilder()
+                .include(TrainingStepBenchmark.class.getSimpleName())
+                .param("config", cfgs)
+                .param("backend", names.toArray(new String[0]))
+                .verbosity(verbose ? VerboseMode.NORMAL : VerboseMode.SILENT);
+        if (quick) {
+            ob.warmupIterations(1).measurementIterations(2).warmupTime(TimeValue.milliseconds(500))
+                    .measurementTime(TimeValue.milliseconds(500));
+        }
+        out.printf("running the training-step suite (%s) on %s ...%n", configs, names);
+        Collection<RunResult> steps = new Runner(ob.build()).run();
+        out.println();
+        out.print(stepTable(steps));
+        if (!noKernels) {
+            ChainedOptionsBuilder kb = new OptionsBuilder()
+                    .include(KernelBenchmark.class.getSimpleName())
+                    .param("backend", names.toArray(new String[0]))
+                    .verbosity(verbose ? VerboseMode.NORMAL : VerboseMode.SILENT);
+            if (quick) {
+                kb.warmupIterations(1).measurementIterations(2).warmupTime(TimeValue.milliseconds(500))
+                        .measurementTime(TimeValue.milliseconds(500));
+            }
+            out.printf("%nrunning the kernel benchmarks ...%n");
+            Collection<RunResult> kernels = new Runner(kb.build()).run();
+            out.println();
+            out.print(kernelTable(kernels));
+        }
+        return 0;
+    }
+
+    static String stepTable(Collection<RunResult> results) {
+        // backend/config -> clip -> {score, error}
+        Map<String, Map<String, double[]>> by = new LinkedHashMap<>();
+        for (RunResult r : results) {
+            var params = r.getParams();
+            String key = params.getParam("backend") + "/" + params.getParam("config");
+            by.computeIfAbsent(key, k -> new LinkedHashMap<>()).put(params.getParam("clip"),
+                    new double[] {r.getPrimaryResult().getScore(), r.getPrimaryResult().getScoreError()});
+        }
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "%-8s %-4s %-20s %22s %9s %12s %12s%n", "backend", "cfg", "V/H/B/T",
+                "tokens/s (global:5)", "GFLOP/s", "clip global", "clip value"));
+        for (var e : by.entrySet()) {
+            String[] k = e.getKey().split("/");
+            StepConfig c = Configs.parse(k[1], TrainingStepBenchmark.clipping("none"));
+            double[] none = e.getValue().get("none");
+            double[] global = e.getValue().get("global");
+            double[] value = e.getValue().get("value");
+            double[] main = global != null ? global : none;
+            double tok = c.tokens();
+            sb.append(String.format(Locale.ROOT, "%-8s %-4s %-20s %,13.0f ± %,6.0f %9.1f %12s %12s%n", k[0], k[1],
+                    c.vocab() + "/" + c.hidden() + "/" + c.batch() + "/" + c.steps(), main[0] * tok, main[1] * tok,
+                    main[0] * c.flopsPerStep() / 1e9, overhead(none, global), overhead(none, value)));
+        }
+        sb.append("clip overhead: (step time with clipping − without) / without; the pre-clip norm is computed in\n"
+                + "every mode (it is reported each step), so this is the cost of applying the clip; ± is JMH's 99.9% error.\n");
+        return sb.toString();
+    }
+
+    private static String overhead(double[] none, double[] with) {
+        if (none == null || with == null) {
+            return "-";
+        }
+        double pct = (none[0] / with[0] - 1) * 100;
+        // Error of the ratio from the two relative errors.
+        double err = Math.hypot(none[1] / none[0], with[1] / with[0]) * 100;
+        return String.format(Locale.ROOT, "%+.1f±%.1f%%", pct, err);
+    }
+
+    static String kernelTable(Collection<RunResult> results) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "%-8s %-4s %-22s %16s%n", "backend", "cfg", "kernel", "µs per call"));
+        for (RunResult r : results) {
+            var p = r.getParams();
+            String label = p.getBenchmark().substring(p.getBenchmark().lastIndexOf('.') + 1);
+            sb.append(String.format(Locale.ROOT, "%-8s %-4s %-22s %9.1f ± %5.1f%n", p.getParam("backend"),
+                    p.getParam("config"), label, r.getPrimaryResult().getScore(), r.getPrimaryResult().getScoreError()));
+        }
+        sb.append("recurrentStep: one step (B rows) of S_t += h_{t−1}Uᵀ, h_t = tanh(S_t); backwardHadamard and\n"
+                + "softmaxCrossEntropy: all T·B rows; clipNorm: Σg² over the whole gradient arena plus the scale.\n");
+        return sb.toString();
+    }
+}
