@@ -190,9 +190,9 @@ final class ProfilingBackend implements Backend {
 
     @Override
     public void recurrentBackward(Activation f, Tensor recurrent, Tensor pre, Tensor hidden, Tensor grad, Tensor slope,
-                                  Tensor slopeGrad, int batch) {
+                                  Tensor slopeGrad, int batch, Tensor stepSquares) {
         long t = start();
-        inner.recurrentBackward(f, recurrent, pre, hidden, grad, slope, slopeGrad, batch);
+        inner.recurrentBackward(f, recurrent, pre, hidden, grad, slope, slopeGrad, batch, stepSquares);
         stop("recurrentBackward", t);
     }
 

@@ -150,9 +150,14 @@ public interface Backend extends AutoCloseable {
      * {@code grad[t] += grad[t+1] · U}; then {@code grad[t] = f'(pre[t]) ⊙ grad[t]} as in
      * {@link #activationBackward} (with {@code hidden[t+1]} as h, and the PReLU slope gradient
      * accumulated into {@code slopeGrad}).
+     *
+     * @param stepSquares null, or a {@code T × 2} tensor that receives, for every step t, the sum of
+     *     squares of {@code ∂E/∂h_t} (column 0, before the multiplication by f') and of
+     *     {@code δ_t} (column 1) over the batch: the per-step gradient norms of the diagnostics,
+     *     recorded inside the sweep (overwrites)
      */
     default void recurrentBackward(Activation f, Tensor recurrent, Tensor pre, Tensor hidden, Tensor grad,
-                                   Tensor slope, Tensor slopeGrad, int batch) {
+                                   Tensor slope, Tensor slopeGrad, int batch, Tensor stepSquares) {
         int steps = checkRecurrence(recurrent, pre, hidden, batch);
         if (grad.rows() != pre.rows() || grad.cols() != pre.cols()) {
             throw new IllegalArgumentException("recurrentBackward: grad " + grad + " does not match pre " + pre);
@@ -162,8 +167,14 @@ public interface Backend extends AutoCloseable {
             if (t < steps - 1) {
                 gemm(g, grad.rows((t + 1) * batch, batch), false, recurrent, false, 1f, 1f);
             }
+            if (stepSquares != null) {
+                sumSquares(g, stepSquares.rows(t, 1).cols(0, 1), false);
+            }
             activationBackward(f, pre.rows(t * batch, batch), hidden.rows((t + 1) * batch, batch), g, slope,
                     slopeGrad);
+            if (stepSquares != null) {
+                sumSquares(g, stepSquares.rows(t, 1).cols(1, 1), false);
+            }
         }
     }
 

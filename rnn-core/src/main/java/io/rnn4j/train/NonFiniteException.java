@@ -1,13 +1,22 @@
 package io.rnn4j.train;
 
+import io.rnn4j.diagnostics.NonFiniteLocation;
+
 /**
  * The loss or the gradient of a step is NaN or infinite. Thrown before the update: parameters
- * and optimizer state are unchanged.
+ * and optimizer state are unchanged. {@link #location()} says where the first such value is.
  */
 public class NonFiniteException extends ArithmeticException {
     private static final long serialVersionUID = 1L;
+    private final transient NonFiniteLocation location;
 
-    public NonFiniteException(String message) {
+    public NonFiniteException(String message, NonFiniteLocation location) {
         super(message);
+        this.location = location;
+    }
+
+    /** Where the first NaN or infinity appeared. */
+    public NonFiniteLocation location() {
+        return location;
     }
 }

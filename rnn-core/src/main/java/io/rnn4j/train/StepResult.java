@@ -1,5 +1,7 @@
 package io.rnn4j.train;
 
+import io.rnn4j.diagnostics.NonFiniteLocation;
+
 /**
  * What one training step did.
  *
@@ -12,9 +14,12 @@ package io.rnn4j.train;
  * @param clipScale the factor applied to the gradient by global-norm clipping (1 when not clipped
  *     or with another mode)
  * @param elapsedNanos wall time of the step, validation and upload included
+ * @param updated whether the parameters were updated (false for {@link Trainer#computeGradients}
+ *     and for a skipped non-finite step)
+ * @param nonFinite where a NaN or infinity first appeared in this step, or null
  */
 public record StepResult(long step, double loss, Reduction reduction, long tokens, double gradNorm,
-                         double clipScale, long elapsedNanos) {
+                         double clipScale, long elapsedNanos, boolean updated, NonFiniteLocation nonFinite) {
 
     /** Tokens per second of this step. */
     public double tokensPerSecond() {

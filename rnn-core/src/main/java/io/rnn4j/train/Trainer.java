@@ -5,6 +5,10 @@ import io.rnn4j.backend.Backend;
 import io.rnn4j.backend.Tensor;
 import io.rnn4j.backend.UpdateRule;
 import io.rnn4j.data.Batch;
+import io.rnn4j.diagnostics.ActivationStats;
+import io.rnn4j.diagnostics.GradientFlow;
+import io.rnn4j.diagnostics.NonFiniteLocation;
+import io.rnn4j.diagnostics.NonFinitePolicy;
 import io.rnn4j.nn.Arena;
 import io.rnn4j.nn.ElmanRnn;
 import io.rnn4j.nn.InputKind;
@@ -128,14 +132,18 @@ public final class Trainer implements AutoCloseable {
         prepare(batch);
         forward();
         backward();
-        reduceAndCheck();
-        backend.optimizerUpdate(rule, model.parameters().all(), grads.all(), state1 == null ? null : state1.all(),
-                state2 == null ? null : state2.all(), ws.clipScale, stepCount + 1);
-        stepCount++;
-        advanceState();
+        NonFiniteLocation bad = reduceAndCheck();
+        boolean update = bad == null || config.nonFinitePolicy() == NonFinitePolicy.CONTINUE;
+        if (update) {
+            backend.optimizerUpdate(rule, model.parameters().all(), grads.all(), state1 == null ? null : state1.all(),
+                    state2 == null ? null : state2.all(), ws.clipScale, stepCount + 1);
+            stepCount++;
+            advanceState();
+        }
+        recordFlow();
         long elapsed = System.nanoTime() - start;
         return new StepResult(stepCount, lastLoss, config.reduction(), contributing, lastNorm, ws.scalarScratch[2],
-                elapsed);
+                elapsed, update, bad);
     }
 
     /**
@@ -152,9 +160,12 @@ public final class Trainer implements AutoCloseable {
         backend.fill(ws.clipScale, 1f);
         backend.download(ws.scalars, ws.scalarScratch, 0);
         advanceState();
+        recordFlow();
         double loss = reducedLoss(ws.scalarScratch[0]);
-        return new StepResult(0, loss, config.reduction(), contributing, Math.sqrt(ws.scalarScratch[1]), 1.0,
-                System.nanoTime() - start);
+        double norm = Math.sqrt(ws.scalarScratch[1]);
+        NonFiniteLocation bad = Double.isFinite(loss) && Double.isFinite(norm) ? null : locateNonFinite(loss);
+        return new StepResult(0, loss, config.reduction(), contributing, norm, 1.0, System.nanoTime() - start, false,
+                bad);
     }
 
     /**
@@ -352,7 +363,7 @@ public final class Trainer implements AutoCloseable {
             ws = null;
         }
         ws = new Workspace(backend, b, t, mc.hiddenSize(), mc.inputSize(), mc.outputSize(), denseIn, denseTargets,
-                lastHead);
+                lastHead, config.diagnostics());
     }
 
     private void fillScratch(Batch batch, boolean lastHead) {
@@ -473,7 +484,7 @@ public final class Trainer implements AutoCloseable {
         } else {
             backend.gemm(w.grad, w.logits, false, output, false, 1f, 0f);
         }
-        backend.recurrentBackward(f, recurrent, w.pre, w.hidden, w.grad, slope, dSlope, w.batch);
+        backend.recurrentBackward(f, recurrent, w.pre, w.hidden, w.grad, slope, dSlope, w.batch, w.stepSquares);
         backend.gemm(dRecurrent, w.grad, true, w.hiddenPrev, false, 1f, 1f);
         if (dHiddenBias != null) {
             backend.sumRows(w.grad, dHiddenBias, true);
@@ -507,8 +518,11 @@ public final class Trainer implements AutoCloseable {
         return denom > 0 ? sum / denom : 0.0;
     }
 
-    /** Norm, clip scale, one download; throws before the update when anything is not finite. */
-    private void reduceAndCheck() {
+    /**
+     * Norm, clip scale, one download. Returns null when loss and gradient are finite; otherwise
+     * where the first NaN or infinity is, or throws under {@link NonFinitePolicy#THROW}.
+     */
+    private NonFiniteLocation reduceAndCheck() {
         Workspace w = ws;
         backend.sumSquares(grads.all(), w.sumSquares, false);
         if (config.clipping().mode() == Clipping.Mode.GLOBAL_NORM) {
@@ -519,9 +533,143 @@ public final class Trainer implements AutoCloseable {
         backend.download(w.scalars, w.scalarScratch, 0);
         lastLoss = reducedLoss(w.scalarScratch[0]);
         lastNorm = Math.sqrt(w.scalarScratch[1]);
-        if (!Double.isFinite(lastLoss) || !Double.isFinite(lastNorm)) {
+        if (Double.isFinite(lastLoss) && Double.isFinite(lastNorm)) {
+            return null;
+        }
+        NonFiniteLocation where = locateNonFinite(lastLoss);
+        if (config.nonFinitePolicy() == NonFinitePolicy.THROW) {
             throw new NonFiniteException("step " + (stepCount + 1) + ": loss " + lastLoss + ", gradient norm "
-                    + lastNorm + "; the update was skipped and the parameters are unchanged");
+                    + lastNorm + "; first non-finite value: " + where
+                    + "; the update was skipped and the parameters are unchanged", where);
+        }
+        return where;
+    }
+
+    /**
+     * Finds the first NaN or infinity of this step, in the order the step computed them: the
+     * forward pass step by step (pre-activation, then hidden state), the head (∂E/∂z after the
+     * loss kernel), the backward sweep from the last step down (δ), then parameter gradients.
+     */
+    private NonFiniteLocation locateNonFinite(double loss) {
+        Workspace w = ws;
+        int h = mc.hiddenSize();
+        float[] pre = download(w.pre);
+        float[] hid = download(w.hiddenOut);
+        for (int t = 0; t < w.steps; t++) {
+            NonFiniteLocation l = scanBlock("pre-activation", pre, t, w.batch, h);
+            if (l == null) {
+                l = scanBlock("hidden state", hid, t, w.batch, h);
+            }
+            if (l != null) {
+                return l;
+            }
+        }
+        float[] z = download(w.logits);
+        for (int i = 0; i < z.length; i++) {
+            if (!Float.isFinite(z[i])) {
+                int row = i / w.logits.cols();
+                boolean perStep = config.loss() != Loss.MSE_LAST_STEP;
+                return new NonFiniteLocation("∂E/∂z (output head)", perStep ? row / w.batch : w.steps - 1,
+                        row % w.batch, i % w.logits.cols(), z[i]);
+            }
+        }
+        float[] g = download(w.grad);
+        for (int t = w.steps - 1; t >= 0; t--) {
+            NonFiniteLocation l = scanBlock("∂E/∂s (δ)", g, t, w.batch, h);
+            if (l != null) {
+                return l;
+            }
+        }
+        for (ParameterLayout.Entry e : grads.layout().entries()) {
+            float[] v = grads.download(e.name());
+            for (int i = 0; i < v.length; i++) {
+                if (!Float.isFinite(v[i])) {
+                    return new NonFiniteLocation("gradient of " + e.name(), -1, -1, i, v[i]);
+                }
+            }
+        }
+        return new NonFiniteLocation("loss", -1, -1, 0, (float) loss);
+    }
+
+    private float[] download(Tensor t) {
+        float[] out = new float[(int) t.size()];
+        backend.download(t, out, 0);
+        return out;
+    }
+
+    private static NonFiniteLocation scanBlock(String what, float[] data, int t, int batch, int h) {
+        int from = t * batch * h;
+        for (int i = from; i < from + batch * h; i++) {
+            if (!Float.isFinite(data[i])) {
+                return new NonFiniteLocation(what, t, (i - from) / h, (i - from) % h, data[i]);
+            }
+        }
+        return null;
+    }
+
+    // ------------------------------------------------------------------ diagnostics
+
+    private GradientFlow lastFlow;
+
+    private void recordFlow() {
+        if (!config.diagnostics()) {
+            return;
+        }
+        Workspace w = ws;
+        backend.download(w.stepSquares, w.stepScratch, 0);
+        double[] dh = new double[w.steps];
+        double[] delta = new double[w.steps];
+        for (int t = 0; t < w.steps; t++) {
+            dh[t] = Math.sqrt(w.stepScratch[2 * t]);
+            delta[t] = Math.sqrt(w.stepScratch[2 * t + 1]);
+        }
+        java.util.Map<String, Double> norms = new java.util.LinkedHashMap<>();
+        for (ParameterLayout.Entry e : grads.layout().entries()) {
+            backend.sumSquares(grads.view(e.name()), w.sumSquares, false);
+            backend.download(w.sumSquares, w.scalarScratch, 1);
+            norms.put(e.name(), Math.sqrt(w.scalarScratch[1]));
+        }
+        lastFlow = new GradientFlow(dh, delta, java.util.Collections.unmodifiableMap(norms));
+    }
+
+    /**
+     * The gradient flow of the last step: per-step ‖∂E/∂h_t‖ and ‖δ_t‖ recorded inside the backward
+     * sweep, and each parameter's pre-clip gradient norm.
+     *
+     * @throws IllegalStateException when diagnostics are off or no step has run
+     */
+    public GradientFlow lastGradientFlow() {
+        if (!config.diagnostics()) {
+            throw new IllegalStateException("diagnostics are off: build the TrainerConfig with diagnostics(true)");
+        }
+        if (lastFlow == null) {
+            throw new IllegalStateException("no step has run yet");
+        }
+        return lastFlow;
+    }
+
+    /** The pre-activations s_t of the last batch, time-major {@code T·B × H} (a host copy). */
+    public float[] lastPreActivations() {
+        requireWorkspace();
+        return download(ws.pre);
+    }
+
+    /** The hidden states h_1..h_T of the last batch, time-major {@code T·B × H} (a host copy). */
+    public float[] lastHiddenStates() {
+        requireWorkspace();
+        return download(ws.hiddenOut);
+    }
+
+    /** Saturated (tanh, logistic) or dead (ReLU, PReLU) units per step of the last batch. */
+    public ActivationStats lastActivationStats() {
+        requireWorkspace();
+        return ActivationStats.of(mc.activation(), lastPreActivations(), lastHiddenStates(), ws.batch, ws.steps,
+                mc.hiddenSize());
+    }
+
+    private void requireWorkspace() {
+        if (ws == null) {
+            throw new IllegalStateException("no batch has been processed yet");
         }
     }
 

@@ -1,5 +1,7 @@
 package io.rnn4j.train;
 
+import io.rnn4j.diagnostics.NonFinitePolicy;
+
 /**
  * How a {@link Trainer} trains.
  *
@@ -10,14 +12,26 @@ package io.rnn4j.train;
  * @param carryState truncated BPTT: carry the final hidden state of each batch into the next as
  *     its initial state, with no gradient across the boundary (default false: every batch starts
  *     from the initial state, zeros unless set)
+ * @param diagnostics record the gradient flow of every step ({@link Trainer#lastGradientFlow()}):
+ *     per-step norms of ∂E/∂h_t and δ_t inside the backward sweep and per-parameter gradient
+ *     norms, one extra host read per step (default false: no cost)
+ * @param nonFinitePolicy what a NaN or infinite loss or gradient does (default: throw, naming the
+ *     first tensor and time step where it appears)
  */
 public record TrainerConfig(Loss loss, Reduction reduction, Clipping clipping, OptimizerConfig optimizer,
-                            boolean carryState) {
+                            boolean carryState, boolean diagnostics, NonFinitePolicy nonFinitePolicy) {
 
     public TrainerConfig {
-        if (loss == null || reduction == null || clipping == null || optimizer == null) {
-            throw new IllegalArgumentException("TrainerConfig: loss, reduction, clipping and optimizer must be set");
+        if (loss == null || reduction == null || clipping == null || optimizer == null || nonFinitePolicy == null) {
+            throw new IllegalArgumentException(
+                    "TrainerConfig: loss, reduction, clipping, optimizer and nonFinitePolicy must be set");
         }
+    }
+
+    /** A builder starting from this configuration. */
+    public Builder toBuilder() {
+        return builder().loss(loss).reduction(reduction).clipping(clipping).optimizer(optimizer)
+                .carryState(carryState).diagnostics(diagnostics).nonFinitePolicy(nonFinitePolicy);
     }
 
     /** A builder with the defaults above. */
@@ -32,6 +46,8 @@ public record TrainerConfig(Loss loss, Reduction reduction, Clipping clipping, O
         private Clipping clipping = Clipping.globalNorm(5.0);
         private OptimizerConfig optimizer = OptimizerConfig.adam(1e-3);
         private boolean carryState;
+        private boolean diagnostics;
+        private NonFinitePolicy nonFinitePolicy = NonFinitePolicy.THROW;
 
         public Builder loss(Loss l) {
             this.loss = l;
@@ -58,8 +74,18 @@ public record TrainerConfig(Loss loss, Reduction reduction, Clipping clipping, O
             return this;
         }
 
+        public Builder diagnostics(boolean on) {
+            this.diagnostics = on;
+            return this;
+        }
+
+        public Builder nonFinitePolicy(NonFinitePolicy p) {
+            this.nonFinitePolicy = p;
+            return this;
+        }
+
         public TrainerConfig build() {
-            return new TrainerConfig(loss, reduction, clipping, optimizer, carryState);
+            return new TrainerConfig(loss, reduction, clipping, optimizer, carryState, diagnostics, nonFinitePolicy);
         }
     }
 }

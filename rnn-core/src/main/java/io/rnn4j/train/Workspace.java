@@ -45,6 +45,9 @@ final class Workspace implements AutoCloseable {
     final Tensor loss;
     final Tensor sumSquares;
     final Tensor clipScale;
+    /** {@code T × 2}: per-step Σ(∂E/∂h_t)² and Σδ_t², or null without diagnostics. */
+    final Tensor stepSquares;
+    final float[] stepScratch;
 
     final IndexBuffer inputIds;
     final IndexBuffer targetIds;
@@ -59,7 +62,7 @@ final class Workspace implements AutoCloseable {
     final float[] scalarScratch = new float[3];
 
     Workspace(Backend backend, int batch, int steps, int hiddenSize, int inputWidth, int outputSize,
-              boolean denseInputs, boolean denseTargets, boolean lastStepHead) {
+              boolean denseInputs, boolean denseTargets, boolean lastStepHead, boolean diagnostics) {
         this.batch = batch;
         this.steps = steps;
         this.rows = Math.multiplyExact(batch, steps);
@@ -80,6 +83,8 @@ final class Workspace implements AutoCloseable {
         this.loss = scalars.cols(0, 1);
         this.sumSquares = scalars.cols(1, 1);
         this.clipScale = scalars.cols(2, 1);
+        this.stepSquares = diagnostics ? backend.allocate(steps, 2) : null;
+        this.stepScratch = diagnostics ? new float[2 * steps] : null;
         this.inputIds = backend.allocateIndices(rows);
         this.targetIds = backend.allocateIndices(rows);
         this.lastRows = backend.allocateIndices(batch);
@@ -96,7 +101,7 @@ final class Workspace implements AutoCloseable {
     @Override
     public void close() {
         for (Tensor t : new Tensor[] {pre, hidden, grad, logits, inputs, targets, weights, lastHidden,
-                lastGrad, scalars}) {
+                lastGrad, scalars, stepSquares}) {
             if (t != null) {
                 t.buffer().close();
             }

@@ -423,13 +423,15 @@ public abstract class BackendContractTest {
         Tensor G = upload(n, h, g0);
         float[] da0 = random(h, 1);
         Tensor dA = upload(1, h, da0);
-        be.recurrentBackward(a, U, P, Hh, G, A, dA, b);
+        Tensor norms = poisoned(steps, 2);
+        be.recurrentBackward(a, U, P, Hh, G, A, dA, b, norms);
         double[] delta = new double[n * h];
         double[] wantDa = new double[h];
         for (int i = 0; i < h; i++) {
             wantDa[i] = da0[i];
         }
         double[] carried = new double[b * h];
+        double[] wantNorms = new double[steps * 2];
         for (int t = steps - 1; t >= 0; t--) {
             for (int r = 0; r < b; r++) {
                 for (int i = 0; i < h; i++) {
@@ -446,6 +448,8 @@ public abstract class BackendContractTest {
                         wantDa[i] += g * s;
                     }
                     delta[row * h + i] = d * g;
+                    wantNorms[2 * t] += g * g;
+                    wantNorms[2 * t + 1] += d * g * d * g;
                 }
             }
             double[] next = new double[b * h];
@@ -462,7 +466,13 @@ public abstract class BackendContractTest {
         }
         assertClose(delta, down(G), 1e-4, a + " backward deltas");
         assertClose(wantDa, down(dA), 1e-4, a + " slope gradient");
-        close(U, P, Hh, A, G, dA);
+        assertClose(wantNorms, down(norms), 1e-4, a + " per-step squared norms of dE/dh and delta");
+        // Without the norms the results are the same.
+        Tensor G2 = upload(n, h, g0);
+        Tensor dA2 = upload(1, h, da0);
+        be.recurrentBackward(a, U, P, Hh, G2, A, dA2, b, null);
+        assertArrayEquals(down(G), down(G2));
+        close(U, P, Hh, A, G, dA, norms, G2, dA2);
     }
 
     @Test

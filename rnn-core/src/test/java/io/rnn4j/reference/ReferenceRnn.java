@@ -347,6 +347,35 @@ public final class ReferenceRnn {
         return g;
     }
 
+    /**
+     * Per-step squared norms over the batch: {@code [t][0] = Σ_b ‖∂E/∂h_t‖²} (the full gradient
+     * reaching h_t) and {@code [t][1] = Σ_b ‖δ_t‖²}, by the sweep.
+     */
+    public double[][] stepGradientSquares(Batch batch, double[][] h0) {
+        Forward fw = forward(batch, h0);
+        Map<String, double[]> g = zeroGrads();
+        double[][] out = new double[batch.steps()][2];
+        for (int b = 0; b < batch.batchSize(); b++) {
+            double[] carried = new double[h];
+            for (int t = batch.steps(); t >= 1; t--) {
+                double[] gk = carried;
+                if (fw.dz[t][b] != null) {
+                    double[] head = headBack(fw.dz[t][b]);
+                    for (int i = 0; i < h; i++) {
+                        gk[i] += head[i];
+                    }
+                }
+                double[] delta = contribute(fw, batch, t, b, gk, g);
+                for (int i = 0; i < h; i++) {
+                    out[t - 1][0] += gk[i] * gk[i];
+                    out[t - 1][1] += delta[i] * delta[i];
+                }
+                carried = recurrentBack(delta);
+            }
+        }
+        return out;
+    }
+
     /** Central finite differences of the reduced loss for every parameter. */
     public Map<String, double[]> gradientsFiniteDifference(Batch batch, double[][] h0, double eps) {
         Map<String, double[]> g = zeroGrads();

@@ -39,6 +39,7 @@ public final class CpuBackend implements Backend {
     private final RowTask rowTask = new RowTask();
     private final double[] partSums;
     private double[][] slopePartials;
+    private double[][] stepPartials = new double[0][0];
     private final java.lang.ref.Cleaner.Cleanable cleanable;
 
     /** Stops the helper threads of backends that were dropped without {@link #close()}. */
@@ -634,7 +635,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void recurrentBackward(Activation f, Tensor recurrent, Tensor pre, Tensor hidden, Tensor grad, Tensor slope,
-                                  Tensor slopeGrad, int batch) {
+                                  Tensor slopeGrad, int batch, Tensor stepSquares) {
         int steps = Backend.checkRecurrence(recurrent, pre, hidden, batch);
         sameShape("recurrentBackward grad", pre, grad);
         noOverlap("recurrentBackward", grad, pre);
@@ -644,9 +645,21 @@ public final class CpuBackend implements Backend {
             checkSlope("recurrentBackward", slope, pre.cols());
             checkSlope("recurrentBackward (slope gradient)", slopeGrad, pre.cols());
         }
+        if (stepSquares != null && (stepSquares.rows() != steps || stepSquares.cols() != 2)) {
+            throw new IllegalArgumentException("recurrentBackward: stepSquares must be " + steps + "x2, got " + stepSquares);
+        }
         RecurrenceTask task = recurrenceTask;
         task.set(true, f, recurrent, pre, hidden, grad, slope, batch, steps);
         int parts = recurrenceParts(batch, pre.cols());
+        task.recordNorms = stepSquares != null;
+        if (task.recordNorms) {
+            if (stepPartials.length < parts || stepPartials[0].length < 2 * steps) {
+                stepPartials = new double[Math.max(parts, threads)][2 * steps];
+            }
+            for (int p = 0; p < parts; p++) {
+                java.util.Arrays.fill(stepPartials[p], 0, 2 * steps, 0.0);
+            }
+        }
         if (f == Activation.PRELU) {
             for (int p = 0; p < parts; p++) {
                 slopePartial(p, pre.cols());
@@ -655,6 +668,19 @@ public final class CpuBackend implements Backend {
         workers.run(task, parts);
         if (f == Activation.PRELU) {
             addPartials(slopeGrad, parts);
+        }
+        if (task.recordNorms) {
+            FloatBuffer d = data(stepSquares);
+            for (int t = 0; t < steps; t++) {
+                double dh = 0;
+                double dl = 0;
+                for (int p = 0; p < parts; p++) {
+                    dh += stepPartials[p][2 * t];
+                    dl += stepPartials[p][2 * t + 1];
+                }
+                d.put(rowBase(stepSquares, t), (float) dh);
+                d.put(rowBase(stepSquares, t) + 1, (float) dl);
+            }
         }
     }
 
@@ -688,6 +714,7 @@ public final class CpuBackend implements Backend {
         int batch;
         int steps;
         int h;
+        boolean recordNorms;
 
         void set(boolean backward, Activation f, Tensor recurrent, Tensor pre, Tensor hidden, Tensor grad,
                  Tensor slope, int batch, int steps) {
@@ -742,11 +769,25 @@ public final class CpuBackend implements Backend {
                     }
                     int sRow = preOff + (t * batch + b0) * preStride;
                     int hRow = hOff + ((t + 1) * batch + b0) * hStride;
+                    if (recordNorms) {
+                        stepPartials[part][2 * t] = rowsSumSquares(gd, gRow, gStride, rows, h);
+                    }
                     Kernels.activationBackward(f, pd, sRow, preStride, hd, hRow, hStride, gd, gRow, gStride, rows, h,
                             slope, aOff, partial);
+                    if (recordNorms) {
+                        stepPartials[part][2 * t + 1] = rowsSumSquares(gd, gRow, gStride, rows, h);
+                    }
                 }
             }
         }
+    }
+
+    private static double rowsSumSquares(FloatBuffer x, int off, int stride, int rows, int cols) {
+        double s = 0;
+        for (int r = 0; r < rows; r++) {
+            s += Kernels.sumSquares(x, off + r * stride, cols);
+        }
+        return s;
     }
 
     @Override
