@@ -201,6 +201,25 @@ public final class Trainer implements AutoCloseable {
         return a.downloadAll();
     }
 
+    /**
+     * Restores the optimizer after a checkpoint: the update count (for Adam's bias correction) and
+     * the state arenas, in parameter-arena order ({@code states.length} must equal the rule's).
+     */
+    public void restoreOptimizer(long steps, float[][] states) {
+        if (steps < 0) {
+            throw new IllegalArgumentException("step count must be >= 0, got " + steps);
+        }
+        if (states.length != rule.stateTensors()) {
+            throw new IllegalArgumentException(rule.kind() + " has " + rule.stateTensors() + " state arenas, got "
+                    + states.length);
+        }
+        Arena[] arenas = {state1, state2};
+        for (int i = 0; i < states.length; i++) {
+            arenas[i].uploadAll(states[i]);
+        }
+        this.stepCount = steps;
+    }
+
     // ------------------------------------------------------------------ state
 
     /** Sets the initial state to zeros (the next batch may have any batch size). */

@@ -1,0 +1,165 @@
+package io.rnn4j.io;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.rnn4j.backend.Activation;
+import io.rnn4j.backend.cpu.CpuBackend;
+import io.rnn4j.data.Batch;
+import io.rnn4j.data.SequenceBatcher;
+import io.rnn4j.nn.ElmanRnn;
+import io.rnn4j.nn.ParameterLayout;
+import io.rnn4j.nn.RnnConfig;
+import io.rnn4j.train.OptimizerConfig;
+import io.rnn4j.train.Trainer;
+import io.rnn4j.train.TrainerConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CheckpointTest {
+    @TempDir
+    Path dir;
+
+    private static final RnnConfig MODEL = RnnConfig.tokens(13, 9).activation(Activation.PRELU).seed(5).build();
+    private static final TrainerConfig TRAIN = TrainerConfig.builder().optimizer(OptimizerConfig.adam(0.01))
+            .carryState(true).build();
+
+    private static int[] stream() {
+        SplittableRandom r = new SplittableRandom(3);
+        int[] s = new int[2000];
+        for (int i = 0; i < s.length; i++) {
+            s[i] = r.nextInt(13);
+        }
+        return s;
+    }
+
+    @Test
+    void resumeIsBitIdentical() throws IOException {
+        int n = 20;
+        float[] straight;
+        float[] straightHidden;
+        float[] straightAdamV;
+        try (ElmanRnn model = new ElmanRnn(new CpuBackend(), MODEL); Trainer trainer = new Trainer(model, TRAIN)) {
+            SequenceBatcher b = new SequenceBatcher(stream(), 4, 7);
+            for (int i = 0; i < n; i++) {
+                trainer.step(b.next());
+            }
+            straight = model.parameters().downloadAll();
+            straightHidden = trainer.hiddenState();
+            straightAdamV = trainer.optimizerState(1);
+        }
+        Path file = dir.resolve("half.safetensors");
+        try (ElmanRnn model = new ElmanRnn(new CpuBackend(), MODEL); Trainer trainer = new Trainer(model, TRAIN)) {
+            SequenceBatcher b = new SequenceBatcher(stream(), 4, 7);
+            for (int i = 0; i < n / 2; i++) {
+                trainer.step(b.next());
+            }
+            Checkpoint.save(file, trainer, Map.of("batcher.window", Integer.toString(n / 2)));
+        }
+        // A fresh backend, model and trainer, as in a new process.
+        CpuBackend backend = new CpuBackend();
+        try (Trainer trainer = Checkpoint.load(file, backend)) {
+            assertEquals(n / 2, trainer.stepCount());
+            SequenceBatcher b = new SequenceBatcher(stream(), 4, 7);
+            int skip = Integer.parseInt(Checkpoint.read(file).metadata().get("batcher.window"));
+            for (int i = 0; i < skip; i++) {
+                b.next();
+            }
+            for (int i = 0; i < n / 2; i++) {
+                trainer.step(b.next());
+            }
+            assertArrayEquals(straight, trainer.model().parameters().downloadAll(), "parameters bit-identical");
+            assertArrayEquals(straightHidden, trainer.hiddenState(), "carried state bit-identical");
+            assertArrayEquals(straightAdamV, trainer.optimizerState(1), "Adam state bit-identical");
+            trainer.model().close();
+        }
+        backend.close();
+    }
+
+    @Test
+    void pytorchNamesAndLayouts() throws IOException {
+        Path file = dir.resolve("m.safetensors");
+        try (ElmanRnn model = new ElmanRnn(new CpuBackend(), MODEL); Trainer trainer = new Trainer(model, TRAIN)) {
+            trainer.step(Batch.tokens(new int[][] {{1, 2, 3}}, new int[][] {{2, 3, 4}}));
+            Checkpoint.save(file, trainer, null);
+            Checkpoint cp = Checkpoint.read(file);
+            assertArrayEquals(new long[] {9, 9}, cp.shape("rnn.weight_hh_l0"));
+            assertArrayEquals(new long[] {9, 13}, cp.shape("rnn.weight_ih_l0"));
+            assertArrayEquals(new long[] {13, 9}, cp.shape("fc.weight"));
+            assertArrayEquals(new long[] {9}, cp.shape("rnn.bias_ih_l0"));
+            assertArrayEquals(new float[9], cp.tensors().get("rnn.bias_hh_l0"));
+            float[] w = model.parameter(ParameterLayout.INPUT_WEIGHTS); // 13 × 9, row = token
+            float[] ih = cp.tensors().get("rnn.weight_ih_l0"); // 9 × 13
+            assertEquals(w[4 * 9 + 7], ih[7 * 13 + 4], 0f, "weight_ih_l0[j][i] = inputWeights[i][j]");
+            assertArrayEquals(model.parameter(ParameterLayout.RECURRENT_WEIGHTS), cp.tensors().get("rnn.weight_hh_l0"));
+            assertEquals(1, cp.step());
+            assertEquals(MODEL, cp.modelConfig());
+            assertEquals(TRAIN, cp.trainerConfig());
+            // The data section starts on an 8-byte boundary, as safetensors readers expect.
+            byte[] all = Files.readAllBytes(file);
+            long n = java.nio.ByteBuffer.wrap(all).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+            assertEquals(0, (8 + n) % 8);
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            assertEquals(1, files.count(), "no temporary file left behind");
+        }
+    }
+
+    @Test
+    void truncatedCorruptAndMismatchedFilesAreRejected() throws IOException {
+        Path file = dir.resolve("c.safetensors");
+        try (ElmanRnn model = new ElmanRnn(new CpuBackend(), MODEL); Trainer trainer = new Trainer(model, TRAIN)) {
+            Checkpoint.save(file, trainer, null);
+        }
+        byte[] good = Files.readAllBytes(file);
+        Path bad = dir.resolve("bad.safetensors");
+        Files.write(bad, java.util.Arrays.copyOf(good, good.length - 10));
+        CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoint.read(bad));
+        assertTrue(e.getMessage().contains("checksum"), e.getMessage());
+        Files.write(bad, java.util.Arrays.copyOf(good, 5));
+        e = assertThrows(CheckpointException.class, () -> Checkpoint.read(bad));
+        assertTrue(e.getMessage().contains("truncated"), e.getMessage());
+        Files.write(bad, java.util.Arrays.copyOf(good, 200));
+        e = assertThrows(CheckpointException.class, () -> Checkpoint.read(bad));
+        assertTrue(e.getMessage().contains("header length"), e.getMessage());
+        byte[] flipped = good.clone();
+        flipped[flipped.length - 3] ^= 0x40;
+        Files.write(bad, flipped);
+        e = assertThrows(CheckpointException.class, () -> Checkpoint.read(bad));
+        assertTrue(e.getMessage().contains("checksum"), e.getMessage());
+        byte[] header = good.clone();
+        header[8] = '#'; // the opening brace of the JSON header
+        Files.write(bad, header);
+        e = assertThrows(CheckpointException.class, () -> Checkpoint.read(bad));
+        assertTrue(e.getMessage().contains("corrupt header"), e.getMessage());
+        // A different model: rejected, and the trainer is unchanged.
+        RnnConfig other = RnnConfig.tokens(13, 10).activation(Activation.PRELU).build();
+        try (ElmanRnn model = new ElmanRnn(new CpuBackend(), other); Trainer trainer = new Trainer(model, TRAIN)) {
+            float[] before = model.parameters().downloadAll();
+            e = assertThrows(CheckpointException.class, () -> Checkpoint.read(file).restore(trainer));
+            assertTrue(e.getMessage().contains("does not match"), e.getMessage());
+            assertArrayEquals(before, model.parameters().downloadAll());
+        }
+        try (ElmanRnn model = new ElmanRnn(new CpuBackend(), MODEL);
+             Trainer trainer = new Trainer(model, TRAIN.toBuilder().optimizer(OptimizerConfig.sgd(0.1)).build())) {
+            e = assertThrows(CheckpointException.class, () -> Checkpoint.read(file).restore(trainer));
+            assertTrue(e.getMessage().contains("optimizer"), e.getMessage());
+        }
+    }
+
+    @Test
+    void jsonRoundTrip() {
+        Object v = Json.parse("{\"a\":[1,2.5,\"x\\\"y\\n\",true,null],\"b\":{}}");
+        assertEquals(v, Json.parse(Json.write(v)));
+        assertThrows(IllegalArgumentException.class, () -> Json.parse("{\"a\":"));
+        assertThrows(IllegalArgumentException.class, () -> Json.parse("[1,]"));
+    }
+}
