@@ -14,7 +14,8 @@ public final class Main {
     }
 
     static List<Command> commands() {
-        return List.of(new DemoCommand());
+        return List.of(new TourCommand(), new DemoCommand(), new VanishingCommand(), new ExplodingCommand(),
+                new AddingCommand(), new CopyCommand(), new CharRnnCommand(), new SampleCommand());
     }
 
     public static void main(String[] argv) {

@@ -39,6 +39,54 @@ class MainTest {
         assertTrue(loss < 3.0, "loss after 150 steps: " + loss);
     }
 
+    @org.junit.jupiter.api.io.TempDir
+    java.nio.file.Path tmp;
+
+    @Test
+    void everyStudyRunsEndToEndOnTinySettings() throws Exception {
+        String o = tmp.toString();
+        assertEquals(0, run("adding", "--T", "6", "--hidden", "8", "--steps", "30", "--eval-every", "10", "--seeds", "1,2",
+                "--out", o + "/adding"), err());
+        assertTrue(out().contains("first step MSE < 0.01"), out());
+        assertTrue(java.nio.file.Files.size(tmp.resolve("adding/adding.csv")) > 50);
+        assertEquals(0, run("copy", "--T", "3", "--hidden", "8", "--steps", "20", "--eval-every", "10",
+                "--out", o + "/copy"), err());
+        assertTrue(out().contains("memoryless baseline"), out());
+        assertEquals(0, run("vanishing", "--T", "8", "--hidden", "6", "--train-steps", "5", "--models", "tanh,irnn",
+                "--out", o + "/v"), err());
+        assertTrue(out().contains("irnn") && out().contains("rate/step"), out());
+        assertEquals(0, run("exploding", "--T", "8", "--hidden", "6", "--steps", "10", "--out", o + "/e"), err());
+        assertTrue(out().contains("no clipping") && out().contains("global-norm clip"), out());
+        java.nio.file.Path text = tmp.resolve("t.txt");
+        java.nio.file.Files.writeString(text, "the cat sat on the mat. ".repeat(40));
+        java.nio.file.Path ck = tmp.resolve("ck.safetensors");
+        assertEquals(0, run("char-rnn", "--text", text.toString(), "--batch", "2", "--seq", "8", "--hidden", "16",
+                "--steps", "20", "--print-every", "10", "--sample-every", "10", "--sample-length", "20",
+                "--checkpoint", ck.toString(), "--checkpoint-every", "10", "--out", o + "/c"), err());
+        assertTrue(java.nio.file.Files.exists(ck));
+        assertEquals(0, run("char-rnn", "--text", text.toString(), "--batch", "2", "--seq", "8", "--hidden", "16",
+                "--steps", "30", "--print-every", "10", "--sample-every", "0", "--resume", ck.toString(), "--out", o + "/c"),
+                err());
+        assertTrue(out().contains("resumed from") && out().contains("at step 20"), out());
+        assertEquals(0, run("char-rnn", "--text", text.toString(), "--preset", "min-char-rnn", "--steps", "5",
+                "--print-every", "5", "--sample-length", "0", "--out", o + "/m"), err());
+        assertTrue(out().contains("adagrad(lr 0.1)") && out().contains("sum loss"), out());
+        assertEquals(0, run("sample", "--checkpoint", ck.toString(), "--length", "30", "--prime", "the "), err());
+        assertTrue(out().startsWith("the "), out());
+        assertEquals(2, run("sample", "--checkpoint", ck.toString(), "--prime", "xyz"));
+        assertTrue(err().contains("not in the vocabulary"), err());
+        assertEquals(2, run("char-rnn"));
+        assertTrue(err().contains("--text FILE is required"));
+    }
+
+    @Test
+    void tourRunsAndPointsAtItsPlots() {
+        assertEquals(0, run("tour", "--out", tmp.resolve("tour").toString()), err());
+        assertTrue(out().contains("tour done"), out());
+        assertTrue(java.nio.file.Files.exists(tmp.resolve("tour/adding/adding.csv")));
+        assertTrue(java.nio.file.Files.exists(tmp.resolve("tour/vanishing/vanishing.csv")));
+    }
+
     @Test
     void helpAndErrors() {
         assertEquals(0, run("--help"));

@@ -1,0 +1,192 @@
+package io.rnn4j.examples;
+
+import io.rnn4j.backend.Activation;
+import io.rnn4j.backend.Backend;
+import io.rnn4j.diagnostics.NonFinitePolicy;
+import io.rnn4j.diagnostics.Spectral;
+import io.rnn4j.nn.ElmanRnn;
+import io.rnn4j.nn.Init;
+import io.rnn4j.nn.ParameterLayout;
+import io.rnn4j.nn.RnnConfig;
+import io.rnn4j.train.Clipping;
+import io.rnn4j.train.Loss;
+import io.rnn4j.train.OptimizerConfig;
+import io.rnn4j.train.Reduction;
+import io.rnn4j.train.StepResult;
+import io.rnn4j.train.Trainer;
+import io.rnn4j.train.TrainerConfig;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * {@code exploding}: a network whose recurrent matrix has spectral radius well above 1, trained with
+ * and without global-norm clipping: gradient norm and loss per update.
+ */
+final class ExplodingCommand implements Command {
+    static final Map<String, String> OPTIONS = new LinkedHashMap<>();
+
+    static {
+        OPTIONS.put("T", "40");
+        OPTIONS.put("hidden", "32");
+        OPTIONS.put("gain", "2");
+        OPTIONS.put("activation", "relu");
+        OPTIONS.put("lr", "0.01");
+        OPTIONS.put("theta", "1");
+        OPTIONS.put("steps", "300");
+        OPTIONS.put("batch", "32");
+        OPTIONS.put("seed", "1");
+        OPTIONS.put("out", "out/exploding");
+        OPTIONS.put("backend", "");
+    }
+
+    @Override
+    public String name() {
+        return "exploding";
+    }
+
+    @Override
+    public String summary() {
+        return "spectral radius well above 1, trained with and without global-norm clipping";
+    }
+
+    @Override
+    public String help() {
+        return """
+                usage: java -jar rnn-examples.jar exploding [options]
+
+                Exploding gradients and how clipping contains them: U starts as an orthogonal matrix times
+                --gain (spectral radius = gain); the same network and data are trained by SGD on the adding
+                problem twice, without clipping and with global-norm clipping at --theta. Prints the gradient
+                norm and loss statistics, writes exploding.csv, exploding-norm.png and exploding-loss.png.
+                A step whose loss or gradient is not finite skips its update and is counted.
+
+                options (default in brackets):
+                  --T N            sequence length [40]
+                  --hidden H       hidden units [32]
+                  --gain G         spectral radius of the initial U [2]
+                  --activation F   tanh | logistic | relu | prelu | identity [relu]
+                  --lr X           SGD learning rate [0.01]
+                  --theta X        global-norm threshold of the clipped run [1]
+                  --steps N        updates per run [300]
+                  --batch B        sequences per step [32]
+                  --seed N         seed [1]
+                  --out DIR        output folder [out/exploding]
+                  --backend NAME   force a backend
+                """;
+    }
+
+    /** One run's per-update record. */
+    record Run(String name, double[] norm, double[] loss, int nonFinite, int clipped, double spectralRadius) {
+        double max(double[] v) {
+            double m = 0;
+            for (double x : v) {
+                if (Double.isFinite(x)) {
+                    m = Math.max(m, x);
+                }
+            }
+            return m;
+        }
+
+        double median(double[] v) {
+            double[] s = java.util.Arrays.stream(v).filter(Double::isFinite).sorted().toArray();
+            return s.length == 0 ? Double.NaN : s[s.length / 2];
+        }
+
+        double lastLoss() {
+            for (int i = loss.length - 1; i >= 0; i--) {
+                if (Double.isFinite(loss[i])) {
+                    return loss[i];
+                }
+            }
+            return Double.NaN;
+        }
+    }
+
+    @Override
+    public int run(List<String> argv, PrintStream out) throws Exception {
+        Args a = new Args(argv, OPTIONS);
+        int t = a.integer("T", 2);
+        int hidden = a.integer("hidden", 1);
+        double gain = a.number("gain");
+        Activation f = a.parse("activation", Activation::parse);
+        double lr = a.number("lr");
+        double theta = a.number("theta");
+        int steps = a.integer("steps", 1);
+        int batch = a.integer("batch", 1);
+        long seed = a.longValue("seed");
+        Output output = new Output(Path.of(a.get("out")), out);
+        out.printf("exploding gradients: U = orthogonal × %.2f, %s, T=%d, H=%d, SGD lr %.3g, %d updates%n", gain,
+                f.id(), t, hidden, lr, steps);
+        List<Run> runs = run(a.get("backend"), t, hidden, gain, f, lr, theta, steps, batch, seed);
+        List<double[]> rows = new ArrayList<>();
+        double[] xs = new double[steps];
+        for (int s = 0; s < steps; s++) {
+            xs[s] = s + 1;
+            rows.add(new double[] {s + 1, runs.get(0).norm()[s], runs.get(0).loss()[s], runs.get(1).norm()[s],
+                    runs.get(1).loss()[s]});
+        }
+        output.csv("exploding.csv", "update,grad_norm_unclipped,loss_unclipped,grad_norm_clipped,loss_clipped", rows);
+        output.plot("exploding-norm.png", "Pre-clip gradient norm per update (spectral radius " + gain + ")", "update",
+                "‖g‖", true, List.of(new Output.Series(runs.get(0).name(), xs, runs.get(0).norm()),
+                        new Output.Series(runs.get(1).name(), xs, runs.get(1).norm())));
+        output.plot("exploding-loss.png", "Training loss per update", "update", "MSE", true,
+                List.of(new Output.Series(runs.get(0).name(), xs, runs.get(0).loss()),
+                        new Output.Series(runs.get(1).name(), xs, runs.get(1).loss())));
+        out.printf("%nspectral radius of U at initialization: %.3f%n", runs.get(0).spectralRadius());
+        out.printf("%-20s %14s %14s %12s %14s %12s%n", "run", "max ‖g‖", "median ‖g‖", "clipped", "non-finite", "last loss");
+        for (Run r : runs) {
+            out.printf("%-20s %14.3e %14.3e %12d %14d %12.4f%n", r.name(), r.max(r.norm()), r.median(r.norm()),
+                    r.clipped(), r.nonFinite(), r.lastLoss());
+        }
+        out.printf("files: %s%n", output.written());
+        return 0;
+    }
+
+    static List<Run> run(String backendName, int t, int hidden, double gain, Activation f, double lr, double theta,
+                         int steps, int batch, long seed) {
+        List<Run> runs = new ArrayList<>();
+        try (Backend backend = Studies.backend(backendName)) {
+            for (Clipping clip : new Clipping[] {Clipping.none(), Clipping.globalNorm(theta)}) {
+                RnnConfig cfg = RnnConfig.dense(2, hidden, 1).activation(f).recurrentInit(Init.orthogonal(gain))
+                        .inputInit(Init.glorot()).outputInit(Init.glorot()).seed(seed).build();
+                double[] norm = new double[steps];
+                double[] loss = new double[steps];
+                int nonFinite = 0;
+                int clipped = 0;
+                double radius;
+                try (ElmanRnn model = new ElmanRnn(backend, cfg);
+                     Trainer trainer = new Trainer(model, TrainerConfig.builder().loss(Loss.MSE_LAST_STEP)
+                             .reduction(Reduction.MEAN).optimizer(OptimizerConfig.sgd(lr)).clipping(clip)
+                             .nonFinitePolicy(NonFinitePolicy.SKIP_UPDATE).build());
+                     Progress bar = new Progress("exploding " + clip, steps)) {
+                    float[] u = model.parameter(ParameterLayout.RECURRENT_WEIGHTS);
+                    double[] ud = new double[u.length];
+                    for (int i = 0; i < u.length; i++) {
+                        ud[i] = u[i];
+                    }
+                    radius = Spectral.spectralRadius(ud, hidden);
+                    SplittableRandom r = new SplittableRandom(seed);
+                    for (int s = 0; s < steps; s++) {
+                        StepResult res = trainer.step(Tasks.adding(batch, t, r));
+                        norm[s] = res.gradNorm();
+                        loss[s] = res.loss();
+                        if (res.nonFinite() != null) {
+                            nonFinite++;
+                        } else if (res.clipScale() < 1) {
+                            clipped++;
+                        }
+                        bar.step();
+                    }
+                }
+                runs.add(new Run(clip.mode() == Clipping.Mode.NONE ? "no clipping" : "global-norm clip " + theta, norm,
+                        loss, nonFinite, clipped, radius));
+            }
+        }
+        return runs;
+    }
+}

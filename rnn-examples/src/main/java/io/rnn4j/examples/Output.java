@@ -1,0 +1,94 @@
+package io.rnn4j.examples;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+/** The output folder of a study: CSV files and PNG line plots (XChart). */
+final class Output {
+    private final Path dir;
+    private final PrintStream log;
+    private final List<Path> written = new ArrayList<>();
+
+    Output(Path dir, PrintStream log) throws IOException {
+        this.dir = Files.createDirectories(dir);
+        this.log = log;
+    }
+
+    Path dir() {
+        return dir;
+    }
+
+    List<Path> written() {
+        return written;
+    }
+
+    /** Writes a CSV file with a header line and rows of values. */
+    Path csv(String name, String header, List<double[]> rows) throws IOException {
+        StringBuilder sb = new StringBuilder(header).append('\n');
+        for (double[] r : rows) {
+            for (int i = 0; i < r.length; i++) {
+                if (i > 0) {
+                    sb.append(',');
+                }
+                double v = r[i];
+                sb.append(v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v)
+                        : String.format(Locale.ROOT, "%.6g", v));
+            }
+            sb.append('\n');
+        }
+        Path p = dir.resolve(name);
+        Files.writeString(p, sb.toString(), StandardCharsets.UTF_8);
+        written.add(p);
+        return p;
+    }
+
+    /** One line series of a plot. */
+    record Series(String name, double[] x, double[] y) {
+    }
+
+    /**
+     * Writes a PNG line plot. Points with non-positive y are dropped on a log axis. When Java 2D
+     * cannot render here (no fonts on a bare machine), prints why and goes on: the CSV has the data.
+     */
+    Path plot(String name, String title, String xLabel, String yLabel, boolean logY, List<Series> series) {
+        Path p = dir.resolve(name);
+        try {
+            System.setProperty("java.awt.headless", "true");
+            XYChart chart = new XYChartBuilder().width(800).height(500).title(title).xAxisTitle(xLabel)
+                    .yAxisTitle(yLabel).build();
+            chart.getStyler().setYAxisLogarithmic(logY);
+            chart.getStyler().setMarkerSize(3);
+            for (Series s : series) {
+                List<Double> xs = new ArrayList<>();
+                List<Double> ys = new ArrayList<>();
+                for (int i = 0; i < s.x().length; i++) {
+                    double y = s.y()[i];
+                    if (Double.isFinite(y) && (!logY || y > 0)) {
+                        xs.add(s.x()[i]);
+                        ys.add(y);
+                    }
+                }
+                if (xs.isEmpty()) {
+                    continue;
+                }
+                chart.addSeries(s.name(), xs, ys).setMarker(SeriesMarkers.NONE);
+            }
+            BitmapEncoder.saveBitmap(chart, p.toString(), BitmapEncoder.BitmapFormat.PNG);
+            written.add(p);
+            return p;
+        } catch (Throwable t) {
+            log.println("  (plot " + name + " skipped: " + t + ")");
+            return null;
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package io.rnn4j.examples;
+
+import io.rnn4j.data.Batch;
+import java.util.SplittableRandom;
+
+/**
+ * The synthetic long-range tasks of the studies.
+ *
+ * <p><b>Adding problem</b> (Hochreiter &amp; Schmidhuber; Le et al.): two input channels, a value
+ * from U[0, 1] and a marker; exactly one marker in each half of the sequence; the target is the sum
+ * of the two marked values, read by squared error at the last step. Predicting the constant 1
+ * scores the variance of the sum, 1/6.
+ *
+ * <p><b>Copying memory</b> (Arjovsky et al.): ten symbols from an alphabet of eight, then T − 1
+ * blanks, a delimiter and ten more blanks (T + 20 steps); the output is blank until the last ten
+ * steps, which must reproduce the symbols. Cross-entropy at every step. A memoryless predictor
+ * (blank, then uniform over the eight symbols) scores 10 ln 8 / (T + 20).
+ */
+final class Tasks {
+    private Tasks() {
+    }
+
+    /** The constant predictor's MSE on the adding problem. */
+    static final double ADDING_BASELINE = 1.0 / 6;
+
+    /** Copying-memory vocabulary: 0 blank, 1..8 symbols, 9 delimiter. */
+    static final int COPY_VOCAB = 10;
+    static final int COPY_SYMBOLS = 10;
+
+    static double copyBaseline(int t) {
+        return COPY_SYMBOLS * Math.log(8) / (t + 20);
+    }
+
+    /** A batch of the adding problem: B sequences of T steps (time-major, 2 features), targets B×1. */
+    static Batch adding(int batch, int t, SplittableRandom r) {
+        if (t < 2) {
+            throw new IllegalArgumentException("the adding problem needs T >= 2, got " + t);
+        }
+        float[] x = new float[batch * t * 2];
+        float[] y = new float[batch];
+        for (int b = 0; b < batch; b++) {
+            int half = t / 2;
+            int m1 = r.nextInt(half);
+            int m2 = half + r.nextInt(t - half);
+            for (int s = 0; s < t; s++) {
+                int row = s * batch + b;
+                x[row * 2] = (float) r.nextDouble();
+                x[row * 2 + 1] = (s == m1 || s == m2) ? 1f : 0f;
+            }
+            y[b] = x[(m1 * batch + b) * 2] + x[(m2 * batch + b) * 2];
+        }
+        return Batch.denseLastStep(batch, t, x, 2, y, 1);
+    }
+
+    /** A batch of the copying-memory problem with delay T (sequence length T + 20). */
+    static Batch copy(int batch, int t, SplittableRandom r) {
+        if (t < 1) {
+            throw new IllegalArgumentException("the copying problem needs T >= 1, got " + t);
+        }
+        int len = t + 20;
+        int[] in = new int[batch * len];
+        int[] out = new int[batch * len];
+        for (int b = 0; b < batch; b++) {
+            for (int k = 0; k < COPY_SYMBOLS; k++) {
+                int sym = 1 + r.nextInt(8);
+                in[k * batch + b] = sym;
+                out[(t + COPY_SYMBOLS + k) * batch + b] = sym;
+            }
+            in[(t + COPY_SYMBOLS - 1) * batch + b] = 9; // the delimiter after T − 1 blanks
+        }
+        return Batch.tokensTimeMajor(batch, len, in, out);
+    }
+}

@@ -1,0 +1,81 @@
+package io.rnn4j.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.rnn4j.data.Batch;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/** The study data generators: their statistics and the baselines of trivial predictors. */
+class TasksTest {
+
+    @Test
+    void addingProblemStatisticsAndTheConstantBaseline() {
+        SplittableRandom r = new SplittableRandom(1);
+        int t = 40;
+        double sse = 0;
+        double sum = 0;
+        int n = 0;
+        for (int k = 0; k < 200; k++) {
+            Batch b = Tasks.adding(64, t, r);
+            float[] x = b.inputs();
+            for (int s = 0; s < 64; s++) {
+                int m1 = -1;
+                int m2 = -1;
+                for (int step = 0; step < t; step++) {
+                    float marker = x[(step * 64 + s) * 2 + 1];
+                    float value = x[(step * 64 + s) * 2];
+                    assertTrue(value >= 0 && value < 1);
+                    if (marker == 1f) {
+                        if (m1 < 0) {
+                            m1 = step;
+                        } else {
+                            m2 = step;
+                        }
+                    } else {
+                        assertEquals(0f, marker);
+                    }
+                }
+                assertTrue(m1 >= 0 && m1 < t / 2, "one marker in the first half");
+                assertTrue(m2 >= t / 2 && m2 < t, "one marker in the second half");
+                float y = b.targets()[s];
+                assertEquals(x[(m1 * 64 + s) * 2] + x[(m2 * 64 + s) * 2], y, 1e-6f);
+                sse += (y - 1.0) * (y - 1.0);
+                sum += y;
+                n++;
+            }
+        }
+        assertEquals(1.0, sum / n, 0.02, "mean target");
+        assertEquals(Tasks.ADDING_BASELINE, sse / n, 0.01, "the constant predictor 1 scores 1/6");
+    }
+
+    @Test
+    void copyProblemLayoutAndTheMemorylessBaseline() {
+        int t = 30;
+        SplittableRandom r = new SplittableRandom(2);
+        Batch b = Tasks.copy(16, t, r);
+        assertEquals(t + 20, b.steps());
+        int[] in = b.inputIds();
+        int[] out = b.targetIds();
+        double ce = 0;
+        for (int s = 0; s < 16; s++) {
+            for (int step = 0; step < t + 20; step++) {
+                int x = in[step * 16 + s];
+                int y = out[step * 16 + s];
+                if (step < 10) {
+                    assertTrue(x >= 1 && x <= 8, "symbols first");
+                    assertEquals(x, out[(t + 10 + step) * 16 + s], "reproduced at the end");
+                } else if (step == t + 9) {
+                    assertEquals(9, x, "delimiter");
+                } else {
+                    assertEquals(0, x, "blank");
+                }
+                // The memoryless predictor: blank with certainty, then uniform over the 8 symbols.
+                ce += step < t + 10 ? (y == 0 ? 0 : Double.POSITIVE_INFINITY) : Math.log(8);
+            }
+        }
+        assertEquals(Tasks.copyBaseline(t), ce / (16 * (t + 20)), 1e-12);
+        assertEquals(10 * Math.log(8) / 50, Tasks.copyBaseline(30), 1e-15);
+    }
+}
