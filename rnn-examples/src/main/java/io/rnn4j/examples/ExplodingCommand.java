@@ -131,12 +131,13 @@ final class ExplodingCommand implements Command {
                     runs.get(1).loss()[s]});
         }
         output.csv("exploding.csv", "update,grad_norm_unclipped,loss_unclipped,grad_norm_clipped,loss_clipped", rows);
-        output.plot("exploding-norm.png", "Pre-clip gradient norm per update (spectral radius " + gain + ")", "update",
-                "‖g‖", true, List.of(new Output.Series(runs.get(0).name(), xs, runs.get(0).norm()),
-                        new Output.Series(runs.get(1).name(), xs, runs.get(1).norm())));
-        output.plot("exploding-loss.png", "Training loss per update", "update", "MSE", true,
-                List.of(new Output.Series(runs.get(0).name(), xs, runs.get(0).loss()),
-                        new Output.Series(runs.get(1).name(), xs, runs.get(1).loss())));
+        output.plot("exploding-norm.png", "Pre-clip gradient norm per update (spectral radius " + gain
+                + "; overflow drawn at 1e30)", "update", "‖g‖", true,
+                List.of(new Output.Series(runs.get(0).name(), xs, capped(runs.get(0).norm())),
+                        new Output.Series(runs.get(1).name(), xs, capped(runs.get(1).norm()))));
+        output.plot("exploding-loss.png", "Training loss per update (overflow drawn at 1e30)", "update", "MSE", true,
+                List.of(new Output.Series(runs.get(0).name(), xs, capped(runs.get(0).loss())),
+                        new Output.Series(runs.get(1).name(), xs, capped(runs.get(1).loss()))));
         out.printf("%nspectral radius of U at initialization: %.3f%n", runs.get(0).spectralRadius());
         out.printf("%-20s %14s %14s %12s %14s %12s%n", "run", "max ‖g‖", "median ‖g‖", "clipped", "non-finite", "last loss");
         for (Run r : runs) {
@@ -145,6 +146,17 @@ final class ExplodingCommand implements Command {
         }
         out.printf("files: %s%n", output.written());
         return 0;
+    }
+
+    /** Non-finite values drawn at 1e30, so that an overflowing run stays visible on a log axis. */
+    static double[] capped(double[] v) {
+        double[] out = v.clone();
+        for (int i = 0; i < out.length; i++) {
+            if (!Double.isFinite(out[i]) || out[i] > 1e30) {
+                out[i] = 1e30;
+            }
+        }
+        return out;
     }
 
     static List<Run> run(String backendName, int t, int hidden, double gain, Activation f, double lr, double theta,
