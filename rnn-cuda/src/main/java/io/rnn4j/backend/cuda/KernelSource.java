@@ -1,0 +1,30 @@
+package io.rnn4j.backend.cuda;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/** The fused kernels' CUDA C source (a resource of this module) and the names of its kernels. */
+public final class KernelSource {
+    private KernelSource() {
+    }
+
+    /** Every {@code extern "C" __global__} kernel of {@code kernels.cu}. */
+    public static final List<String> KERNELS = List.of("fill2d", "scale2d", "axpy2d", "copy2d", "add_row_vector",
+            "sum_rows", "sum_squares", "finish_scalar", "gather_rows", "scatter_add_rows", "act_forward", "act_backward",
+            "softmax_ce", "squared_error", "clip_scale", "optimizer_update");
+
+    /** The source text. */
+    public static String text() {
+        try (InputStream in = KernelSource.class.getResourceAsStream("kernels.cu")) {
+            if (in == null) {
+                throw new IllegalStateException("kernels.cu is missing from the rnn-cuda jar");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

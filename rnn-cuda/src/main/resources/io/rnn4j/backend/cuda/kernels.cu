@@ -1,0 +1,290 @@
+// rnn4j fused kernels for the CUDA backend. Compiled at first use by NVRTC to a cubin for the
+// device's own architecture; checked in CI by compiling for sm_80 and sm_90 without a GPU.
+// Row-major tensors: a pointer to element (0, 0), rows, cols and a leading dimension (row stride)
+// in floats. Element-wise kernels use grid-stride loops over rows × cols.
+// Activation kinds follow io.rnn4j.backend.Activation: 0 tanh, 1 logistic, 2 ReLU, 3 PReLU, 4 identity.
+// Optimizer kinds follow UpdateRule.Kind: 0 SGD, 1 Adagrad, 2 RMSProp, 3 Adam.
+
+// NVRTC compiles without the standard headers: define what nvcc would bring in.
+#ifndef INFINITY
+#define INFINITY __int_as_float(0x7f800000)
+#endif
+#ifndef NAN
+#define NAN __int_as_float(0x7fffffff)
+#endif
+
+#define GRID_STRIDE(i, n) for (long long i = (long long) blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
+                               i += (long long) blockDim.x * gridDim.x)
+
+extern "C" __global__ void fill2d(float* x, int rows, int cols, int ld, float v) {
+    GRID_STRIDE(i, (long long) rows * cols) {
+        x[(i / cols) * ld + i % cols] = v;
+    }
+}
+
+extern "C" __global__ void scale2d(float* x, int rows, int cols, int ld, float a) {
+    GRID_STRIDE(i, (long long) rows * cols) {
+        long long k = (i / cols) * ld + i % cols;
+        x[k] = a * x[k];
+    }
+}
+
+extern "C" __global__ void axpy2d(const float* x, int ldx, float* y, int ldy, int rows, int cols, float a) {
+    GRID_STRIDE(i, (long long) rows * cols) {
+        long long r = i / cols, c = i % cols;
+        y[r * ldy + c] += a * x[r * ldx + c];
+    }
+}
+
+extern "C" __global__ void copy2d(const float* x, int ldx, float* y, int ldy, int rows, int cols) {
+    GRID_STRIDE(i, (long long) rows * cols) {
+        long long r = i / cols, c = i % cols;
+        y[r * ldy + c] = x[r * ldx + c];
+    }
+}
+
+extern "C" __global__ void add_row_vector(float* x, int ld, int rows, int cols, const float* v) {
+    GRID_STRIDE(i, (long long) rows * cols) {
+        long long r = i / cols, c = i % cols;
+        x[r * ld + c] += v[c];
+    }
+}
+
+// Column sums: one thread per column, rows summed in double.
+extern "C" __global__ void sum_rows(const float* x, int ld, int rows, int cols, float* out, int accumulate) {
+    GRID_STRIDE(c, (long long) cols) {
+        double s = accumulate ? (double) out[c] : 0.0;
+        for (int r = 0; r < rows; r++) {
+            s += x[(long long) r * ld + c];
+        }
+        out[c] = (float) s;
+    }
+}
+
+// Block reduction of double values; the result is valid in thread 0.
+__device__ double block_sum(double v) {
+    __shared__ double part[32];
+    for (int o = 16; o > 0; o >>= 1) {
+        v += __shfl_down_sync(0xffffffffu, v, o);
+    }
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    if (lane == 0) part[warp] = v;
+    __syncthreads();
+    int warps = (blockDim.x + 31) >> 5;
+    v = threadIdx.x < warps ? part[threadIdx.x] : 0.0;
+    if (warp == 0) {
+        for (int o = 16; o > 0; o >>= 1) {
+            v += __shfl_down_sync(0xffffffffu, v, o);
+        }
+    }
+    __syncthreads();
+    return v;
+}
+
+__device__ float block_max(float v) {
+    __shared__ float part[32];
+    for (int o = 16; o > 0; o >>= 1) {
+        v = fmaxf(v, __shfl_down_sync(0xffffffffu, v, o));
+    }
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    if (lane == 0) part[warp] = v;
+    __syncthreads();
+    int warps = (blockDim.x + 31) >> 5;
+    v = threadIdx.x < warps ? part[threadIdx.x] : -INFINITY;
+    if (warp == 0) {
+        for (int o = 16; o > 0; o >>= 1) {
+            v = fmaxf(v, __shfl_down_sync(0xffffffffu, v, o));
+        }
+    }
+    __syncthreads();
+    return v;
+}
+
+// Sum of squares, reduced on the device into acc[0] (double, zeroed by the caller).
+extern "C" __global__ void sum_squares(const float* x, int ld, int rows, int cols, double* acc) {
+    double s = 0.0;
+    GRID_STRIDE(i, (long long) rows * cols) {
+        double v = x[(i / cols) * ld + i % cols];
+        s += v * v;
+    }
+    s = block_sum(s);
+    if (threadIdx.x == 0) atomicAdd(acc, s);
+}
+
+// out[0] = (accumulate ? out[0] : 0) + acc[0].
+extern "C" __global__ void finish_scalar(const double* acc, float* out, int accumulate) {
+    if (blockIdx.x == 0 && threadIdx.x == 0) {
+        out[0] = (float) ((accumulate ? (double) out[0] : 0.0) + acc[0]);
+    }
+}
+
+extern "C" __global__ void gather_rows(const float* table, int ldt, const int* ids, float* out, int ldo, int rows,
+                                       int cols, int accumulate) {
+    GRID_STRIDE(i, (long long) rows * cols) {
+        long long r = i / cols, c = i % cols;
+        float v = table[(long long) ids[r] * ldt + c];
+        float* o = out + r * ldo + c;
+        *o = accumulate ? *o + v : v;
+    }
+}
+
+extern "C" __global__ void scatter_add_rows(const float* src, int lds, const int* ids, float* table, int ldt, int rows,
+                                            int cols) {
+    GRID_STRIDE(i, (long long) rows * cols) {
+        long long r = i / cols, c = i % cols;
+        atomicAdd(table + (long long) ids[r] * ldt + c, src[r * lds + c]);
+    }
+}
+
+__device__ float activate(int kind, float s, float slope) {
+    switch (kind) {
+        case 0: return tanhf(s);
+        case 1: return 1.0f / (1.0f + expf(-s));
+        case 2: return s > 0.0f ? s : 0.0f;
+        case 3: return s > 0.0f ? s : slope * s;
+        default: return s;
+    }
+}
+
+extern "C" __global__ void act_forward(int kind, const float* s, int lds, float* h, int ldh, int rows, int cols,
+                                       const float* slope) {
+    GRID_STRIDE(i, (long long) rows * cols) {
+        long long r = i / cols, c = i % cols;
+        h[r * ldh + c] = activate(kind, s[r * lds + c], kind == 3 ? slope[c] : 0.0f);
+    }
+}
+
+// g = f'(s) ⊙ g in place, from the stored h for tanh and logistic; PReLU slope gradient by atomics.
+extern "C" __global__ void act_backward(int kind, const float* s, int lds, const float* h, int ldh, float* g, int ldg,
+                                        int rows, int cols, const float* slope, float* slope_grad) {
+    GRID_STRIDE(i, (long long) rows * cols) {
+        long long r = i / cols, c = i % cols;
+        float gv = g[r * ldg + c];
+        float d;
+        switch (kind) {
+            case 0: { float y = h[r * ldh + c]; d = 1.0f - y * y; break; }
+            case 1: { float y = h[r * ldh + c]; d = y * (1.0f - y); break; }
+            case 2: d = s[r * lds + c] > 0.0f ? 1.0f : 0.0f; break;
+            case 3: {
+                float sv = s[r * lds + c];
+                if (sv > 0.0f) {
+                    d = 1.0f;
+                } else {
+                    d = slope[c];
+                    atomicAdd(slope_grad + c, gv * sv);
+                }
+                break;
+            }
+            default: d = 1.0f;
+        }
+        g[r * ldg + c] = d * gv;
+    }
+}
+
+// One block per row: max, Σ exp, loss w·(log Σ − (z_y − max)) into acc[0], z ← scale·w·(softmax − onehot).
+extern "C" __global__ void softmax_ce(float* z, int ldz, int rows, int cols, const int* targets, const float* w,
+                                      int ldw, float grad_scale, double* acc) {
+    for (int r = blockIdx.x; r < rows; r += gridDim.x) {
+        float* row = z + (long long) r * ldz;
+        float wr = w ? w[(long long) r * ldw] : 1.0f;
+        if (wr == 0.0f) {
+            for (int c = threadIdx.x; c < cols; c += blockDim.x) row[c] = 0.0f;
+            continue;
+        }
+        int y = targets[r];
+        float m = -INFINITY;
+        for (int c = threadIdx.x; c < cols; c += blockDim.x) m = fmaxf(m, row[c]);
+        m = block_max(m);
+        __shared__ float shared_max;
+        if (threadIdx.x == 0) shared_max = m;
+        __syncthreads();
+        m = shared_max;
+        double s = 0.0;
+        for (int c = threadIdx.x; c < cols; c += blockDim.x) {
+            float e = expf(row[c] - m);
+            s += e;
+        }
+        s = block_sum(s);
+        __shared__ double shared_sum;
+        __shared__ float zy;
+        if (threadIdx.x == 0) {
+            shared_sum = s;
+            zy = row[y] - m;
+            atomicAdd(acc, (double) wr * (log(s) - (double) zy));
+        }
+        __syncthreads();
+        double total = shared_sum;
+        float k = (float) (grad_scale * wr / total);
+        for (int c = threadIdx.x; c < cols; c += blockDim.x) {
+            float p = k * expf(row[c] - m);
+            row[c] = c == y ? p - grad_scale * wr : p;
+        }
+        __syncthreads();
+    }
+}
+
+extern "C" __global__ void squared_error(float* p, int ldp, const float* t, int ldt, const float* w, int ldw, int rows,
+                                         int cols, float grad_scale, double* acc) {
+    double s = 0.0;
+    GRID_STRIDE(i, (long long) rows * cols) {
+        long long r = i / cols, c = i % cols;
+        float wr = w ? w[r * ldw] : 1.0f;
+        float d = p[r * ldp + c] - t[r * ldt + c];
+        if (wr != 0.0f) s += (double) wr * d * d;
+        p[r * ldp + c] = wr == 0.0f ? 0.0f : 2.0f * grad_scale * wr * d;
+    }
+    s = block_sum(s);
+    if (threadIdx.x == 0) atomicAdd(acc, s);
+}
+
+extern "C" __global__ void clip_scale(const float* sumsq, float threshold, float* scale) {
+    if (blockIdx.x == 0 && threadIdx.x == 0) {
+        double n = sqrt((double) sumsq[0]);
+        float k;
+        if (!(n == n) || n > 3.4e38) {
+            k = NAN;
+        } else {
+            k = n >= threshold ? (float) (threshold / n) : 1.0f;
+        }
+        scale[0] = k;
+    }
+}
+
+// One fused update over a whole arena; the gradient scale (clipping) is read from device memory.
+extern "C" __global__ void optimizer_update(int kind, float* p, const float* g, float* s1, float* s2, long long n,
+                                            const float* scale, float lr, float mu, float rho, float b1, float b2,
+                                            float eps, float clip, float c1, float c2) {
+    float k = scale[0];
+    GRID_STRIDE(i, n) {
+        float gi = k * g[i];
+        if (clip != INFINITY) gi = fmaxf(-clip, fminf(clip, gi));
+        switch (kind) {
+            case 0:
+                if (s1) {
+                    gi = mu * s1[i] + gi;
+                    s1[i] = gi;
+                }
+                p[i] -= lr * gi;
+                break;
+            case 1: {
+                float a = s1[i] + gi * gi;
+                s1[i] = a;
+                p[i] -= lr * gi / (sqrtf(a) + eps);
+                break;
+            }
+            case 2: {
+                float v = rho * s1[i] + (1.0f - rho) * gi * gi;
+                s1[i] = v;
+                p[i] -= lr * gi / (sqrtf(v) + eps);
+                break;
+            }
+            default: {
+                float m = b1 * s1[i] + (1.0f - b1) * gi;
+                float v = b2 * s2[i] + (1.0f - b2) * gi * gi;
+                s1[i] = m;
+                s2[i] = v;
+                p[i] -= lr * (m * c1) / (sqrtf(v * c2) + eps);
+            }
+        }
+    }
+}
