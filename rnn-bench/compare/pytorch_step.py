@@ -23,19 +23,25 @@ except ImportError:
     sys.exit("pytorch_step.py needs PyTorch: apt-get install python3-torch libopenblas0-pthread")
 
 
-def measure(V, H, B, T, threads, warmup, repeats, clip, seed=1):
+def measure(V, H, B, T, threads, warmup, repeats, clip, seed=1, device="cpu"):
     torch.manual_seed(seed)
     torch.set_num_threads(threads)
+    dev = torch.device(device)
+    if dev.type == "cuda":
+        # float32 as rnn4j computes it: no TF32 in cuBLAS or cuDNN.
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
+    sync = (lambda: torch.cuda.synchronize()) if dev.type == "cuda" else (lambda: None)
     one_hot = V <= 1000
-    rnn = nn.RNN(input_size=V if one_hot else H, hidden_size=H, nonlinearity="tanh", bias=False)
-    emb = None if one_hot else nn.Embedding(V, H)
-    head = nn.Linear(H, V)
+    rnn = nn.RNN(input_size=V if one_hot else H, hidden_size=H, nonlinearity="tanh", bias=False).to(dev)
+    emb = None if one_hot else nn.Embedding(V, H).to(dev)
+    head = nn.Linear(H, V).to(dev)
     params = list(rnn.parameters()) + list(head.parameters()) + ([] if emb is None else list(emb.parameters()))
     opt = torch.optim.SGD(params, lr=1e-3)
     loss_fn = nn.CrossEntropyLoss(reduction="sum")
-    ids = [torch.randint(0, V, (T, B)) for _ in range(4)]
-    tgts = [torch.randint(0, V, (T * B,)) for _ in range(4)]
-    eye = torch.eye(V) if one_hot else None
+    ids = [torch.randint(0, V, (T, B), device=dev) for _ in range(4)]
+    tgts = [torch.randint(0, V, (T * B,), device=dev) for _ in range(4)]
+    eye = torch.eye(V, device=dev) if one_hot else None
 
     def step(i):
         x = eye[ids[i]] if one_hot else emb(ids[i])
@@ -51,19 +57,22 @@ def measure(V, H, B, T, threads, warmup, repeats, clip, seed=1):
 
     for i in range(warmup):
         step(i % 4)
+    sync()
     times = []
     for i in range(repeats):
         t0 = time.perf_counter()
         step(i % 4)
+        sync()
         times.append(time.perf_counter() - t0)
     times.sort()
     med = statistics.median(times)
     p10 = times[int(0.1 * (len(times) - 1))]
     p90 = times[int(0.9 * (len(times) - 1))]
     return {
-        "backend": "pytorch",
-        "backend_description": "PyTorch %s, %d threads, %s" % (torch.__version__, threads,
-                                                                "one-hot nn.RNN" if one_hot else "nn.Embedding + nn.RNN"),
+        "backend": "pytorch-" + dev.type,
+        "backend_description": "PyTorch %s on %s, %d threads, %s" % (
+            torch.__version__, torch.cuda.get_device_name(0) if dev.type == "cuda" else "CPU", threads,
+            "one-hot nn.RNN" if one_hot else "nn.Embedding + nn.RNN"),
         "config": {"V": V, "H": H, "B": B, "T": T, "activation": "tanh", "clip": "global:%g" % clip,
                    "bias": False, "threads": threads},
         "warmup": warmup, "repeats": repeats,
@@ -83,8 +92,9 @@ def main():
     ap.add_argument("--warmup", type=int, default=10)
     ap.add_argument("--repeats", type=int, default=30)
     ap.add_argument("--clip", type=float, default=5.0, help="global-norm threshold, 0 for none")
+    ap.add_argument("--device", default="cpu", help="cpu, or cuda (cuDNN RNN, TF32 off)")
     a = ap.parse_args()
-    print(json.dumps(measure(a.V, a.H, a.B, a.T, a.threads, a.warmup, a.repeats, a.clip)))
+    print(json.dumps(measure(a.V, a.H, a.B, a.T, a.threads, a.warmup, a.repeats, a.clip, device=a.device)))
 
 
 if __name__ == "__main__":
