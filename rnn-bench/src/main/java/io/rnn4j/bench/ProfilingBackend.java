@@ -197,6 +197,35 @@ final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public void lstmForward(Tensor gates, Tensor cPrev, Tensor c, Tensor h, Tensor tanhC) {
+        long t = start();
+        inner.lstmForward(gates, cPrev, c, h, tanhC);
+        stop("lstmForward", t);
+    }
+
+    @Override
+    public void lstmBackward(Tensor gates, Tensor cPrev, Tensor tanhC, Tensor dh, Tensor dc, Tensor dGates) {
+        long t = start();
+        inner.lstmBackward(gates, cPrev, tanhC, dh, dc, dGates);
+        stop("lstmBackward", t);
+    }
+
+    @Override
+    public void gruForward(Tensor xGates, Tensor hGates, Tensor hPrev, Tensor h, Tensor gates) {
+        long t = start();
+        inner.gruForward(xGates, hGates, hPrev, h, gates);
+        stop("gruForward", t);
+    }
+
+    @Override
+    public void gruBackward(Tensor gates, Tensor hGates, Tensor hPrev, Tensor dh, Tensor dxGates, Tensor dhGates,
+                            Tensor dhPrev) {
+        long t = start();
+        inner.gruBackward(gates, hGates, hPrev, dh, dxGates, dhGates, dhPrev);
+        stop("gruBackward", t);
+    }
+
+    @Override
     public void softmaxCrossEntropy(Tensor z, IndexBuffer targets, int targetOffset, Tensor weights, float gradScale,
                                     Tensor loss) {
         long t = start();

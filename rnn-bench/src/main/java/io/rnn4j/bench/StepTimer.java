@@ -2,7 +2,7 @@ package io.rnn4j.bench;
 
 import io.rnn4j.backend.Backend;
 import io.rnn4j.data.Batch;
-import io.rnn4j.nn.ElmanRnn;
+import io.rnn4j.nn.RnnModel;
 import io.rnn4j.nn.RnnConfig;
 import io.rnn4j.train.OptimizerConfig;
 import io.rnn4j.train.Reduction;
@@ -17,7 +17,7 @@ import java.util.SplittableRandom;
  */
 public final class StepTimer implements AutoCloseable {
     private final StepConfig config;
-    private final ElmanRnn model;
+    private final RnnModel model;
     private final Trainer trainer;
     private final Batch[] batches;
     private int next;
@@ -26,7 +26,7 @@ public final class StepTimer implements AutoCloseable {
         this.config = config;
         RnnConfig rc = RnnConfig.tokens(config.vocab(), config.hidden()).activation(config.activation())
                 .biases(config.biases()).seed(seed).build();
-        this.model = new ElmanRnn(backend, rc);
+        this.model = new RnnModel(backend, rc);
         this.trainer = new Trainer(model, TrainerConfig.builder().optimizer(OptimizerConfig.sgd(1e-3))
                 .clipping(config.clipping()).reduction(Reduction.SUM).build());
         SplittableRandom r = new SplittableRandom(seed);

@@ -196,6 +196,43 @@ public interface Backend extends AutoCloseable {
         return pre.rows() / batch;
     }
 
+    // ---------------------------------------------------------------- gated cells (one time step, B rows)
+
+    /**
+     * One LSTM step, fused. {@code gates} ({@code B × 4H}, blocks i, f, g, o) holds the
+     * pre-activations {@code W x_t + U h_{t−1} + b} on entry and the activated gates
+     * {@code σ(i), σ(f), tanh(g), σ(o)} on exit (overwrites, kept for the backward step). Writes
+     * {@code c = f ⊙ cPrev + i ⊙ g}, {@code tanhC = tanh(c)} and {@code h = o ⊙ tanhC} (all
+     * {@code B × H}; none may overlap another).
+     */
+    void lstmForward(Tensor gates, Tensor cPrev, Tensor c, Tensor h, Tensor tanhC);
+
+    /**
+     * The mirror of {@link #lstmForward}: from the activated {@code gates}, {@code cPrev} and
+     * {@code tanhC} of the step, {@code dh = ∂E/∂h_t} ({@code B × H}, read) and {@code dc}
+     * ({@code B × H}: ∂E/∂c_t from the later steps on entry, ∂E/∂c_{t−1} on exit), writes
+     * {@code dGates} ({@code B × 4H}, overwrites) = ∂E/∂ of the four gate pre-activations.
+     */
+    void lstmBackward(Tensor gates, Tensor cPrev, Tensor tanhC, Tensor dh, Tensor dc, Tensor dGates);
+
+    /**
+     * One GRU step, fused (PyTorch's formulation). {@code xGates} ({@code B × 3H}, blocks r, z, n)
+     * holds {@code W x_t + b_i}; {@code hGates} ({@code B × 3H}) holds {@code U h_{t−1} + b_h};
+     * writes the activated gates {@code r = σ(x_r + h_r)}, {@code z = σ(x_z + h_z)},
+     * {@code n = tanh(x_n + r ⊙ h_n)} into {@code gates} ({@code B × 3H}) and
+     * {@code h = (1 − z) ⊙ n + z ⊙ hPrev} ({@code B × H}).
+     */
+    void gruForward(Tensor xGates, Tensor hGates, Tensor hPrev, Tensor h, Tensor gates);
+
+    /**
+     * The mirror of {@link #gruForward}: from the step's activated {@code gates}, {@code hGates}
+     * and {@code hPrev}, and {@code dh = ∂E/∂h_t}, writes {@code dxGates} = ∂E/∂(W x_t + b_i),
+     * {@code dhGates} = ∂E/∂(U h_{t−1} + b_h) (both {@code B × 3H}) and {@code dhPrev} =
+     * {@code z ⊙ dh}, the direct part of ∂E/∂h_{t−1} ({@code B × H}); all overwrite.
+     */
+    void gruBackward(Tensor gates, Tensor hGates, Tensor hPrev, Tensor dh, Tensor dxGates, Tensor dhGates,
+                     Tensor dhPrev);
+
     /**
      * Fused softmax + cross-entropy + gradient, row by row. On entry {@code z} holds logits
      * ({@code n × V}); with {@code w_i = weights == null ? 1 : weights[i, 0]}:

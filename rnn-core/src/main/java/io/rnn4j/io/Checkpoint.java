@@ -1,7 +1,7 @@
 package io.rnn4j.io;
 
 import io.rnn4j.backend.Backend;
-import io.rnn4j.nn.ElmanRnn;
+import io.rnn4j.nn.RnnModel;
 import io.rnn4j.nn.ParameterLayout;
 import io.rnn4j.nn.RnnConfig;
 import io.rnn4j.train.Trainer;
@@ -29,14 +29,16 @@ import java.util.Map;
  * file: an 8-byte little-endian header length, a JSON header, then the raw little-endian float32
  * data. Readable by the Python {@code safetensors} package and so by PyTorch.
  *
- * <h2>Tensors (names map one-to-one onto PyTorch's {@code nn.RNN} + {@code nn.Linear})</h2>
+ * <h2>Tensors (names map one-to-one onto PyTorch's {@code nn.RNN} / {@code nn.LSTM} /
+ * {@code nn.GRU} + {@code nn.Linear})</h2>
+ * With G the cell's gate count (1, 4 for i, f, g, o, 3 for r, z, n, in PyTorch's order):
  * <ul>
- *   <li>{@code rnn.weight_hh_l0} — H×H, {@code recurrentWeights} U as stored.</li>
- *   <li>{@code rnn.weight_ih_l0} — H×D, the transpose of {@code inputWeights} (rnn4j stores Wᵀ, D×H).
- *       For token inputs this is the weight of an {@code nn.RNN} fed one-hot vectors; its transpose
- *       is an {@code nn.Embedding} weight.</li>
- *   <li>{@code rnn.bias_ih_l0} — H, {@code hiddenBias} b; {@code rnn.bias_hh_l0} — H, zeros
- *       (PyTorch adds the two biases).</li>
+ *   <li>{@code rnn.weight_hh_l0} — G·H×H, {@code recurrentWeights} U as stored.</li>
+ *   <li>{@code rnn.weight_ih_l0} — G·H×D, the transpose of {@code inputWeights} (rnn4j stores Wᵀ,
+ *       D×G·H). For token inputs this is the weight of a recurrent layer fed one-hot vectors.</li>
+ *   <li>{@code rnn.bias_ih_l0} — G·H, {@code hiddenBias}; {@code rnn.bias_hh_l0} — G·H, zeros for
+ *       the Elman cell and the LSTM (PyTorch adds the two biases), {@code recurrentBias} for the GRU.</li>
+ *   <li>{@code state.cell} — B×H, an LSTM's carried cell state, when set.</li>
  *   <li>{@code fc.weight} — O×H, {@code outputWeights} V; {@code fc.bias} — O, {@code outputBias} c.</li>
  *   <li>{@code rnn4j.prelu_slope} — H, PReLU models only (PyTorch's {@code nn.RNN} has no PReLU).</li>
  *   <li>{@code optimizer.state0}, {@code optimizer.state1} — the optimizer's state arenas (P floats
@@ -125,17 +127,19 @@ public final class Checkpoint {
      * {@code extraMetadata}, atomically to {@code file}.
      */
     public static void save(Path file, Trainer trainer, Map<String, String> extraMetadata) throws IOException {
-        ElmanRnn model = trainer.model();
+        RnnModel model = trainer.model();
         RnnConfig c = model.config();
         int h = c.hiddenSize();
+        int gh = c.cell().gates() * h;
         Map<String, float[]> t = new LinkedHashMap<>();
         Map<String, long[]> shapes = new LinkedHashMap<>();
-        put(t, shapes, "rnn.weight_hh_l0", model.parameter(ParameterLayout.RECURRENT_WEIGHTS), h, h);
-        put(t, shapes, "rnn.weight_ih_l0", transpose(model.parameter(ParameterLayout.INPUT_WEIGHTS), c.inputSize(), h),
-                h, c.inputSize());
+        put(t, shapes, "rnn.weight_hh_l0", model.parameter(ParameterLayout.RECURRENT_WEIGHTS), gh, h);
+        put(t, shapes, "rnn.weight_ih_l0", transpose(model.parameter(ParameterLayout.INPUT_WEIGHTS), c.inputSize(), gh),
+                gh, c.inputSize());
         if (c.hiddenBias()) {
-            put(t, shapes, "rnn.bias_ih_l0", model.parameter(ParameterLayout.HIDDEN_BIAS), h);
-            put(t, shapes, "rnn.bias_hh_l0", new float[h], h);
+            put(t, shapes, "rnn.bias_ih_l0", model.parameter(ParameterLayout.HIDDEN_BIAS), gh);
+            put(t, shapes, "rnn.bias_hh_l0", model.layout().has(ParameterLayout.RECURRENT_BIAS)
+                    ? model.parameter(ParameterLayout.RECURRENT_BIAS) : new float[gh], gh);
         }
         put(t, shapes, "fc.weight", model.parameter(ParameterLayout.OUTPUT_WEIGHTS), c.outputSize(), h);
         if (c.outputBias()) {
@@ -152,6 +156,10 @@ public final class Checkpoint {
         float[] hidden = trainer.hiddenState();
         if (hidden.length > 0) {
             put(t, shapes, "state.hidden", hidden, hidden.length / h, h);
+        }
+        float[] cellState = trainer.cellState();
+        if (cellState.length > 0) {
+            put(t, shapes, "state.cell", cellState, cellState.length / h, h);
         }
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", FORMAT);
@@ -349,7 +357,7 @@ public final class Checkpoint {
      * @throws CheckpointException when the file's model or optimizer does not match the trainer's
      */
     public void restore(Trainer trainer) throws CheckpointException {
-        ElmanRnn model = trainer.model();
+        RnnModel model = trainer.model();
         RnnConfig mine = model.config();
         RnnConfig theirs = modelConfig();
         if (!sameShape(mine, theirs)) {
@@ -362,17 +370,28 @@ public final class Checkpoint {
                     + trainer.config().optimizer().kind());
         }
         int h = mine.hiddenSize();
+        int gh = mine.cell().gates() * h;
         Map<String, float[]> values = new LinkedHashMap<>();
         values.put(ParameterLayout.RECURRENT_WEIGHTS, need("rnn.weight_hh_l0"));
-        values.put(ParameterLayout.INPUT_WEIGHTS, transpose(need("rnn.weight_ih_l0"), h, mine.inputSize()));
+        values.put(ParameterLayout.INPUT_WEIGHTS, transpose(need("rnn.weight_ih_l0"), gh, mine.inputSize()));
         if (mine.hiddenBias()) {
             float[] bi = need("rnn.bias_ih_l0");
             float[] bh = need("rnn.bias_hh_l0");
-            float[] b = new float[h];
-            for (int i = 0; i < h; i++) {
-                b[i] = bi[i] + bh[i];
+            if (bi.length != gh || bh.length != gh) {
+                throw new CheckpointException("bias_ih_l0/bias_hh_l0 have " + bi.length + "/" + bh.length
+                        + " values, expected " + gh);
             }
-            values.put(ParameterLayout.HIDDEN_BIAS, b);
+            if (mine.cell() == io.rnn4j.nn.CellType.GRU) {
+                // The GRU's recurrent bias sits inside r ⊙ (U_n h + b_hn): it stays separate.
+                values.put(ParameterLayout.HIDDEN_BIAS, bi);
+                values.put(ParameterLayout.RECURRENT_BIAS, bh);
+            } else {
+                float[] b = new float[gh];
+                for (int i = 0; i < gh; i++) {
+                    b[i] = bi[i] + bh[i];
+                }
+                values.put(ParameterLayout.HIDDEN_BIAS, b);
+            }
         }
         values.put(ParameterLayout.OUTPUT_WEIGHTS, need("fc.weight"));
         if (mine.outputBias()) {
@@ -404,6 +423,10 @@ public final class Checkpoint {
         float[] hidden = tensors.get("state.hidden");
         if (hidden != null) {
             trainer.setHiddenState(hidden.length / h, hidden);
+            float[] cellState = tensors.get("state.cell");
+            if (cellState != null) {
+                trainer.setCellState(cellState.length / h, cellState);
+            }
         } else {
             trainer.resetState();
         }
@@ -418,13 +441,14 @@ public final class Checkpoint {
     }
 
     private static boolean sameShape(RnnConfig a, RnnConfig b) {
-        return a.inputKind() == b.inputKind() && a.inputSize() == b.inputSize() && a.hiddenSize() == b.hiddenSize()
+        return a.cell() == b.cell() && a.inputKind() == b.inputKind() && a.inputSize() == b.inputSize()
+                && a.hiddenSize() == b.hiddenSize()
                 && a.outputSize() == b.outputSize() && a.activation() == b.activation()
                 && a.hiddenBias() == b.hiddenBias() && a.outputBias() == b.outputBias();
     }
 
     private static String describe(RnnConfig c) {
-        return c.inputKind().name().toLowerCase() + " " + c.inputSize() + "→" + c.hiddenSize() + "→" + c.outputSize()
+        return c.cell().name().toLowerCase() + " " + c.inputKind().name().toLowerCase() + " " + c.inputSize() + "→" + c.hiddenSize() + "→" + c.outputSize()
                 + " " + c.activation().id() + (c.hiddenBias() ? " +b" : "") + (c.outputBias() ? " +c" : "");
     }
 
@@ -434,7 +458,7 @@ public final class Checkpoint {
      */
     public static Trainer load(Path file, Backend backend) throws IOException {
         Checkpoint cp = read(file);
-        ElmanRnn model = new ElmanRnn(backend, cp.modelConfig());
+        RnnModel model = new RnnModel(backend, cp.modelConfig());
         Trainer trainer = new Trainer(model, cp.trainerConfig());
         try {
             cp.restore(trainer);

@@ -21,7 +21,8 @@ public final class ConfigCodec {
 
     public static Map<String, Object> toMap(RnnConfig c) {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("cell", "elman");
+        m.put("cell", c.cell().name());
+        m.put("forgetBias", (double) c.forgetBias());
         m.put("inputKind", c.inputKind().name());
         m.put("inputSize", (long) c.inputSize());
         m.put("hiddenSize", (long) c.hiddenSize());
@@ -48,7 +49,8 @@ public final class ConfigCodec {
         return new RnnConfig(InputKind.valueOf(str(m, "inputKind")), integer(m, "inputSize"), integer(m, "hiddenSize"),
                 integer(m, "outputSize"), Activation.valueOf(str(m, "activation")), bool(m, "hiddenBias"),
                 bool(m, "outputBias"), init(obj(m, "recurrentInit")), init(obj(m, "inputInit")),
-                init(obj(m, "outputInit")), (float) num(m, "preluSlope"), (long) num(m, "seed"));
+                init(obj(m, "outputInit")), (float) num(m, "preluSlope"), (long) num(m, "seed"),
+                io.rnn4j.nn.CellType.valueOf(str(m, "cell")), (float) num(m, "forgetBias"));
     }
 
     private static Init init(Map<String, Object> m) {

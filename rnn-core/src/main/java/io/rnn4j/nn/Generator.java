@@ -7,12 +7,12 @@ import java.util.Objects;
 import java.util.SplittableRandom;
 
 /**
- * Runs a token-input {@link ElmanRnn} one step at a time for one sequence, for sampling text:
+ * Runs a token-input {@link RnnModel} one step at a time for one sequence, for sampling text:
  * {@code h ← f(U h + W[x] + b)}, {@code z = V h + c}. Uses the model's current parameters on its
  * backend; its own state and scratch are allocated once. Not thread-safe; close it when done.
  */
 public final class Generator implements AutoCloseable {
-    private final ElmanRnn model;
+    private final RnnModel model;
     private final Backend backend;
     private final Tensor pre;
     private final Tensor hidden;
@@ -23,7 +23,7 @@ public final class Generator implements AutoCloseable {
     private final float[] logitScratch;
     private final double[] probScratch;
 
-    public Generator(ElmanRnn model) {
+    public Generator(RnnModel model) {
         this.model = Objects.requireNonNull(model, "model");
         if (model.config().inputKind() != InputKind.TOKENS) {
             throw new IllegalArgumentException("the generator needs a token-input model");

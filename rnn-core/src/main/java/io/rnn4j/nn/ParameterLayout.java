@@ -8,8 +8,9 @@ import java.util.Map;
 
 /**
  * Where each named parameter lives in the one contiguous parameter arena. The gradient arena and
- * every optimizer-state arena use the same layout. Order: {@code recurrentWeights},
- * {@code inputWeights}, {@code hiddenBias}, {@code outputWeights}, {@code outputBias},
+ * every optimizer-state arena use the same layout. Order: {@code recurrentWeights} (G·H × H, G the
+ * cell's gate count), {@code inputWeights} (D × G·H), {@code hiddenBias} (1 × G·H),
+ * {@code recurrentBias} (GRU only, 1 × 3H), {@code outputWeights}, {@code outputBias},
  * {@code preluSlope} (absent entries skipped).
  */
 public final class ParameterLayout {
@@ -25,6 +26,8 @@ public final class ParameterLayout {
     public static final String RECURRENT_WEIGHTS = "recurrentWeights";
     public static final String INPUT_WEIGHTS = "inputWeights";
     public static final String HIDDEN_BIAS = "hiddenBias";
+    /** GRU only: the bias inside the recurrent term, {@code b_h} (PyTorch {@code bias_hh_l0}). */
+    public static final String RECURRENT_BIAS = "recurrentBias";
     public static final String OUTPUT_WEIGHTS = "outputWeights";
     public static final String OUTPUT_BIAS = "outputBias";
     public static final String PRELU_SLOPE = "preluSlope";
@@ -42,10 +45,14 @@ public final class ParameterLayout {
         Map<String, Entry> m = new LinkedHashMap<>();
         long[] off = {0};
         int h = c.hiddenSize();
-        add(m, off, RECURRENT_WEIGHTS, h, h);
-        add(m, off, INPUT_WEIGHTS, c.inputSize(), h);
+        int gh = c.cell().gates() * h;
+        add(m, off, RECURRENT_WEIGHTS, gh, h);
+        add(m, off, INPUT_WEIGHTS, c.inputSize(), gh);
         if (c.hiddenBias()) {
-            add(m, off, HIDDEN_BIAS, 1, h);
+            add(m, off, HIDDEN_BIAS, 1, gh);
+            if (c.cell() == CellType.GRU) {
+                add(m, off, RECURRENT_BIAS, 1, gh);
+            }
         }
         add(m, off, OUTPUT_WEIGHTS, c.outputSize(), h);
         if (c.outputBias()) {

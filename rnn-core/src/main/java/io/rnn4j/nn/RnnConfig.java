@@ -18,16 +18,27 @@ import io.rnn4j.backend.Activation;
  * @param outputInit initializer of V (default uniform ±1/√H)
  * @param preluSlope initial PReLU slope of every unit (default 0.25; only used by PReLU)
  * @param seed seed of every random initializer (default 1)
+ * @param cell Elman, LSTM or GRU (default Elman); gated cells use their own σ and tanh and need
+ *     {@code activation} tanh
+ * @param forgetBias initial bias of the LSTM forget gate (default 1, so that the cell starts by
+ *     remembering); ignored by the other cells
  */
 public record RnnConfig(InputKind inputKind, int inputSize, int hiddenSize, int outputSize,
                         Activation activation, boolean hiddenBias, boolean outputBias,
                         Init recurrentInit, Init inputInit, Init outputInit,
-                        float preluSlope, long seed) {
+                        float preluSlope, long seed, CellType cell, float forgetBias) {
 
     public RnnConfig {
         if (inputKind == null || activation == null || recurrentInit == null || inputInit == null
-                || outputInit == null) {
-            throw new IllegalArgumentException("RnnConfig: inputKind, activation and initializers must be set");
+                || outputInit == null || cell == null) {
+            throw new IllegalArgumentException("RnnConfig: inputKind, activation, cell and initializers must be set");
+        }
+        if (cell != CellType.ELMAN && activation != Activation.TANH) {
+            throw new IllegalArgumentException(cell + " uses the logistic for its gates and tanh for its state; the"
+                    + " activation must be tanh, got " + activation.id());
+        }
+        if (!Float.isFinite(forgetBias)) {
+            throw new IllegalArgumentException("forget-gate bias must be finite, got " + forgetBias);
         }
         positive("input size", inputSize);
         positive("hidden size", hiddenSize);
@@ -35,8 +46,8 @@ public record RnnConfig(InputKind inputKind, int inputSize, int hiddenSize, int 
         if (!Float.isFinite(preluSlope)) {
             throw new IllegalArgumentException("PReLU slope must be finite, got " + preluSlope);
         }
-        if (inputInit.kind() == Init.Kind.IDENTITY && inputSize != hiddenSize) {
-            throw new IllegalArgumentException("identity input initializer needs inputSize == hiddenSize");
+        if (inputInit.kind() == Init.Kind.IDENTITY && (inputSize != hiddenSize || cell != CellType.ELMAN)) {
+            throw new IllegalArgumentException("identity input initializer needs an Elman cell with inputSize == hiddenSize");
         }
         if (outputInit.kind() == Init.Kind.IDENTITY && outputSize != hiddenSize) {
             throw new IllegalArgumentException("identity output initializer needs outputSize == hiddenSize");
@@ -70,6 +81,8 @@ public record RnnConfig(InputKind inputKind, int inputSize, int hiddenSize, int 
         b.outputInit = outputInit;
         b.preluSlope = preluSlope;
         b.seed = seed;
+        b.cell = cell;
+        b.forgetBias = forgetBias;
         return b;
     }
 
@@ -87,6 +100,8 @@ public record RnnConfig(InputKind inputKind, int inputSize, int hiddenSize, int 
         private Init outputInit = Init.uniformInvSqrtHidden();
         private float preluSlope = 0.25f;
         private long seed = 1;
+        private CellType cell = CellType.ELMAN;
+        private float forgetBias = 1f;
 
         private Builder(InputKind kind, int in, int hidden, int out) {
             this.inputKind = kind;
@@ -155,9 +170,21 @@ public record RnnConfig(InputKind inputKind, int inputSize, int hiddenSize, int 
             return this;
         }
 
+        /** The cell type (Elman, LSTM, GRU). */
+        public Builder cell(CellType c) {
+            this.cell = c;
+            return this;
+        }
+
+        /** The LSTM forget-gate bias at initialization (default 1). */
+        public Builder forgetBias(float b) {
+            this.forgetBias = b;
+            return this;
+        }
+
         public RnnConfig build() {
             return new RnnConfig(inputKind, inputSize, hiddenSize, outputSize, activation, hiddenBias,
-                    outputBias, recurrentInit, inputInit, outputInit, preluSlope, seed);
+                    outputBias, recurrentInit, inputInit, outputInit, preluSlope, seed, cell, forgetBias);
         }
     }
 }

@@ -1,5 +1,5 @@
 /**
- * Models: the Elman RNN ({@link io.rnn4j.nn.ElmanRnn}), its configuration
+ * Models: the Elman RNN ({@link io.rnn4j.nn.RnnModel}), its configuration
  * ({@link io.rnn4j.nn.RnnConfig}), parameter initializers ({@link io.rnn4j.nn.Init}) and the
  * parameter arena layout ({@link io.rnn4j.nn.ParameterLayout}).
  *

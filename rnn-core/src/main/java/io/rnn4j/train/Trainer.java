@@ -10,14 +10,15 @@ import io.rnn4j.diagnostics.GradientFlow;
 import io.rnn4j.diagnostics.NonFiniteLocation;
 import io.rnn4j.diagnostics.NonFinitePolicy;
 import io.rnn4j.nn.Arena;
-import io.rnn4j.nn.ElmanRnn;
+import io.rnn4j.nn.CellType;
+import io.rnn4j.nn.RnnModel;
 import io.rnn4j.nn.InputKind;
 import io.rnn4j.nn.ParameterLayout;
 import io.rnn4j.nn.RnnConfig;
 import java.util.Objects;
 
 /**
- * Trains an {@link ElmanRnn} with batched backpropagation through time.
+ * Trains an {@link RnnModel} with batched backpropagation through time.
  *
  * <p>One {@link #step(Batch)}, in the order the code runs it (time-major rows {@code t·B + b}):
  * <pre>
@@ -47,7 +48,7 @@ import java.util.Objects;
  * model's parameters.
  */
 public final class Trainer implements AutoCloseable {
-    private final ElmanRnn model;
+    private final RnnModel model;
     private final RnnConfig mc;
     private final TrainerConfig config;
     private final Backend backend;
@@ -62,6 +63,9 @@ public final class Trainer implements AutoCloseable {
     private final Tensor output;
     private final Tensor outputBias;
     private final Tensor slope;
+    private final Tensor recurrentBias;
+    private final Tensor dRecurrentBias;
+    private final CellType cell;
     private final Tensor dRecurrent;
     private final Tensor dInput;
     private final Tensor dHiddenBias;
@@ -72,6 +76,8 @@ public final class Trainer implements AutoCloseable {
     private Workspace ws;
     /** The initial hidden state h_0 ({@code B × H}), or null before the first batch. */
     private Tensor h0;
+    /** The initial cell state c_0 of an LSTM ({@code B × H}), or null. */
+    private Tensor c0;
     private boolean h0IsZero = true;
     private long stepCount;
 
@@ -82,7 +88,7 @@ public final class Trainer implements AutoCloseable {
     private double lastLoss;
     private double lastNorm;
 
-    public Trainer(ElmanRnn model, TrainerConfig config) {
+    public Trainer(RnnModel model, TrainerConfig config) {
         this.model = Objects.requireNonNull(model, "model");
         this.config = Objects.requireNonNull(config, "config");
         this.mc = model.config();
@@ -100,6 +106,9 @@ public final class Trainer implements AutoCloseable {
         output = p.view(ParameterLayout.OUTPUT_WEIGHTS);
         outputBias = p.viewOrNull(ParameterLayout.OUTPUT_BIAS);
         slope = p.viewOrNull(ParameterLayout.PRELU_SLOPE);
+        recurrentBias = p.viewOrNull(ParameterLayout.RECURRENT_BIAS);
+        dRecurrentBias = grads.viewOrNull(ParameterLayout.RECURRENT_BIAS);
+        cell = mc.cell();
         dRecurrent = grads.view(ParameterLayout.RECURRENT_WEIGHTS);
         dInput = grads.view(ParameterLayout.INPUT_WEIGHTS);
         dHiddenBias = grads.viewOrNull(ParameterLayout.HIDDEN_BIAS);
@@ -108,7 +117,7 @@ public final class Trainer implements AutoCloseable {
         dSlope = grads.viewOrNull(ParameterLayout.PRELU_SLOPE);
     }
 
-    public ElmanRnn model() {
+    public RnnModel model() {
         return model;
     }
 
@@ -227,7 +236,39 @@ public final class Trainer implements AutoCloseable {
         if (h0 != null) {
             backend.fill(h0, 0f);
         }
+        if (c0 != null) {
+            backend.fill(c0, 0f);
+        }
         h0IsZero = true;
+    }
+
+    /** The LSTM's current initial cell state {@code B × H}, or an empty array (other cells, or before the first batch). */
+    public float[] cellState() {
+        if (c0 == null) {
+            return new float[0];
+        }
+        return download(c0);
+    }
+
+    /** Sets the LSTM's initial cell state ({@code B·H} finite values; B must match the hidden state's). */
+    public void setCellState(int batchSize, float[] values) {
+        if (cell != CellType.LSTM) {
+            throw new IllegalArgumentException("only an LSTM has a cell state; this model is " + cell);
+        }
+        int h = mc.hiddenSize();
+        if (values.length != (long) batchSize * h) {
+            throw new IllegalArgumentException("cell state must have B·H = " + batchSize + "·" + h + " values, got "
+                    + values.length);
+        }
+        for (int i = 0; i < values.length; i++) {
+            if (!Float.isFinite(values[i])) {
+                throw new IllegalArgumentException("cell state value " + values[i] + " at (batch " + (i / h) + ", unit "
+                        + (i % h) + ") is not finite");
+            }
+        }
+        ensureState(batchSize, h0 == null || h0.rows() != batchSize);
+        backend.upload(values, 0, c0);
+        h0IsZero = false;
     }
 
     /** The current initial hidden state {@code B × H} (time-major rows per sequence), or an empty array before the first batch. */
@@ -272,7 +313,14 @@ public final class Trainer implements AutoCloseable {
         if (h0 != null) {
             h0.buffer().close();
         }
+        if (c0 != null) {
+            c0.buffer().close();
+            c0 = null;
+        }
         h0 = backend.allocate(batchSize, mc.hiddenSize());
+        if (cell == CellType.LSTM) {
+            c0 = backend.allocate(batchSize, mc.hiddenSize());
+        }
         h0IsZero = true;
     }
 
@@ -382,7 +430,7 @@ public final class Trainer implements AutoCloseable {
             ws = null;
         }
         ws = new Workspace(backend, b, t, mc.hiddenSize(), mc.inputSize(), mc.outputSize(), denseIn, denseTargets,
-                lastHead, config.diagnostics());
+                lastHead, config.diagnostics(), cell);
     }
 
     private void fillScratch(Batch batch, boolean lastHead) {
@@ -462,7 +510,26 @@ public final class Trainer implements AutoCloseable {
         if (hiddenBias != null) {
             backend.addRowVector(w.pre, hiddenBias);
         }
-        backend.recurrentForward(f, recurrent, w.pre, w.hidden, slope, w.batch);
+        switch (cell) {
+            case ELMAN -> backend.recurrentForward(f, recurrent, w.pre, w.hidden, slope, w.batch);
+            case LSTM -> {
+                backend.copy(c0, w.cellAt[0]);
+                for (int t = 0; t < w.steps; t++) {
+                    backend.gemm(w.preAt[t], w.hiddenPrevAt[t], false, recurrent, true, 1f, 1f);
+                    backend.lstmForward(w.preAt[t], w.cellAt[t], w.cellAt[t + 1], w.hiddenAt[t], w.tanhCAt[t]);
+                }
+            }
+            case GRU -> {
+                for (int t = 0; t < w.steps; t++) {
+                    backend.gemm(w.hGatesAt[t], w.hiddenPrevAt[t], false, recurrent, true, 1f, 0f);
+                    if (recurrentBias != null) {
+                        backend.addRowVector(w.hGatesAt[t], recurrentBias);
+                    }
+                    backend.gruForward(w.preAt[t], w.hGatesAt[t], w.hiddenPrevAt[t], w.hiddenAt[t], w.actsAt[t]);
+                }
+            }
+            default -> throw new IllegalStateException("cell " + cell);
+        }
         // Head and loss: Z = H Vᵀ (+ c); the loss kernel turns Z into ∂E/∂z.
         backend.fill(w.loss, 0f);
         Tensor src = headInput();
@@ -503,15 +570,68 @@ public final class Trainer implements AutoCloseable {
         } else {
             backend.gemm(w.grad, w.logits, false, output, false, 1f, 0f);
         }
-        backend.recurrentBackward(f, recurrent, w.pre, w.hidden, w.grad, slope, dSlope, w.batch, w.stepSquares);
-        backend.gemm(dRecurrent, w.grad, true, w.hiddenPrev, false, 1f, 1f);
-        if (dHiddenBias != null) {
-            backend.sumRows(w.grad, dHiddenBias, true);
+        switch (cell) {
+            case ELMAN -> {
+                backend.recurrentBackward(f, recurrent, w.pre, w.hidden, w.grad, slope, dSlope, w.batch,
+                        w.stepSquares);
+                backend.gemm(dRecurrent, w.grad, true, w.hiddenPrev, false, 1f, 1f);
+                if (dHiddenBias != null) {
+                    backend.sumRows(w.grad, dHiddenBias, true);
+                }
+                inputGradient(w.grad);
+            }
+            case LSTM -> {
+                backend.fill(w.dc, 0f);
+                for (int t = w.steps - 1; t >= 0; t--) {
+                    recordStep(t, 0, w.gradAt[t]);
+                    backend.lstmBackward(w.preAt[t], w.cellAt[t], w.tanhCAt[t], w.gradAt[t], w.dc, w.dPreAt[t]);
+                    recordStep(t, 1, w.dPreAt[t]);
+                    if (t > 0) {
+                        backend.gemm(w.gradAt[t - 1], w.dPreAt[t], false, recurrent, false, 1f, 1f);
+                    }
+                }
+                backend.gemm(dRecurrent, w.dPre, true, w.hiddenPrev, false, 1f, 1f);
+                if (dHiddenBias != null) {
+                    backend.sumRows(w.dPre, dHiddenBias, true);
+                }
+                inputGradient(w.dPre);
+            }
+            case GRU -> {
+                for (int t = w.steps - 1; t >= 0; t--) {
+                    recordStep(t, 0, w.gradAt[t]);
+                    backend.gruBackward(w.actsAt[t], w.hGatesAt[t], w.hiddenPrevAt[t], w.gradAt[t], w.dPreAt[t],
+                            w.dhGatesAt[t], w.dhDirect);
+                    recordStep(t, 1, w.dPreAt[t]);
+                    if (t > 0) {
+                        backend.axpy(1f, w.dhDirect, w.gradAt[t - 1]);
+                        backend.gemm(w.gradAt[t - 1], w.dhGatesAt[t], false, recurrent, false, 1f, 1f);
+                    }
+                }
+                backend.gemm(dRecurrent, w.dhGates, true, w.hiddenPrev, false, 1f, 1f);
+                if (dHiddenBias != null) {
+                    backend.sumRows(w.dPre, dHiddenBias, true);
+                    backend.sumRows(w.dhGates, dRecurrentBias, true);
+                }
+                inputGradient(w.dPre);
+            }
+            default -> throw new IllegalStateException("cell " + cell);
         }
+    }
+
+    /** dW from the per-row gradients of the input projection: a scatter-add by token, or Xᵀ Δ. */
+    private void inputGradient(Tensor delta) {
+        Workspace w = ws;
         if (w.inputs == null) {
-            backend.scatterAddRows(w.grad, w.inputIds, 0, dInput);
+            backend.scatterAddRows(delta, w.inputIds, 0, dInput);
         } else {
-            backend.gemm(dInput, w.inputs, true, w.grad, false, 1f, 1f);
+            backend.gemm(dInput, w.inputs, true, delta, false, 1f, 1f);
+        }
+    }
+
+    /** Diagnostics of a gated cell: Σ x² of one step's tensor into stepSquares[t, column]. */
+    private void recordStep(int t, int column, Tensor x) {
+        if (ws.stepSquares != null) {
+            backend.sumSquares(x, ws.stepSquares.rows(t, 1).cols(column, 1), false);
         }
     }
 
@@ -575,7 +695,8 @@ public final class Trainer implements AutoCloseable {
         float[] pre = download(w.pre);
         float[] hid = download(w.hiddenOut);
         for (int t = 0; t < w.steps; t++) {
-            NonFiniteLocation l = scanBlock("pre-activation", pre, t, w.batch, h);
+            NonFiniteLocation l = scanBlock(cell == CellType.ELMAN ? "pre-activation" : "gates", pre, t, w.batch,
+                    w.pre.cols());
             if (l == null) {
                 l = scanBlock("hidden state", hid, t, w.batch, h);
             }
@@ -695,6 +816,9 @@ public final class Trainer implements AutoCloseable {
     private void advanceState() {
         if (config.carryState()) {
             backend.gatherRows(ws.hiddenOut, ws.lastRows, 0, h0, false);
+            if (c0 != null) {
+                backend.gatherRows(ws.cellsOut, ws.lastRows, 0, c0, false);
+            }
             h0IsZero = false;
         }
     }
@@ -708,6 +832,10 @@ public final class Trainer implements AutoCloseable {
         if (h0 != null) {
             h0.buffer().close();
             h0 = null;
+        }
+        if (c0 != null) {
+            c0.buffer().close();
+            c0 = null;
         }
         grads.close();
         if (state1 != null) {

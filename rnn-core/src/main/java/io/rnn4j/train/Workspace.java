@@ -61,18 +61,68 @@ final class Workspace implements AutoCloseable {
     final float[] weightScratch;
     final float[] scalarScratch = new float[3];
 
+    // ---- gated cells (null for Elman)
+    /** LSTM: c_0..c_T, {@code (T+1)·B × H}. */
+    final Tensor cells;
+    final Tensor cellsOut;
+    /** LSTM: tanh(c_t), {@code T·B × H}. */
+    final Tensor tanhC;
+    /** LSTM and GRU: ∂E/∂(gate pre-activations) per step, {@code T·B × G·H} (GRU: the input-side part). */
+    final Tensor dPre;
+    /** LSTM: the carried ∂E/∂c, {@code B × H}. */
+    final Tensor dc;
+    /** GRU: U h_{t−1} + b_h per step, activated gates, ∂E/∂(U h + b_h), the direct ∂E/∂h_{t−1}. */
+    final Tensor hGates;
+    final Tensor acts;
+    final Tensor dhGates;
+    final Tensor dhDirect;
+    final Tensor[] preAt;
+    final Tensor[] hiddenAt;
+    final Tensor[] hiddenPrevAt;
+    final Tensor[] gradAt;
+    final Tensor[] cellAt;
+    final Tensor[] tanhCAt;
+    final Tensor[] dPreAt;
+    final Tensor[] hGatesAt;
+    final Tensor[] actsAt;
+    final Tensor[] dhGatesAt;
+
     Workspace(Backend backend, int batch, int steps, int hiddenSize, int inputWidth, int outputSize,
-              boolean denseInputs, boolean denseTargets, boolean lastStepHead, boolean diagnostics) {
+              boolean denseInputs, boolean denseTargets, boolean lastStepHead, boolean diagnostics,
+              io.rnn4j.nn.CellType cell) {
         this.batch = batch;
         this.steps = steps;
         this.rows = Math.multiplyExact(batch, steps);
-        this.pre = backend.allocate(rows, hiddenSize);
+        int gh = cell.gates() * hiddenSize;
+        this.pre = backend.allocate(rows, gh);
         this.hidden = backend.allocate(rows + batch, hiddenSize);
         this.grad = backend.allocate(rows, hiddenSize);
         this.hiddenOut = hidden.rows(batch, rows);
         this.hiddenPrev = hidden.rows(0, rows);
         this.logits = backend.allocate(lastStepHead ? batch : rows, outputSize);
         this.inputs = denseInputs ? backend.allocate(rows, inputWidth) : null;
+        boolean lstm = cell == io.rnn4j.nn.CellType.LSTM;
+        boolean gru = cell == io.rnn4j.nn.CellType.GRU;
+        this.cells = lstm ? backend.allocate(rows + batch, hiddenSize) : null;
+        this.cellsOut = lstm ? cells.rows(batch, rows) : null;
+        this.tanhC = lstm ? backend.allocate(rows, hiddenSize) : null;
+        this.dPre = lstm || gru ? backend.allocate(rows, gh) : null;
+        this.dc = lstm ? backend.allocate(batch, hiddenSize) : null;
+        this.hGates = gru ? backend.allocate(rows, gh) : null;
+        this.acts = gru ? backend.allocate(rows, gh) : null;
+        this.dhGates = gru ? backend.allocate(rows, gh) : null;
+        this.dhDirect = gru ? backend.allocate(batch, hiddenSize) : null;
+        boolean gated = lstm || gru;
+        this.preAt = gated ? new Tensor[steps] : null;
+        this.hiddenAt = gated ? new Tensor[steps] : null;
+        this.hiddenPrevAt = gated ? new Tensor[steps] : null;
+        this.gradAt = gated ? new Tensor[steps] : null;
+        this.dPreAt = gated ? new Tensor[steps] : null;
+        this.cellAt = lstm ? new Tensor[steps + 1] : null;
+        this.tanhCAt = lstm ? new Tensor[steps] : null;
+        this.hGatesAt = gru ? new Tensor[steps] : null;
+        this.actsAt = gru ? new Tensor[steps] : null;
+        this.dhGatesAt = gru ? new Tensor[steps] : null;
         this.targets = denseTargets ? backend.allocate(lastStepHead ? batch : rows, outputSize) : null;
         this.weights = backend.allocate(rows, 1);
         this.hiddenFirst = hidden.rows(0, batch);
@@ -88,6 +138,27 @@ final class Workspace implements AutoCloseable {
         this.inputIds = backend.allocateIndices(rows);
         this.targetIds = backend.allocateIndices(rows);
         this.lastRows = backend.allocateIndices(batch);
+        if (gated) {
+            for (int t = 0; t < steps; t++) {
+                preAt[t] = pre.rows(t * batch, batch);
+                hiddenAt[t] = hidden.rows((t + 1) * batch, batch);
+                hiddenPrevAt[t] = hidden.rows(t * batch, batch);
+                gradAt[t] = grad.rows(t * batch, batch);
+                dPreAt[t] = dPre.rows(t * batch, batch);
+                if (lstm) {
+                    tanhCAt[t] = tanhC.rows(t * batch, batch);
+                } else {
+                    hGatesAt[t] = hGates.rows(t * batch, batch);
+                    actsAt[t] = acts.rows(t * batch, batch);
+                    dhGatesAt[t] = dhGates.rows(t * batch, batch);
+                }
+            }
+            if (lstm) {
+                for (int t = 0; t <= steps; t++) {
+                    cellAt[t] = cells.rows(t * batch, batch);
+                }
+            }
+        }
         this.idScratch = new int[rows];
         this.targetScratch = new int[rows];
         this.lastRowScratch = new int[batch];
@@ -101,7 +172,7 @@ final class Workspace implements AutoCloseable {
     @Override
     public void close() {
         for (Tensor t : new Tensor[] {pre, hidden, grad, logits, inputs, targets, weights, lastHidden,
-                lastGrad, scalars, stepSquares}) {
+                lastGrad, scalars, stepSquares, cells, tanhC, dPre, dc, hGates, acts, dhGates, dhDirect}) {
             if (t != null) {
                 t.buffer().close();
             }

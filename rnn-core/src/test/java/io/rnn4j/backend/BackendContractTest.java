@@ -486,6 +486,144 @@ public abstract class BackendContractTest {
         close(U, P, Hh);
     }
 
+    // ------------------------------------------------------------------ gated cells
+
+    private static double sig(double x) {
+        return 1 / (1 + Math.exp(-x));
+    }
+
+    @Test
+    void lstmStepForwardAndBackward() {
+        int b = 6;
+        int h = 9;
+        float[] pre = random(b * 4 * h, 3);
+        float[] cp = random(b * h, 2);
+        float[] dh = random(b * h, 1);
+        float[] dc0 = random(b * h, 1);
+        Tensor G = upload(b, 4 * h, pre);
+        Tensor Cp = upload(b, h, cp);
+        Tensor C = poisoned(b, h);
+        Tensor Hh = poisoned(b, h);
+        Tensor Tc = poisoned(b, h);
+        be.lstmForward(G, Cp, C, Hh, Tc);
+        double[] acts = new double[b * 4 * h];
+        double[] c = new double[b * h];
+        double[] hv = new double[b * h];
+        double[] tc = new double[b * h];
+        for (int r = 0; r < b; r++) {
+            for (int j = 0; j < h; j++) {
+                int g = r * 4 * h;
+                double i = sig(pre[g + j]);
+                double f = sig(pre[g + h + j]);
+                double gg = Math.tanh(pre[g + 2 * h + j]);
+                double o = sig(pre[g + 3 * h + j]);
+                acts[g + j] = i;
+                acts[g + h + j] = f;
+                acts[g + 2 * h + j] = gg;
+                acts[g + 3 * h + j] = o;
+                c[r * h + j] = f * cp[r * h + j] + i * gg;
+                tc[r * h + j] = Math.tanh(c[r * h + j]);
+                hv[r * h + j] = o * tc[r * h + j];
+            }
+        }
+        assertClose(acts, down(G), 1e-6, "LSTM activated gates");
+        assertClose(c, down(C), 1e-5, "LSTM cell");
+        assertClose(tc, down(Tc), 1e-5, "LSTM tanh(c)");
+        assertClose(hv, down(Hh), 1e-5, "LSTM hidden");
+        Tensor Dh = upload(b, h, dh);
+        Tensor Dc = upload(b, h, dc0);
+        Tensor Dg = poisoned(b, 4 * h);
+        float[] gotActs = down(G);
+        float[] gotTc = down(Tc);
+        be.lstmBackward(G, Cp, Tc, Dh, Dc, Dg);
+        double[] dg = new double[b * 4 * h];
+        double[] dcOut = new double[b * h];
+        for (int r = 0; r < b; r++) {
+            for (int j = 0; j < h; j++) {
+                int g = r * 4 * h;
+                double i = gotActs[g + j];
+                double f = gotActs[g + h + j];
+                double gg = gotActs[g + 2 * h + j];
+                double o = gotActs[g + 3 * h + j];
+                double t = gotTc[r * h + j];
+                double d = dh[r * h + j];
+                double dcc = dc0[r * h + j] + d * o * (1 - t * t);
+                dg[g + j] = dcc * gg * i * (1 - i);
+                dg[g + h + j] = dcc * cp[r * h + j] * f * (1 - f);
+                dg[g + 2 * h + j] = dcc * i * (1 - gg * gg);
+                dg[g + 3 * h + j] = d * t * o * (1 - o);
+                dcOut[r * h + j] = dcc * f;
+            }
+        }
+        assertClose(dg, down(Dg), 1e-5, "LSTM gate gradients");
+        assertClose(dcOut, down(Dc), 1e-5, "LSTM dc carried back");
+        close(G, Cp, C, Hh, Tc, Dh, Dc, Dg);
+    }
+
+    @Test
+    void gruStepForwardAndBackward() {
+        int b = 5;
+        int h = 7;
+        float[] xg = random(b * 3 * h, 2);
+        float[] hg = random(b * 3 * h, 2);
+        float[] hp = random(b * h, 1);
+        float[] dh = random(b * h, 1);
+        Tensor X = upload(b, 3 * h, xg);
+        Tensor Hg = upload(b, 3 * h, hg);
+        Tensor Hp = upload(b, h, hp);
+        Tensor Hh = poisoned(b, h);
+        Tensor A = poisoned(b, 3 * h);
+        be.gruForward(X, Hg, Hp, Hh, A);
+        double[] acts = new double[b * 3 * h];
+        double[] hv = new double[b * h];
+        for (int r = 0; r < b; r++) {
+            for (int j = 0; j < h; j++) {
+                int g = r * 3 * h;
+                double rg = sig(xg[g + j] + hg[g + j]);
+                double z = sig(xg[g + h + j] + hg[g + h + j]);
+                double n = Math.tanh(xg[g + 2 * h + j] + rg * hg[g + 2 * h + j]);
+                acts[g + j] = rg;
+                acts[g + h + j] = z;
+                acts[g + 2 * h + j] = n;
+                hv[r * h + j] = (1 - z) * n + z * hp[r * h + j];
+            }
+        }
+        assertClose(acts, down(A), 1e-5, "GRU gates");
+        assertClose(hv, down(Hh), 1e-5, "GRU hidden");
+        float[] got = down(A);
+        Tensor Dh = upload(b, h, dh);
+        Tensor Dx = poisoned(b, 3 * h);
+        Tensor Dhg = poisoned(b, 3 * h);
+        Tensor Dp = poisoned(b, h);
+        be.gruBackward(A, Hg, Hp, Dh, Dx, Dhg, Dp);
+        double[] dx = new double[b * 3 * h];
+        double[] dhg = new double[b * 3 * h];
+        double[] dp = new double[b * h];
+        for (int r = 0; r < b; r++) {
+            for (int j = 0; j < h; j++) {
+                int g = r * 3 * h;
+                double rg = got[g + j];
+                double z = got[g + h + j];
+                double n = got[g + 2 * h + j];
+                double d = dh[r * h + j];
+                double dnp = d * (1 - z) * (1 - n * n);
+                double dzp = d * (hp[r * h + j] - n) * z * (1 - z);
+                double drp = dnp * hg[g + 2 * h + j] * rg * (1 - rg);
+                dx[g + j] = drp;
+                dx[g + h + j] = dzp;
+                dx[g + 2 * h + j] = dnp;
+                dhg[g + j] = drp;
+                dhg[g + h + j] = dzp;
+                dhg[g + 2 * h + j] = dnp * rg;
+                dp[r * h + j] = d * z;
+            }
+        }
+        assertClose(dx, down(Dx), 1e-5, "GRU input-side gate gradients");
+        assertClose(dhg, down(Dhg), 1e-5, "GRU recurrent-side gate gradients");
+        assertClose(dp, down(Dp), 1e-6, "GRU direct dh_prev");
+        close(X, Hg, Hp, Hh, A, Dh, Dx, Dhg, Dp);
+    }
+
     // ------------------------------------------------------------------ gather / scatter
 
     @Test

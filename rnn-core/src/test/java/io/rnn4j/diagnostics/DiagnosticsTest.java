@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.rnn4j.backend.Activation;
 import io.rnn4j.backend.cpu.CpuBackend;
 import io.rnn4j.data.Batch;
-import io.rnn4j.nn.ElmanRnn;
+import io.rnn4j.nn.RnnModel;
 import io.rnn4j.nn.Init;
 import io.rnn4j.nn.InputKind;
 import io.rnn4j.nn.ParameterLayout;
@@ -39,7 +39,7 @@ class DiagnosticsTest {
         for (Loss loss : new Loss[] {Loss.SOFTMAX_CROSS_ENTROPY, Loss.MSE_LAST_STEP}) {
             Scenario sc = new Scenario(a, true, InputKind.DENSE, loss, Reduction.SUM, 1, true, 500 + a.ordinal());
             Batch batch = sc.batch();
-            try (ElmanRnn model = new ElmanRnn(new CpuBackend(), sc.config());
+            try (RnnModel model = new RnnModel(new CpuBackend(), sc.config());
                  Trainer trainer = new Trainer(model, TrainerConfig.builder().loss(loss).reduction(Reduction.SUM)
                          .optimizer(OptimizerConfig.sgd(0.01)).diagnostics(true).build())) {
                 sc.load(model);
@@ -79,7 +79,7 @@ class DiagnosticsTest {
         for (int i = 0; i < x.length; i++) {
             x[i] = (float) Math.sin(i);
         }
-        try (ElmanRnn model = new ElmanRnn(new CpuBackend(), cfg);
+        try (RnnModel model = new RnnModel(new CpuBackend(), cfg);
              Trainer trainer = new Trainer(model, TrainerConfig.builder().loss(Loss.MSE_LAST_STEP)
                      .reduction(Reduction.SUM).diagnostics(true).build())) {
             trainer.computeGradients(Batch.denseLastStep(1, steps, x, 2, new float[] {3f}, 1));
@@ -142,8 +142,8 @@ class DiagnosticsTest {
     }
 
     /** A linear RNN with U = 1e30·I: h_1 ≈ 1, h_2 ≈ 1e30, and s_2 (the third step) overflows. */
-    private static ElmanRnn exploding() {
-        return new ElmanRnn(new CpuBackend(), RnnConfig.dense(1, 2, 1).activation(Activation.IDENTITY)
+    private static RnnModel exploding() {
+        return new RnnModel(new CpuBackend(), RnnConfig.dense(1, 2, 1).activation(Activation.IDENTITY)
                 .recurrentInit(Init.identity(1e30)).inputInit(Init.uniform(1)).build());
     }
 
@@ -151,7 +151,7 @@ class DiagnosticsTest {
 
     @Test
     void nonFiniteThrowsWithTheFirstLocation() {
-        try (ElmanRnn model = exploding();
+        try (RnnModel model = exploding();
              Trainer trainer = new Trainer(model, TrainerConfig.builder().loss(Loss.MSE_EVERY_STEP).build())) {
             NonFiniteException e = assertThrows(NonFiniteException.class, () -> trainer.step(BLOWS_UP));
             assertNotNull(e.location());
@@ -164,7 +164,7 @@ class DiagnosticsTest {
 
     @Test
     void nonFiniteSkipOrContinue() {
-        try (ElmanRnn model = exploding();
+        try (RnnModel model = exploding();
              Trainer trainer = new Trainer(model, TrainerConfig.builder().loss(Loss.MSE_EVERY_STEP)
                      .optimizer(OptimizerConfig.sgd(0.1)).nonFinitePolicy(NonFinitePolicy.SKIP_UPDATE).build())) {
             float[] before = model.parameters().downloadAll();
@@ -174,7 +174,7 @@ class DiagnosticsTest {
             assertArrayEquals(before, model.parameters().downloadAll());
             assertEquals(0, trainer.stepCount());
         }
-        try (ElmanRnn model = exploding();
+        try (RnnModel model = exploding();
              Trainer trainer = new Trainer(model, TrainerConfig.builder().loss(Loss.MSE_EVERY_STEP)
                      .optimizer(OptimizerConfig.sgd(0.1)).nonFinitePolicy(NonFinitePolicy.CONTINUE).build())) {
             StepResult r = trainer.step(BLOWS_UP);
@@ -186,7 +186,7 @@ class DiagnosticsTest {
 
     @Test
     void diagnosticsOffMeansNoFlow() {
-        try (ElmanRnn model = new ElmanRnn(new CpuBackend(), RnnConfig.tokens(5, 3).build());
+        try (RnnModel model = new RnnModel(new CpuBackend(), RnnConfig.tokens(5, 3).build());
              Trainer trainer = new Trainer(model, TrainerConfig.builder().build())) {
             StepResult r = trainer.step(Batch.tokens(new int[][] {{1, 2}}, new int[][] {{2, 3}}));
             assertNull(r.nonFinite());

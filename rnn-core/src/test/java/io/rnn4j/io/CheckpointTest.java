@@ -9,7 +9,7 @@ import io.rnn4j.backend.Activation;
 import io.rnn4j.backend.cpu.CpuBackend;
 import io.rnn4j.data.Batch;
 import io.rnn4j.data.SequenceBatcher;
-import io.rnn4j.nn.ElmanRnn;
+import io.rnn4j.nn.RnnModel;
 import io.rnn4j.nn.ParameterLayout;
 import io.rnn4j.nn.RnnConfig;
 import io.rnn4j.train.OptimizerConfig;
@@ -47,7 +47,7 @@ class CheckpointTest {
         float[] straight;
         float[] straightHidden;
         float[] straightAdamV;
-        try (ElmanRnn model = new ElmanRnn(new CpuBackend(), MODEL); Trainer trainer = new Trainer(model, TRAIN)) {
+        try (RnnModel model = new RnnModel(new CpuBackend(), MODEL); Trainer trainer = new Trainer(model, TRAIN)) {
             SequenceBatcher b = new SequenceBatcher(stream(), 4, 7);
             for (int i = 0; i < n; i++) {
                 trainer.step(b.next());
@@ -57,7 +57,7 @@ class CheckpointTest {
             straightAdamV = trainer.optimizerState(1);
         }
         Path file = dir.resolve("half.safetensors");
-        try (ElmanRnn model = new ElmanRnn(new CpuBackend(), MODEL); Trainer trainer = new Trainer(model, TRAIN)) {
+        try (RnnModel model = new RnnModel(new CpuBackend(), MODEL); Trainer trainer = new Trainer(model, TRAIN)) {
             SequenceBatcher b = new SequenceBatcher(stream(), 4, 7);
             for (int i = 0; i < n / 2; i++) {
                 trainer.step(b.next());
@@ -87,7 +87,7 @@ class CheckpointTest {
     @Test
     void pytorchNamesAndLayouts() throws IOException {
         Path file = dir.resolve("m.safetensors");
-        try (ElmanRnn model = new ElmanRnn(new CpuBackend(), MODEL); Trainer trainer = new Trainer(model, TRAIN)) {
+        try (RnnModel model = new RnnModel(new CpuBackend(), MODEL); Trainer trainer = new Trainer(model, TRAIN)) {
             trainer.step(Batch.tokens(new int[][] {{1, 2, 3}}, new int[][] {{2, 3, 4}}));
             Checkpoint.save(file, trainer, null);
             Checkpoint cp = Checkpoint.read(file);
@@ -116,7 +116,7 @@ class CheckpointTest {
     @Test
     void truncatedCorruptAndMismatchedFilesAreRejected() throws IOException {
         Path file = dir.resolve("c.safetensors");
-        try (ElmanRnn model = new ElmanRnn(new CpuBackend(), MODEL); Trainer trainer = new Trainer(model, TRAIN)) {
+        try (RnnModel model = new RnnModel(new CpuBackend(), MODEL); Trainer trainer = new Trainer(model, TRAIN)) {
             Checkpoint.save(file, trainer, null);
         }
         byte[] good = Files.readAllBytes(file);
@@ -142,16 +142,56 @@ class CheckpointTest {
         assertTrue(e.getMessage().contains("corrupt header"), e.getMessage());
         // A different model: rejected, and the trainer is unchanged.
         RnnConfig other = RnnConfig.tokens(13, 10).activation(Activation.PRELU).build();
-        try (ElmanRnn model = new ElmanRnn(new CpuBackend(), other); Trainer trainer = new Trainer(model, TRAIN)) {
+        try (RnnModel model = new RnnModel(new CpuBackend(), other); Trainer trainer = new Trainer(model, TRAIN)) {
             float[] before = model.parameters().downloadAll();
             e = assertThrows(CheckpointException.class, () -> Checkpoint.read(file).restore(trainer));
             assertTrue(e.getMessage().contains("does not match"), e.getMessage());
             assertArrayEquals(before, model.parameters().downloadAll());
         }
-        try (ElmanRnn model = new ElmanRnn(new CpuBackend(), MODEL);
+        try (RnnModel model = new RnnModel(new CpuBackend(), MODEL);
              Trainer trainer = new Trainer(model, TRAIN.toBuilder().optimizer(OptimizerConfig.sgd(0.1)).build())) {
             e = assertThrows(CheckpointException.class, () -> Checkpoint.read(file).restore(trainer));
             assertTrue(e.getMessage().contains("optimizer"), e.getMessage());
+        }
+    }
+
+    @Test
+    void gatedCellsResumeExactlyWithTheirCellState() throws IOException {
+        for (io.rnn4j.nn.CellType cell : new io.rnn4j.nn.CellType[] {io.rnn4j.nn.CellType.LSTM,
+                io.rnn4j.nn.CellType.GRU}) {
+            RnnConfig model = RnnConfig.tokens(13, 6).cell(cell).seed(9).build();
+            float[] straight;
+            try (RnnModel m = new RnnModel(new CpuBackend(), model); Trainer t = new Trainer(m, TRAIN)) {
+                SequenceBatcher b = new SequenceBatcher(stream(), 3, 5);
+                for (int i = 0; i < 8; i++) {
+                    t.step(b.next());
+                }
+                straight = m.parameters().downloadAll();
+            }
+            Path file = dir.resolve(cell + ".safetensors");
+            try (RnnModel m = new RnnModel(new CpuBackend(), model); Trainer t = new Trainer(m, TRAIN)) {
+                SequenceBatcher b = new SequenceBatcher(stream(), 3, 5);
+                for (int i = 0; i < 4; i++) {
+                    t.step(b.next());
+                }
+                Checkpoint.save(file, t, null);
+                Checkpoint cp = Checkpoint.read(file);
+                int g = cell.gates();
+                assertArrayEquals(new long[] {g * 6, 6}, cp.shape("rnn.weight_hh_l0"));
+                assertArrayEquals(new long[] {g * 6, 13}, cp.shape("rnn.weight_ih_l0"));
+                assertEquals(cell == io.rnn4j.nn.CellType.LSTM, cp.tensors().containsKey("state.cell"));
+            }
+            try (Trainer t = Checkpoint.load(file, new CpuBackend())) {
+                SequenceBatcher b = new SequenceBatcher(stream(), 3, 5);
+                for (int i = 0; i < 4; i++) {
+                    b.next();
+                }
+                for (int i = 0; i < 4; i++) {
+                    t.step(b.next());
+                }
+                assertArrayEquals(straight, t.model().parameters().downloadAll(), cell + " resumes bit-identically");
+                t.model().close();
+            }
         }
     }
 

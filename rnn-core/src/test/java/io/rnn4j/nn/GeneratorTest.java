@@ -27,7 +27,7 @@ class GeneratorTest {
         ReferenceRnn.Forward fw = ref.forward(one, null);
         double[] v = ref.params.get(ParameterLayout.OUTPUT_WEIGHTS);
         double[] c = ref.params.get(ParameterLayout.OUTPUT_BIAS);
-        try (ElmanRnn model = new ElmanRnn(new CpuBackend(), sc.config()); Generator g = new Generator(model)) {
+        try (RnnModel model = new RnnModel(new CpuBackend(), sc.config()); Generator g = new Generator(model)) {
             sc.load(model);
             for (int t = 0; t < seq.length; t++) {
                 float[] z = g.feed(seq[t]);

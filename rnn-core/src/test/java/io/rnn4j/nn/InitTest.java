@@ -83,8 +83,8 @@ class InitTest {
     @Test
     void modelInitializationIsSeededAndPerMatrix() {
         try (CpuBackend be = new CpuBackend();
-             ElmanRnn a = new ElmanRnn(be, RnnConfig.tokens(7, 5).seed(3).build());
-             ElmanRnn b = new ElmanRnn(be, RnnConfig.tokens(7, 5).seed(3).recurrentInit(Init.orthogonal(1)).build())) {
+             RnnModel a = new RnnModel(be, RnnConfig.tokens(7, 5).seed(3).build());
+             RnnModel b = new RnnModel(be, RnnConfig.tokens(7, 5).seed(3).recurrentInit(Init.orthogonal(1)).build())) {
             assertArrayEquals(a.parameter("inputWeights"), b.parameter("inputWeights"),
                     "changing U's initializer leaves W unchanged");
             assertArrayEquals(a.parameter("outputWeights"), b.parameter("outputWeights"));

@@ -2,7 +2,7 @@ package io.rnn4j.reference;
 
 import io.rnn4j.backend.Activation;
 import io.rnn4j.data.Batch;
-import io.rnn4j.nn.ElmanRnn;
+import io.rnn4j.nn.RnnModel;
 import io.rnn4j.nn.Init;
 import io.rnn4j.nn.InputKind;
 import io.rnn4j.nn.ParameterLayout;
@@ -77,7 +77,7 @@ public record Scenario(Activation activation, boolean biases, InputKind inputKin
     }
 
     /** Loads {@link #parameters()} into a model. */
-    public void load(ElmanRnn model) {
+    public void load(RnnModel model) {
         parameters().forEach(model::setParameter);
     }
 

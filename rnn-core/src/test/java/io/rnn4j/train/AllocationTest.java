@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.rnn4j.backend.cpu.CpuBackend;
 import io.rnn4j.data.Batch;
-import io.rnn4j.nn.ElmanRnn;
+import io.rnn4j.nn.RnnModel;
 import io.rnn4j.nn.RnnConfig;
 import java.lang.management.ManagementFactory;
 import java.util.SplittableRandom;
@@ -35,7 +35,7 @@ class AllocationTest {
             out[i] = r.nextInt(20);
         }
         Batch batch = Batch.tokensTimeMajor(b, t, in, out).withLengths(new int[] {12, 11, 10, 9, 8, 7, 6, 5});
-        try (ElmanRnn model = new ElmanRnn(new CpuBackend(), RnnConfig.tokens(20, 16).build());
+        try (RnnModel model = new RnnModel(new CpuBackend(), RnnConfig.tokens(20, 16).build());
              Trainer trainer = new Trainer(model, TrainerConfig.builder().optimizer(OptimizerConfig.adam(1e-3))
                      .carryState(true).build())) {
             for (int i = 0; i < 2000; i++) {

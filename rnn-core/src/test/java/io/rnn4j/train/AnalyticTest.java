@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.rnn4j.backend.Activation;
 import io.rnn4j.backend.cpu.CpuBackend;
 import io.rnn4j.data.Batch;
-import io.rnn4j.nn.ElmanRnn;
+import io.rnn4j.nn.RnnModel;
 import io.rnn4j.nn.Init;
 import io.rnn4j.nn.ParameterLayout;
 import io.rnn4j.nn.RnnConfig;
@@ -31,7 +31,7 @@ class AnalyticTest {
         RnnConfig cfg = RnnConfig.tokens(steps, h).outputSize(h).activation(Activation.IDENTITY).biases(false)
                 .recurrentInit(Init.identity(alpha)).inputInit(Init.normal(0.3)).outputInit(Init.identity(1.0))
                 .seed(3).build();
-        try (ElmanRnn model = new ElmanRnn(new CpuBackend(), cfg);
+        try (RnnModel model = new RnnModel(new CpuBackend(), cfg);
              Trainer trainer = new Trainer(model, TrainerConfig.builder().loss(Loss.MSE_LAST_STEP)
                      .reduction(Reduction.SUM).build())) {
             int[] ids = new int[steps];

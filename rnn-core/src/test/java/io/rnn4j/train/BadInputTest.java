@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.rnn4j.backend.Activation;
 import io.rnn4j.backend.cpu.CpuBackend;
 import io.rnn4j.data.Batch;
-import io.rnn4j.nn.ElmanRnn;
+import io.rnn4j.nn.RnnModel;
 import io.rnn4j.nn.Init;
 import io.rnn4j.nn.RnnConfig;
 import java.util.function.Function;
@@ -24,7 +24,7 @@ class BadInputTest {
 
     private static void assertRejected(RnnConfig cfg, TrainerConfig tc, Batch good, Function<Void, Batch> bad,
                                        String... fragments) {
-        try (ElmanRnn model = new ElmanRnn(new CpuBackend(), cfg); Trainer trainer = new Trainer(model, tc)) {
+        try (RnnModel model = new RnnModel(new CpuBackend(), cfg); Trainer trainer = new Trainer(model, tc)) {
             trainer.step(good); // optimizer state and carried state become non-trivial
             float[] params = model.parameters().downloadAll();
             float[] state = trainer.optimizerState(0);
@@ -121,7 +121,7 @@ class BadInputTest {
     @Test
     void paddedPositionsAreNotValidated() {
         RnnConfig cfg = RnnConfig.tokens(V, H).build();
-        try (ElmanRnn model = new ElmanRnn(new CpuBackend(), cfg);
+        try (RnnModel model = new RnnModel(new CpuBackend(), cfg);
              Trainer trainer = new Trainer(model, carrying(Loss.SOFTMAX_CROSS_ENTROPY))) {
             int[][] in = {{1, 2, -1}, {4, 0, 1}};
             StepResult r = trainer.step(Batch.tokens(in, new int[][] {{1, 2, -1}, {4, 0, 1}}).withLengths(new int[] {2, 3}));
@@ -133,7 +133,7 @@ class BadInputTest {
     void nonFiniteGradientSkipsTheUpdate() {
         RnnConfig cfg = RnnConfig.dense(1, 2, 1).activation(Activation.IDENTITY).recurrentInit(Init.identity(1e19))
                 .inputInit(Init.uniform(1)).build();
-        try (ElmanRnn model = new ElmanRnn(new CpuBackend(), cfg);
+        try (RnnModel model = new RnnModel(new CpuBackend(), cfg);
              Trainer trainer = new Trainer(model, TrainerConfig.builder().loss(Loss.MSE_EVERY_STEP)
                      .optimizer(OptimizerConfig.sgd(0.1)).build())) {
             float[] before = model.parameters().downloadAll();
@@ -155,7 +155,7 @@ class BadInputTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> RnnConfig.dense(3, 4, 2).inputInit(Init.identity(1)).build());
         assertTrue(e.getMessage().contains("identity"), e.getMessage());
-        try (ElmanRnn model = new ElmanRnn(new CpuBackend(), RnnConfig.tokens(3, 2).build())) {
+        try (RnnModel model = new RnnModel(new CpuBackend(), RnnConfig.tokens(3, 2).build())) {
             e = assertThrows(IllegalArgumentException.class, () -> model.setParameter("recurrentWeights", new float[3]));
             assertTrue(e.getMessage().contains("2x2"), e.getMessage());
             e = assertThrows(IllegalArgumentException.class,

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.rnn4j.backend.Activation;
 import io.rnn4j.backend.cpu.CpuBackend;
 import io.rnn4j.data.Batch;
-import io.rnn4j.nn.ElmanRnn;
+import io.rnn4j.nn.RnnModel;
 import io.rnn4j.nn.InputKind;
 import io.rnn4j.reference.Scenario;
 import org.junit.jupiter.api.Test;
@@ -23,7 +23,7 @@ class ClippingTest {
     /** Returns {raw gradient, applied update} as flat arenas, and the step result. */
     private static Object[] run(Clipping clipping) {
         Batch batch = SC.batch();
-        try (ElmanRnn model = new ElmanRnn(new CpuBackend(), SC.config());
+        try (RnnModel model = new RnnModel(new CpuBackend(), SC.config());
              Trainer trainer = new Trainer(model, TrainerConfig.builder().optimizer(OptimizerConfig.sgd(1.0))
                      .reduction(Reduction.SUM).clipping(clipping).build())) {
             SC.load(model);

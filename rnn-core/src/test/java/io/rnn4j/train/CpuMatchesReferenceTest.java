@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.rnn4j.backend.cpu.CpuBackend;
 import io.rnn4j.backend.cpu.CpuBackendConfig;
-import io.rnn4j.nn.ElmanRnn;
+import io.rnn4j.nn.RnnModel;
 import io.rnn4j.reference.ReferenceRnn;
 import io.rnn4j.reference.Scenario;
 import java.util.List;
@@ -47,7 +47,7 @@ class CpuMatchesReferenceTest {
 
     private static void check(Scenario sc, CpuBackend backend) {
         var batch = sc.batch();
-        try (backend; ElmanRnn model = new ElmanRnn(backend, sc.config());
+        try (backend; RnnModel model = new RnnModel(backend, sc.config());
              Trainer trainer = new Trainer(model, TrainerConfig.builder().loss(sc.loss()).reduction(sc.reduction())
                      .optimizer(OptimizerConfig.sgd(0.1)).clipping(Clipping.none()).build())) {
             sc.load(model);

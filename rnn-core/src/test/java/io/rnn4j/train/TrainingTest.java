@@ -8,7 +8,7 @@ import io.rnn4j.backend.Activation;
 import io.rnn4j.backend.UpdateRule;
 import io.rnn4j.backend.cpu.CpuBackend;
 import io.rnn4j.data.Batch;
-import io.rnn4j.nn.ElmanRnn;
+import io.rnn4j.nn.RnnModel;
 import io.rnn4j.nn.RnnConfig;
 import java.util.SplittableRandom;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -42,7 +42,7 @@ class TrainingTest {
             case RMSPROP -> OptimizerConfig.rmsprop(0.01);
             case ADAM -> OptimizerConfig.adam(0.02);
         };
-        try (ElmanRnn model = new ElmanRnn(new CpuBackend(), cfg);
+        try (RnnModel model = new RnnModel(new CpuBackend(), cfg);
              Trainer trainer = new Trainer(model, TrainerConfig.builder().optimizer(opt).carryState(true).build())) {
             for (int i = 0; i < steps; i++) {
                 trainer.step(cyclic(4, 8, 11, i));
@@ -71,7 +71,7 @@ class TrainingTest {
             case RMSPROP -> OptimizerConfig.rmsprop(0.01);
             case ADAM -> OptimizerConfig.adam(0.02);
         };
-        try (ElmanRnn model = new ElmanRnn(new CpuBackend(), cfg);
+        try (RnnModel model = new RnnModel(new CpuBackend(), cfg);
              Trainer trainer = new Trainer(model, TrainerConfig.builder().optimizer(opt).build())) {
             double first = trainer.evaluate(cyclic(8, 10, 11, 1000));
             for (int i = 0; i < 300; i++) {
@@ -88,7 +88,7 @@ class TrainingTest {
     void everyActivationTrainsOnARegressionTask(Activation a) {
         // Predict an exponential moving average of the inputs: a smooth target every activation can fit.
         RnnConfig cfg = RnnConfig.dense(1, 16, 1).activation(a).seed(9).build();
-        try (ElmanRnn model = new ElmanRnn(new CpuBackend(), cfg);
+        try (RnnModel model = new RnnModel(new CpuBackend(), cfg);
              Trainer trainer = new Trainer(model, TrainerConfig.builder().loss(Loss.MSE_EVERY_STEP)
                      .optimizer(OptimizerConfig.adam(0.01)).build())) {
             double first = Double.NaN;
@@ -122,7 +122,7 @@ class TrainingTest {
 
     @Test
     void stepReportsTokensLossNormAndTime() {
-        try (ElmanRnn model = new ElmanRnn(new CpuBackend(), RnnConfig.tokens(11, 8).build());
+        try (RnnModel model = new RnnModel(new CpuBackend(), RnnConfig.tokens(11, 8).build());
              Trainer trainer = new Trainer(model, TrainerConfig.builder().reduction(Reduction.SUM)
                      .clipping(Clipping.globalNorm(1e-3)).build())) {
             StepResult r = trainer.step(cyclic(3, 4, 11, 1));

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.rnn4j.backend.Activation;
 import io.rnn4j.backend.cpu.CpuBackend;
 import io.rnn4j.data.Batch;
-import io.rnn4j.nn.ElmanRnn;
+import io.rnn4j.nn.RnnModel;
 import io.rnn4j.nn.InputKind;
 import io.rnn4j.reference.ReferenceRnn;
 import io.rnn4j.reference.Scenario;
@@ -42,7 +42,7 @@ class TruncatedBpttTest {
                     true, 1234 + variable);
             Batch w1 = sc.batch(1);
             Batch w2 = sc.batch(2);
-            try (ElmanRnn model = new ElmanRnn(new CpuBackend(), sc.config());
+            try (RnnModel model = new RnnModel(new CpuBackend(), sc.config());
                  Trainer trainer = new Trainer(model, TrainerConfig.builder().loss(sc.loss()).reduction(sc.reduction())
                          .optimizer(OptimizerConfig.sgd(0.1)).carryState(true).build())) {
                 sc.load(model);
@@ -72,7 +72,7 @@ class TruncatedBpttTest {
     void withoutCarryEveryBatchStartsFromTheInitialState() {
         Scenario sc = new Scenario(Activation.TANH, true, InputKind.TOKENS, Loss.SOFTMAX_CROSS_ENTROPY, Reduction.SUM, 0,
                 false, 99);
-        try (ElmanRnn model = new ElmanRnn(new CpuBackend(), sc.config());
+        try (RnnModel model = new RnnModel(new CpuBackend(), sc.config());
              Trainer trainer = new Trainer(model, TrainerConfig.builder().optimizer(OptimizerConfig.sgd(0.1)).build())) {
             sc.load(model);
             double l1 = trainer.computeGradients(sc.batch(5)).loss();
@@ -87,7 +87,7 @@ class TruncatedBpttTest {
     void resetStateAndBatchSizeChanges() {
         Scenario sc = new Scenario(Activation.TANH, true, InputKind.TOKENS, Loss.SOFTMAX_CROSS_ENTROPY, Reduction.MEAN, 0,
                 false, 7);
-        try (ElmanRnn model = new ElmanRnn(new CpuBackend(), sc.config());
+        try (RnnModel model = new RnnModel(new CpuBackend(), sc.config());
              Trainer trainer = new Trainer(model, TrainerConfig.builder().carryState(true)
                      .optimizer(OptimizerConfig.sgd(0.1)).build())) {
             sc.load(model);

@@ -2,7 +2,7 @@ package io.rnn4j.examples;
 
 import io.rnn4j.backend.Backend;
 import io.rnn4j.data.Batch;
-import io.rnn4j.nn.ElmanRnn;
+import io.rnn4j.nn.RnnModel;
 import io.rnn4j.nn.Init;
 import io.rnn4j.train.Clipping;
 import io.rnn4j.train.Loss;
@@ -143,7 +143,7 @@ final class AddingCommand implements Command {
                 List<double[]> curve = new ArrayList<>();
                 int first = -1;
                 double mse = Double.NaN;
-                try (ElmanRnn model = new ElmanRnn(backend, Studies.addingModel(hidden, kind.activation(), init, seed));
+                try (RnnModel model = new RnnModel(backend, Studies.addingModel(hidden, kind.activation(), init, seed));
                      Trainer trainer = new Trainer(model, TrainerConfig.builder().loss(Loss.MSE_LAST_STEP)
                              .reduction(Reduction.MEAN).optimizer(opt).clipping(clip)
                              .nonFinitePolicy(io.rnn4j.diagnostics.NonFinitePolicy.SKIP_UPDATE).build());

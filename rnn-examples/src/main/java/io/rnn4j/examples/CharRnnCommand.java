@@ -6,7 +6,7 @@ import io.rnn4j.data.CharVocabulary;
 import io.rnn4j.data.SequenceBatcher;
 import io.rnn4j.io.Checkpoint;
 import io.rnn4j.io.Json;
-import io.rnn4j.nn.ElmanRnn;
+import io.rnn4j.nn.RnnModel;
 import io.rnn4j.nn.Generator;
 import io.rnn4j.nn.Init;
 import io.rnn4j.nn.RnnConfig;
@@ -163,7 +163,7 @@ final class CharRnnCommand implements Command {
         Rng rng = new Rng(seed);
         try (Backend backend = Studies.backend(a.get("backend"))) {
             Trainer trainer;
-            ElmanRnn model;
+            RnnModel model;
             int window = 0;
             double smooth;
             if (!a.get("resume").isEmpty()) {
@@ -180,7 +180,7 @@ final class CharRnnCommand implements Command {
                 rng.setState(Long.parseLong(cp.metadata().getOrDefault("rng", Long.toString(seed))));
                 out.printf("resumed from %s at step %d%n", from, trainer.stepCount());
             } else {
-                model = new ElmanRnn(backend, mb.build());
+                model = new RnnModel(backend, mb.build());
                 trainer = new Trainer(model, tc);
                 smooth = Double.NaN;
             }
@@ -268,7 +268,7 @@ final class CharRnnCommand implements Command {
     }
 
     /** Samples {@code length} characters starting from token {@code first}. */
-    static String sample(ElmanRnn model, CharVocabulary vocab, int first, int length, double temperature, Rng rng) {
+    static String sample(RnnModel model, CharVocabulary vocab, int first, int length, double temperature, Rng rng) {
         int[] out = new int[length];
         try (Generator g = new Generator(model)) {
             int tok = first;

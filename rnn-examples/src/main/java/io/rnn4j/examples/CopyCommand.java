@@ -3,7 +3,7 @@ package io.rnn4j.examples;
 import io.rnn4j.backend.Backend;
 import io.rnn4j.data.Batch;
 import io.rnn4j.diagnostics.NonFinitePolicy;
-import io.rnn4j.nn.ElmanRnn;
+import io.rnn4j.nn.RnnModel;
 import io.rnn4j.nn.Init;
 import io.rnn4j.nn.RnnConfig;
 import io.rnn4j.train.Clipping;
@@ -98,7 +98,7 @@ final class CopyCommand implements Command {
         List<double[]> rows = new ArrayList<>();
         double loss;
         try (Backend backend = Studies.backend(a.get("backend"));
-             ElmanRnn model = new ElmanRnn(backend, RnnConfig.tokens(Tasks.COPY_VOCAB, hidden).activation(kind.activation())
+             RnnModel model = new RnnModel(backend, RnnConfig.tokens(Tasks.COPY_VOCAB, hidden).activation(kind.activation())
                      .recurrentInit(init).seed(seed).build());
              Trainer trainer = new Trainer(model, TrainerConfig.builder().loss(Loss.SOFTMAX_CROSS_ENTROPY)
                      .reduction(Reduction.MEAN).optimizer(opt).clipping(clip)

@@ -5,7 +5,7 @@ import io.rnn4j.backend.Backend;
 import io.rnn4j.backend.Backends;
 import io.rnn4j.data.CharVocabulary;
 import io.rnn4j.data.SequenceBatcher;
-import io.rnn4j.nn.ElmanRnn;
+import io.rnn4j.nn.RnnModel;
 import io.rnn4j.nn.Generator;
 import io.rnn4j.nn.RnnConfig;
 import io.rnn4j.train.Clipping;
@@ -113,7 +113,7 @@ final class DemoCommand implements Command {
         TrainerConfig tc = TrainerConfig.builder().optimizer(opt).clipping(clip).reduction(Reduction.MEAN)
                 .carryState(true).build();
         try (Backend backend = a.get("backend").isEmpty() ? Backends.select() : Backends.select(a.get("backend"));
-             ElmanRnn model = new ElmanRnn(backend, cfg);
+             RnnModel model = new RnnModel(backend, cfg);
              Trainer trainer = new Trainer(model, tc)) {
             out.printf("rnn4j demo: character-level Elman RNN%n");
             out.printf("  backend     %s%n", backend.description());
@@ -148,7 +148,7 @@ final class DemoCommand implements Command {
         return 0;
     }
 
-    static String sample(ElmanRnn model, CharVocabulary vocab, int first, int length, double temperature,
+    static String sample(RnnModel model, CharVocabulary vocab, int first, int length, double temperature,
                          SplittableRandom rng) {
         int[] out = new int[length];
         try (Generator g = new Generator(model)) {

@@ -4,7 +4,7 @@ import io.rnn4j.backend.Activation;
 import io.rnn4j.backend.Backend;
 import io.rnn4j.diagnostics.NonFinitePolicy;
 import io.rnn4j.diagnostics.Spectral;
-import io.rnn4j.nn.ElmanRnn;
+import io.rnn4j.nn.RnnModel;
 import io.rnn4j.nn.Init;
 import io.rnn4j.nn.ParameterLayout;
 import io.rnn4j.nn.RnnConfig;
@@ -171,7 +171,7 @@ final class ExplodingCommand implements Command {
                 int nonFinite = 0;
                 int clipped = 0;
                 double radius;
-                try (ElmanRnn model = new ElmanRnn(backend, cfg);
+                try (RnnModel model = new RnnModel(backend, cfg);
                      Trainer trainer = new Trainer(model, TrainerConfig.builder().loss(Loss.MSE_LAST_STEP)
                              .reduction(Reduction.MEAN).optimizer(OptimizerConfig.sgd(lr)).clipping(clip)
                              .nonFinitePolicy(NonFinitePolicy.SKIP_UPDATE).build());

@@ -3,7 +3,7 @@ package io.rnn4j.examples;
 import io.rnn4j.backend.Backend;
 import io.rnn4j.data.CharVocabulary;
 import io.rnn4j.io.Checkpoint;
-import io.rnn4j.nn.ElmanRnn;
+import io.rnn4j.nn.RnnModel;
 import io.rnn4j.nn.Generator;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -67,7 +67,7 @@ final class SampleCommand implements Command {
         int[] prime = a.get("prime").isEmpty() ? new int[] {0} : a.parse("prime", vocab::encode);
         SplittableRandom r = new SplittableRandom(a.longValue("seed"));
         try (Backend backend = Studies.backend(a.get("backend"));
-             ElmanRnn model = new ElmanRnn(backend, cp.modelConfig());
+             RnnModel model = new RnnModel(backend, cp.modelConfig());
              io.rnn4j.train.Trainer trainer = new io.rnn4j.train.Trainer(model, cp.trainerConfig())) {
             cp.restore(trainer);
             StringBuilder sb = new StringBuilder(vocab.decode(prime));

@@ -4,7 +4,7 @@ import io.rnn4j.backend.Activation;
 import io.rnn4j.backend.Backend;
 import io.rnn4j.backend.Backends;
 import io.rnn4j.data.Batch;
-import io.rnn4j.nn.ElmanRnn;
+import io.rnn4j.nn.RnnModel;
 import io.rnn4j.nn.Init;
 import io.rnn4j.nn.RnnConfig;
 import io.rnn4j.train.Trainer;
@@ -51,7 +51,7 @@ final class Studies {
         return s / test.length;
     }
 
-    static ElmanRnn model(Backend backend, RnnConfig c) {
-        return new ElmanRnn(backend, c);
+    static RnnModel model(Backend backend, RnnConfig c) {
+        return new RnnModel(backend, c);
     }
 }

@@ -4,7 +4,7 @@ import io.rnn4j.backend.Backend;
 import io.rnn4j.data.Batch;
 import io.rnn4j.diagnostics.GradientFlow;
 import io.rnn4j.diagnostics.NonFinitePolicy;
-import io.rnn4j.nn.ElmanRnn;
+import io.rnn4j.nn.RnnModel;
 import io.rnn4j.train.Clipping;
 import io.rnn4j.train.Loss;
 import io.rnn4j.train.OptimizerConfig;
@@ -132,7 +132,7 @@ final class VanishingCommand implements Command {
             for (Studies.ModelKind k : kinds) {
                 SplittableRandom probeRng = new SplittableRandom(seed * 7 + 1);
                 Batch probe = Tasks.adding(batch, t, probeRng);
-                try (ElmanRnn model = new ElmanRnn(backend, Studies.addingModel(hidden, k.activation(), k.recurrent(), seed));
+                try (RnnModel model = new RnnModel(backend, Studies.addingModel(hidden, k.activation(), k.recurrent(), seed));
                      Trainer trainer = new Trainer(model, TrainerConfig.builder().loss(Loss.MSE_LAST_STEP)
                              .reduction(Reduction.MEAN).optimizer(OptimizerConfig.adam(lr)).clipping(Clipping.globalNorm(1))
                              .diagnostics(true).nonFinitePolicy(NonFinitePolicy.SKIP_UPDATE).build());

@@ -37,6 +37,7 @@ public final class CpuBackend implements Backend {
     private final SoftmaxTask softmaxTask = new SoftmaxTask();
     private final RangeTask rangeTask = new RangeTask();
     private final RowTask rowTask = new RowTask();
+    private final GateTask gateTask = new GateTask();
     private final double[] partSums;
     private double[][] slopePartials;
     private double[][] stepPartials = new double[0][0];
@@ -788,6 +789,113 @@ public final class CpuBackend implements Backend {
             s += Kernels.sumSquares(x, off + r * stride, cols);
         }
         return s;
+    }
+
+    // ------------------------------------------------------------------ gated cells
+
+    private static void checkShape(String op, String what, Tensor t, int rows, int cols) {
+        if (t.rows() != rows || t.cols() != cols) {
+            throw new IllegalArgumentException(op + ": " + what + " must be " + rows + "x" + cols + ", got " + t);
+        }
+    }
+
+    @Override
+    public void lstmForward(Tensor gates, Tensor cPrev, Tensor c, Tensor h, Tensor tanhC) {
+        int b = h.rows();
+        int hh = h.cols();
+        checkShape("lstmForward", "gates", gates, b, 4 * hh);
+        checkShape("lstmForward", "cPrev", cPrev, b, hh);
+        checkShape("lstmForward", "c", c, b, hh);
+        checkShape("lstmForward", "tanhC", tanhC, b, hh);
+        gateTask.set(GateTask.LSTM_FORWARD, b, hh, gates, cPrev, c, h, tanhC, null, null);
+        workers.run(gateTask, gateParts(b, hh));
+    }
+
+    @Override
+    public void lstmBackward(Tensor gates, Tensor cPrev, Tensor tanhC, Tensor dh, Tensor dc, Tensor dGates) {
+        int b = dh.rows();
+        int hh = dh.cols();
+        checkShape("lstmBackward", "gates", gates, b, 4 * hh);
+        checkShape("lstmBackward", "dGates", dGates, b, 4 * hh);
+        checkShape("lstmBackward", "cPrev", cPrev, b, hh);
+        checkShape("lstmBackward", "tanhC", tanhC, b, hh);
+        checkShape("lstmBackward", "dc", dc, b, hh);
+        gateTask.set(GateTask.LSTM_BACKWARD, b, hh, gates, cPrev, tanhC, dh, dc, dGates, null);
+        workers.run(gateTask, gateParts(b, hh));
+    }
+
+    @Override
+    public void gruForward(Tensor xGates, Tensor hGates, Tensor hPrev, Tensor h, Tensor gates) {
+        int b = h.rows();
+        int hh = h.cols();
+        checkShape("gruForward", "xGates", xGates, b, 3 * hh);
+        checkShape("gruForward", "hGates", hGates, b, 3 * hh);
+        checkShape("gruForward", "gates", gates, b, 3 * hh);
+        checkShape("gruForward", "hPrev", hPrev, b, hh);
+        gateTask.set(GateTask.GRU_FORWARD, b, hh, xGates, hGates, hPrev, h, gates, null, null);
+        workers.run(gateTask, gateParts(b, hh));
+    }
+
+    @Override
+    public void gruBackward(Tensor gates, Tensor hGates, Tensor hPrev, Tensor dh, Tensor dxGates, Tensor dhGates,
+                            Tensor dhPrev) {
+        int b = dh.rows();
+        int hh = dh.cols();
+        checkShape("gruBackward", "gates", gates, b, 3 * hh);
+        checkShape("gruBackward", "hGates", hGates, b, 3 * hh);
+        checkShape("gruBackward", "dxGates", dxGates, b, 3 * hh);
+        checkShape("gruBackward", "dhGates", dhGates, b, 3 * hh);
+        checkShape("gruBackward", "hPrev", hPrev, b, hh);
+        checkShape("gruBackward", "dhPrev", dhPrev, b, hh);
+        gateTask.set(GateTask.GRU_BACKWARD, b, hh, gates, hGates, hPrev, dh, dxGates, dhGates, dhPrev);
+        workers.run(gateTask, gateParts(b, hh));
+    }
+
+    private int gateParts(int rows, int h) {
+        return (long) rows * h * 4 >= PARALLEL_ELEMENTS / 4 ? Math.min(threads, rows) : 1;
+    }
+
+    /** The fused gate kernels, split by batch rows. */
+    private final class GateTask implements CpuWorkers.Task {
+        static final int LSTM_FORWARD = 0;
+        static final int LSTM_BACKWARD = 1;
+        static final int GRU_FORWARD = 2;
+        static final int GRU_BACKWARD = 3;
+        int op;
+        int rows;
+        int h;
+        final FloatBuffer[] b = new FloatBuffer[7];
+        final int[] o = new int[7];
+        final int[] s = new int[7];
+
+        void set(int op, int rows, int h, Tensor... ts) {
+            this.op = op;
+            this.rows = rows;
+            this.h = h;
+            for (int i = 0; i < 7; i++) {
+                Tensor t = ts[i];
+                b[i] = t == null ? null : data(t);
+                o[i] = t == null ? 0 : off(t);
+                s[i] = t == null ? 0 : t.rowStride();
+            }
+        }
+
+        @Override
+        public void run(int part, int parts) {
+            int r0 = lo(rows, part, parts);
+            int r1 = lo(rows, part + 1, parts);
+            switch (op) {
+                case LSTM_FORWARD -> Kernels.lstmForward(b[0], o[0], s[0], b[1], o[1], s[1], b[2], o[2], s[2], b[3], o[3],
+                        s[3], b[4], o[4], s[4], r0, r1, h);
+                case LSTM_BACKWARD -> Kernels.lstmBackward(b[0], o[0], s[0], b[1], o[1], s[1], b[2], o[2], s[2], b[3],
+                        o[3], s[3], b[4], o[4], s[4], b[5], o[5], s[5], r0, r1, h);
+                case GRU_FORWARD -> Kernels.gruForward(b[0], o[0], s[0], b[1], o[1], s[1], b[2], o[2], s[2], b[3], o[3],
+                        s[3], b[4], o[4], s[4], r0, r1, h);
+                case GRU_BACKWARD -> Kernels.gruBackward(b[0], o[0], s[0], b[1], o[1], s[1], b[2], o[2], s[2], b[3], o[3],
+                        s[3], b[4], o[4], s[4], b[5], o[5], s[5], b[6], o[6], s[6], r0, r1, h);
+                default -> throw new IllegalStateException("op " + op);
+            }
+        }
     }
 
     @Override

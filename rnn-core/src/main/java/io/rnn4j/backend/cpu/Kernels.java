@@ -166,6 +166,107 @@ final class Kernels {
         return total;
     }
 
+    /**
+     * LSTM forward on rows [r0, r1): raw (buffer, offset, stride) for gates (4H wide), cPrev, c, h,
+     * tanhC (H wide).
+     */
+    static void lstmForward(FloatBuffer gb, int go, int gs, FloatBuffer cpb, int cpo, int cps, FloatBuffer cb, int co,
+                            int cs, FloatBuffer hb, int ho, int hs, FloatBuffer tb, int to, int ts, int r0, int r1, int h) {
+        for (int r = r0; r < r1; r++) {
+            int g = go + r * gs;
+            for (int j = 0; j < h; j++) {
+                float i = FastMath.logistic(gb.get(g + j));
+                float f = FastMath.logistic(gb.get(g + h + j));
+                float cand = FastMath.tanh(gb.get(g + 2 * h + j));
+                float o = FastMath.logistic(gb.get(g + 3 * h + j));
+                gb.put(g + j, i);
+                gb.put(g + h + j, f);
+                gb.put(g + 2 * h + j, cand);
+                gb.put(g + 3 * h + j, o);
+                float c = f * cpb.get(cpo + r * cps + j) + i * cand;
+                float tc = FastMath.tanh(c);
+                cb.put(co + r * cs + j, c);
+                tb.put(to + r * ts + j, tc);
+                hb.put(ho + r * hs + j, o * tc);
+            }
+        }
+    }
+
+    /** LSTM backward on rows [r0, r1). */
+    static void lstmBackward(FloatBuffer gb, int go, int gs, FloatBuffer cpb, int cpo, int cps, FloatBuffer tb, int to,
+                             int ts, FloatBuffer dhb, int dho, int dhs, FloatBuffer dcb, int dco, int dcs, FloatBuffer dgb,
+                             int dgo, int dgs, int r0, int r1, int h) {
+        for (int r = r0; r < r1; r++) {
+            int g = go + r * gs;
+            int dg = dgo + r * dgs;
+            for (int j = 0; j < h; j++) {
+                float i = gb.get(g + j);
+                float f = gb.get(g + h + j);
+                float cand = gb.get(g + 2 * h + j);
+                float o = gb.get(g + 3 * h + j);
+                float tc = tb.get(to + r * ts + j);
+                float dh = dhb.get(dho + r * dhs + j);
+                float dc = dcb.get(dco + r * dcs + j) + dh * o * (1f - tc * tc);
+                float cp = cpb.get(cpo + r * cps + j);
+                dgb.put(dg + j, dc * cand * i * (1f - i));
+                dgb.put(dg + h + j, dc * cp * f * (1f - f));
+                dgb.put(dg + 2 * h + j, dc * i * (1f - cand * cand));
+                dgb.put(dg + 3 * h + j, dh * tc * o * (1f - o));
+                dcb.put(dco + r * dcs + j, dc * f);
+            }
+        }
+    }
+
+    /** GRU forward on rows [r0, r1). */
+    static void gruForward(FloatBuffer xb, int xo, int xs, FloatBuffer hgb, int hgo, int hgs, FloatBuffer hpb, int hpo,
+                           int hps, FloatBuffer hb, int ho, int hs, FloatBuffer ab, int ao, int as, int r0, int r1, int h) {
+        for (int r = r0; r < r1; r++) {
+            int x = xo + r * xs;
+            int hg = hgo + r * hgs;
+            int a = ao + r * as;
+            for (int j = 0; j < h; j++) {
+                float rg = FastMath.logistic(xb.get(x + j) + hgb.get(hg + j));
+                float z = FastMath.logistic(xb.get(x + h + j) + hgb.get(hg + h + j));
+                float n = FastMath.tanh(xb.get(x + 2 * h + j) + rg * hgb.get(hg + 2 * h + j));
+                ab.put(a + j, rg);
+                ab.put(a + h + j, z);
+                ab.put(a + 2 * h + j, n);
+                hb.put(ho + r * hs + j, (1f - z) * n + z * hpb.get(hpo + r * hps + j));
+            }
+        }
+    }
+
+    /** GRU backward on rows [r0, r1). */
+    static void gruBackward(FloatBuffer ab, int ao, int as, FloatBuffer hgb, int hgo, int hgs, FloatBuffer hpb, int hpo,
+                            int hps, FloatBuffer dhb, int dho, int dhs, FloatBuffer dxb, int dxo, int dxs,
+                            FloatBuffer dhgb, int dhgo, int dhgs, FloatBuffer dpb, int dpo, int dps, int r0, int r1,
+                            int h) {
+        for (int r = r0; r < r1; r++) {
+            int a = ao + r * as;
+            int hg = hgo + r * hgs;
+            int dx = dxo + r * dxs;
+            int dhg = dhgo + r * dhgs;
+            for (int j = 0; j < h; j++) {
+                float rg = ab.get(a + j);
+                float z = ab.get(a + h + j);
+                float n = ab.get(a + 2 * h + j);
+                float dh = dhb.get(dho + r * dhs + j);
+                float hp = hpb.get(hpo + r * hps + j);
+                float dnPre = dh * (1f - z) * (1f - n * n);
+                float dzPre = dh * (hp - n) * z * (1f - z);
+                float hn = hgb.get(hg + 2 * h + j);
+                float drPre = dnPre * hn * rg * (1f - rg);
+                dxb.put(dx + j, drPre);
+                dxb.put(dx + h + j, dzPre);
+                dxb.put(dx + 2 * h + j, dnPre);
+                dhgb.put(dhg + j, drPre);
+                dhgb.put(dhg + h + j, dzPre);
+                dhgb.put(dhg + 2 * h + j, dnPre * rg);
+                dpb.put(dpo + r * dps + j, dh * z);
+            }
+        }
+    }
+
     /** Σ x² over n contiguous floats from off, with four independent double accumulators. */
     static double sumSquares(FloatBuffer x, int off, int n) {
         double a0 = 0;

@@ -14,7 +14,8 @@ public final class KernelSource {
     /** Every {@code extern "C" __global__} kernel of {@code kernels.cu}. */
     public static final List<String> KERNELS = List.of("fill2d", "scale2d", "axpy2d", "copy2d", "add_row_vector",
             "sum_rows", "sum_squares", "finish_scalar", "gather_rows", "scatter_add_rows", "act_forward", "act_backward",
-            "softmax_ce", "squared_error", "clip_scale", "optimizer_update");
+            "softmax_ce", "squared_error", "clip_scale", "optimizer_update", "lstm_forward",
+            "lstm_backward", "gru_forward", "gru_backward");
 
     /** The source text. */
     public static String text() {

@@ -288,3 +288,78 @@ extern "C" __global__ void optimizer_update(int kind, float* p, const float* g, 
         }
     }
 }
+
+__device__ float sigm(float x) {
+    return 1.0f / (1.0f + expf(-x));
+}
+
+// One LSTM step on B rows (gate blocks i, f, g, o of H each); gates: pre-activations in, activations out.
+extern "C" __global__ void lstm_forward(float* gates, int ldg, const float* cprev, int ldcp, float* c, int ldc,
+                                        float* h, int ldh, float* tanhc, int ldt, int rows, int hs) {
+    GRID_STRIDE(i, (long long) rows * hs) {
+        long long r = i / hs, j = i % hs;
+        float* g = gates + r * ldg;
+        float gi = sigm(g[j]), gf = sigm(g[hs + j]), gg = tanhf(g[2 * hs + j]), go = sigm(g[3 * hs + j]);
+        g[j] = gi; g[hs + j] = gf; g[2 * hs + j] = gg; g[3 * hs + j] = go;
+        float cv = gf * cprev[r * ldcp + j] + gi * gg;
+        float tc = tanhf(cv);
+        c[r * ldc + j] = cv;
+        tanhc[r * ldt + j] = tc;
+        h[r * ldh + j] = go * tc;
+    }
+}
+
+extern "C" __global__ void lstm_backward(const float* gates, int ldg, const float* cprev, int ldcp, const float* tanhc,
+                                         int ldt, const float* dh, int lddh, float* dc, int lddc, float* dgates,
+                                         int lddg, int rows, int hs) {
+    GRID_STRIDE(i, (long long) rows * hs) {
+        long long r = i / hs, j = i % hs;
+        const float* g = gates + r * ldg;
+        float gi = g[j], gf = g[hs + j], gg = g[2 * hs + j], go = g[3 * hs + j];
+        float tc = tanhc[r * ldt + j];
+        float d = dh[r * lddh + j];
+        float dcc = dc[r * lddc + j] + d * go * (1.0f - tc * tc);
+        float* dg = dgates + r * lddg;
+        dg[j] = dcc * gg * gi * (1.0f - gi);
+        dg[hs + j] = dcc * cprev[r * ldcp + j] * gf * (1.0f - gf);
+        dg[2 * hs + j] = dcc * gi * (1.0f - gg * gg);
+        dg[3 * hs + j] = d * tc * go * (1.0f - go);
+        dc[r * lddc + j] = dcc * gf;
+    }
+}
+
+// One GRU step (PyTorch's formulation, gate blocks r, z, n).
+extern "C" __global__ void gru_forward(const float* xg, int ldx, const float* hg, int ldhg, const float* hprev, int ldp,
+                                       float* h, int ldh, float* gates, int ldg, int rows, int hs) {
+    GRID_STRIDE(i, (long long) rows * hs) {
+        long long r = i / hs, j = i % hs;
+        const float* x = xg + r * ldx;
+        const float* hh = hg + r * ldhg;
+        float rg = sigm(x[j] + hh[j]);
+        float z = sigm(x[hs + j] + hh[hs + j]);
+        float n = tanhf(x[2 * hs + j] + rg * hh[2 * hs + j]);
+        float* g = gates + r * ldg;
+        g[j] = rg; g[hs + j] = z; g[2 * hs + j] = n;
+        h[r * ldh + j] = (1.0f - z) * n + z * hprev[r * ldp + j];
+    }
+}
+
+extern "C" __global__ void gru_backward(const float* gates, int ldg, const float* hg, int ldhg, const float* hprev,
+                                        int ldp, const float* dh, int lddh, float* dxg, int lddx, float* dhg, int lddhg,
+                                        float* dhprev, int lddp, int rows, int hs) {
+    GRID_STRIDE(i, (long long) rows * hs) {
+        long long r = i / hs, j = i % hs;
+        const float* g = gates + r * ldg;
+        float rg = g[j], z = g[hs + j], n = g[2 * hs + j];
+        float d = dh[r * lddh + j];
+        float hp = hprev[r * ldp + j];
+        float dnp = d * (1.0f - z) * (1.0f - n * n);
+        float dzp = d * (hp - n) * z * (1.0f - z);
+        float drp = dnp * hg[r * ldhg + 2 * hs + j] * rg * (1.0f - rg);
+        float* dx = dxg + r * lddx;
+        float* dhh = dhg + r * lddhg;
+        dx[j] = drp; dx[hs + j] = dzp; dx[2 * hs + j] = dnp;
+        dhh[j] = drp; dhh[hs + j] = dzp; dhh[2 * hs + j] = dnp * rg;
+        dhprev[r * lddp + j] = d * z;
+    }
+}

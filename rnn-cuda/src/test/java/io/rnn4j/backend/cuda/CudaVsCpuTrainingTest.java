@@ -8,7 +8,7 @@ import io.rnn4j.backend.Availability;
 import io.rnn4j.backend.Backend;
 import io.rnn4j.backend.cpu.CpuBackend;
 import io.rnn4j.data.Batch;
-import io.rnn4j.nn.ElmanRnn;
+import io.rnn4j.nn.RnnModel;
 import io.rnn4j.nn.RnnConfig;
 import io.rnn4j.train.Clipping;
 import io.rnn4j.train.OptimizerConfig;
@@ -49,7 +49,7 @@ class CudaVsCpuTrainingTest {
             batches[i] = Batch.tokensTimeMajor(b, t, in, out);
         }
         try (Backend gpu = new CudaBackendProvider().create(); CpuBackend cpu = new CpuBackend();
-             ElmanRnn mg = new ElmanRnn(gpu, cfg); ElmanRnn mc = new ElmanRnn(cpu, cfg);
+             RnnModel mg = new RnnModel(gpu, cfg); RnnModel mc = new RnnModel(cpu, cfg);
              Trainer tg = new Trainer(mg, tc); Trainer tcpu = new Trainer(mc, tc)) {
             double worst = 0;
             for (Batch batch : batches) {

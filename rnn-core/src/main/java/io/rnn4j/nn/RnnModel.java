@@ -7,29 +7,34 @@ import java.util.Objects;
 import java.util.SplittableRandom;
 
 /**
- * An Elman RNN: {@code s_t = U h_{t−1} + W x_t (+ b)}, {@code h_t = f(s_t)},
- * {@code z_t = V h_t (+ c)}. Owns its parameter arena on a backend; training is done by
- * {@link io.rnn4j.train.Trainer}.
+ * A recurrent network with one layer of Elman, LSTM or GRU cells ({@link RnnConfig#cell()}) and a
+ * linear head: for the Elman cell {@code s_t = U h_{t−1} + W x_t (+ b)}, {@code h_t = f(s_t)},
+ * {@code z_t = V h_t (+ c)}; the gated cells are in {@link CellType}. Owns its parameter arena on
+ * a backend; training is done by {@link io.rnn4j.train.Trainer}.
  *
  * <p>Parameter names and storage (row-major):
  * <ul>
- *   <li>{@code recurrentWeights} — U, H×H, as written: {@code s += U h}. (PyTorch {@code weight_hh_l0}.)</li>
- *   <li>{@code inputWeights} — W stored <b>transposed</b>, D×H (row {@code i} is column {@code i}
+ *   <li>{@code recurrentWeights} — U, G·H×H (G gate blocks of H rows in PyTorch's order: i, f, g, o
+ *       for the LSTM, r, z, n for the GRU), as written: {@code s += U h}. (PyTorch {@code weight_hh_l0}.)</li>
+ *   <li>{@code inputWeights} — W stored <b>transposed</b>, D×G·H (row {@code i} is column {@code i}
  *       of W, i.e. the embedding of token {@code i}). (PyTorch {@code weight_ih_l0} is its transpose.)</li>
- *   <li>{@code hiddenBias} — b, 1×H. (PyTorch splits it into {@code bias_ih_l0 + bias_hh_l0}.)</li>
+ *   <li>{@code hiddenBias} — b, 1×G·H. (Elman and LSTM: PyTorch splits it into
+ *       {@code bias_ih_l0 + bias_hh_l0}; GRU: {@code bias_ih_l0}.)</li>
+ *   <li>{@code recurrentBias} — GRU only, 1×3H, the bias inside the recurrent term
+ *       (PyTorch {@code bias_hh_l0}).</li>
  *   <li>{@code outputWeights} — V, O×H: {@code z = V h}. (PyTorch {@code nn.Linear.weight}.)</li>
  *   <li>{@code outputBias} — c, 1×O. (PyTorch {@code nn.Linear.bias}.)</li>
  *   <li>{@code preluSlope} — a, 1×H, PReLU only.</li>
  * </ul>
  * Not thread-safe; close it to release the arena (idempotent).
  */
-public final class ElmanRnn implements AutoCloseable {
+public final class RnnModel implements AutoCloseable {
     private final Backend backend;
     private final RnnConfig config;
     private final Arena parameters;
 
     /** Creates the model on {@code backend} and initializes it from {@code config.seed()}. */
-    public ElmanRnn(Backend backend, RnnConfig config) {
+    public RnnModel(Backend backend, RnnConfig config) {
         this.backend = Objects.requireNonNull(backend, "backend");
         this.config = Objects.requireNonNull(config, "config");
         this.parameters = new Arena(backend, ParameterLayout.of(config));
@@ -40,15 +45,26 @@ public final class ElmanRnn implements AutoCloseable {
         int h = config.hiddenSize();
         int d = config.inputSize();
         int o = config.outputSize();
+        int g = config.cell().gates();
         // One independent stream per matrix, so changing one initializer leaves the others unchanged.
         SplittableRandom root = new SplittableRandom(config.seed());
         SplittableRandom rU = root.split();
         SplittableRandom rW = root.split();
         SplittableRandom rV = root.split();
-        parameters.upload(ParameterLayout.RECURRENT_WEIGHTS, config.recurrentInit().fill(h, h, h, h, h, rU));
-        // W is stored as D×H; Glorot fans are those of the H×D map x → W x.
-        parameters.upload(ParameterLayout.INPUT_WEIGHTS, config.inputInit().fill(d, h, h, d, h, rW));
+        // U is G blocks of H×H, one per gate, each initialized on its own (orthogonal and identity per block).
+        float[] u = new float[g * h * h];
+        for (int k = 0; k < g; k++) {
+            System.arraycopy(config.recurrentInit().fill(h, h, h, h, h, rU), 0, u, k * h * h, h * h);
+        }
+        parameters.upload(ParameterLayout.RECURRENT_WEIGHTS, u);
+        // W is stored as D×G·H; Glorot fans are those of each H×D gate map x → W_k x.
+        parameters.upload(ParameterLayout.INPUT_WEIGHTS, config.inputInit().fill(d, g * h, h, d, h, rW));
         parameters.upload(ParameterLayout.OUTPUT_WEIGHTS, config.outputInit().fill(o, h, h, h, o, rV));
+        if (config.cell() == CellType.LSTM && config.hiddenBias()) {
+            float[] b = new float[4 * h];
+            java.util.Arrays.fill(b, h, 2 * h, config.forgetBias()); // gate order i, f, g, o
+            parameters.upload(ParameterLayout.HIDDEN_BIAS, b);
+        }
         if (config.activation() == Activation.PRELU) {
             float[] a = new float[h];
             java.util.Arrays.fill(a, config.preluSlope());
