@@ -27,6 +27,8 @@ CONFIGS = {
     "C5": (10000, 512, 32, 35), "C6": (65, 512, 8, 100),
     # Shapes not in the tuned list, to check that nothing is tuned to it.
     "X1": (96, 384, 40, 80), "X2": (2000, 256, 24, 60),
+    # LSTM and GRU at the shape of NVIDIA's and PyTorch's LSTM benchmarks.
+    "L1": (65, 512, 64, 100, "lstm"), "G1": (65, 512, 64, 100, "gru"),
 }
 # (torch threads, OpenBLAS threads)
 SETTINGS = [(2, 1), (1, 2), (1, 1)]
@@ -50,7 +52,7 @@ def run_json(cmd, env=None):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--configs", default="C1,C2,C3,C5,C6,X1,X2")
+    ap.add_argument("--configs", default="C1,C2,C3,C5,C6,X1,X2,L1,G1")
     ap.add_argument("--repeats", type=int, default=30)
     ap.add_argument("--warmup", type=int, default=10)
     ap.add_argument("--json", help="also write every measurement to this file")
@@ -60,8 +62,9 @@ def main():
     py = find_python()
     rows, raw = [], []
     for name in a.configs.split(","):
-        V, H, B, T = CONFIGS[name]
-        dims = ["-V", str(V), "-H", str(H), "-B", str(B), "-T", str(T)]
+        V, H, B, T = CONFIGS[name][:4]
+        cell = CONFIGS[name][4] if len(CONFIGS[name]) > 4 else "elman"
+        dims = ["-V", str(V), "-H", str(H), "-B", str(B), "-T", str(T), "--cell", cell]
         ours = run_json(["java", "-jar", JAR, "step", *dims, "--warmup", str(a.warmup), "--repeats", str(a.repeats),
                          "--format", "json"])
         torch = {}
@@ -72,13 +75,13 @@ def main():
         best_key = max(torch, key=lambda k: torch[k]["tokens_per_s"])
         best, ref = torch[best_key], torch[(2, 1)]
         raw.append({"config": name, "rnn4j": ours, "pytorch": {"%d/%d" % k: v for k, v in torch.items()}})
-        rows.append((name, V, H, B, T, ours["tokens_per_s"], ours["model_gflops"], best["tokens_per_s"],
+        rows.append((name if cell == "elman" else name + "/" + cell, V, H, B, T, ours["tokens_per_s"], ours["model_gflops"], best["tokens_per_s"],
                      "%d/%d" % best_key, ref["tokens_per_s"]))
         print("measured %s" % name, file=sys.stderr)
-    print("%-4s %-18s %12s %8s %12s %9s %9s %12s %9s" % ("cfg", "V/H/B/T", "rnn4j tok/s", "GFLOP/s",
+    print("%-8s %-18s %12s %8s %12s %9s %9s %12s %9s" % ("cfg", "V/H/B/T", "rnn4j tok/s", "GFLOP/s",
                                                         "torch best", "setting", "ratio", "torch 2/1", "ratio"))
     for (name, V, H, B, T, ours, gf, best, key, ref) in rows:
-        print("%-4s %-18s %12.0f %8.1f %12.0f %9s %8.2fx %12.0f %8.2fx" % (
+        print("%-8s %-18s %12.0f %8.1f %12.0f %9s %8.2fx %12.0f %8.2fx" % (
             name, "%d/%d/%d/%d" % (V, H, B, T), ours, gf, best, key, ours / best, ref, ours / ref))
     print("setting = torch threads / OpenBLAS threads of PyTorch's best run; 'torch 2/1' = torch.set_num_threads(2)"
           " with OPENBLAS_NUM_THREADS=1.")

@@ -23,7 +23,7 @@ except ImportError:
     sys.exit("pytorch_step.py needs PyTorch: apt-get install python3-torch libopenblas0-pthread")
 
 
-def measure(V, H, B, T, threads, warmup, repeats, clip, seed=1, device="cpu"):
+def measure(V, H, B, T, threads, warmup, repeats, clip, seed=1, device="cpu", cell="rnn"):
     torch.manual_seed(seed)
     torch.set_num_threads(threads)
     dev = torch.device(device)
@@ -33,7 +33,13 @@ def measure(V, H, B, T, threads, warmup, repeats, clip, seed=1, device="cpu"):
         torch.backends.cudnn.allow_tf32 = False
     sync = (lambda: torch.cuda.synchronize()) if dev.type == "cuda" else (lambda: None)
     one_hot = V <= 1000
-    rnn = nn.RNN(input_size=V if one_hot else H, hidden_size=H, nonlinearity="tanh", bias=False).to(dev)
+    size = V if one_hot else H
+    if cell == "lstm":
+        rnn = nn.LSTM(input_size=size, hidden_size=H, bias=False).to(dev)
+    elif cell == "gru":
+        rnn = nn.GRU(input_size=size, hidden_size=H, bias=False).to(dev)
+    else:
+        rnn = nn.RNN(input_size=size, hidden_size=H, nonlinearity="tanh", bias=False).to(dev)
     emb = None if one_hot else nn.Embedding(V, H).to(dev)
     head = nn.Linear(H, V).to(dev)
     params = list(rnn.parameters()) + list(head.parameters()) + ([] if emb is None else list(emb.parameters()))
@@ -72,13 +78,14 @@ def measure(V, H, B, T, threads, warmup, repeats, clip, seed=1, device="cpu"):
         "backend": "pytorch-" + dev.type,
         "backend_description": "PyTorch %s on %s, %d threads, %s" % (
             torch.__version__, torch.cuda.get_device_name(0) if dev.type == "cuda" else "CPU", threads,
-            "one-hot nn.RNN" if one_hot else "nn.Embedding + nn.RNN"),
-        "config": {"V": V, "H": H, "B": B, "T": T, "activation": "tanh", "clip": "global:%g" % clip,
+            ("one-hot " if one_hot else "nn.Embedding + ") + {"lstm": "nn.LSTM", "gru": "nn.GRU"}.get(cell, "nn.RNN")),
+        "config": {"V": V, "H": H, "B": B, "T": T, "cell": {"rnn": "elman"}.get(cell, cell), "activation": "tanh",
+                   "clip": "global:%g" % clip,
                    "bias": False, "threads": threads},
         "warmup": warmup, "repeats": repeats,
         "tokens_per_s": B * T / med, "tokens_per_s_p10": B * T / p90, "tokens_per_s_p90": B * T / p10,
         "step_ms_median": med * 1e3, "step_ms_p10": p10 * 1e3, "step_ms_p90": p90 * 1e3,
-        "model_gflops": 6.0 * H * (H + V) * B * T / med / 1e9,
+        "model_gflops": 6.0 * H * ({"lstm": 4, "gru": 3}.get(cell, 1) * H + V) * B * T / med / 1e9,
     }
 
 
@@ -93,8 +100,10 @@ def main():
     ap.add_argument("--repeats", type=int, default=30)
     ap.add_argument("--clip", type=float, default=5.0, help="global-norm threshold, 0 for none")
     ap.add_argument("--device", default="cpu", help="cpu, or cuda (cuDNN RNN, TF32 off)")
+    ap.add_argument("--cell", default="rnn", choices=["rnn", "elman", "lstm", "gru"])
     a = ap.parse_args()
-    print(json.dumps(measure(a.V, a.H, a.B, a.T, a.threads, a.warmup, a.repeats, a.clip, device=a.device)))
+    cell = "rnn" if a.cell == "elman" else a.cell
+    print(json.dumps(measure(a.V, a.H, a.B, a.T, a.threads, a.warmup, a.repeats, a.clip, device=a.device, cell=cell)))
 
 
 if __name__ == "__main__":

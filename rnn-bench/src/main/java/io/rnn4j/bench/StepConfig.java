@@ -1,15 +1,22 @@
 package io.rnn4j.bench;
 
 import io.rnn4j.backend.Activation;
+import io.rnn4j.nn.CellType;
 import io.rnn4j.train.Clipping;
 
 /**
- * One benchmark configuration: a token-input Elman RNN (V vocabulary, H hidden) trained on
- * batches of B sequences of T steps with softmax cross-entropy (summed), the given clipping and
- * plain SGD, the model PyTorch's comparison script builds.
+ * One benchmark configuration: a token-input recurrent net (Elman, LSTM or GRU cell; V vocabulary,
+ * H hidden) trained on batches of B sequences of T steps with softmax cross-entropy (summed), the
+ * given clipping and plain SGD, the model PyTorch's comparison script builds.
  */
 public record StepConfig(int vocab, int hidden, int batch, int steps, Activation activation, Clipping clipping,
-                         boolean biases) {
+                         boolean biases, CellType cell) {
+
+    /** An Elman configuration. */
+    public StepConfig(int vocab, int hidden, int batch, int steps, Activation activation, Clipping clipping,
+                      boolean biases) {
+        this(vocab, hidden, batch, steps, activation, clipping, biases, CellType.ELMAN);
+    }
 
     public StepConfig {
         if (vocab < 1 || hidden < 1 || batch < 1 || steps < 1) {
@@ -24,16 +31,17 @@ public record StepConfig(int vocab, int hidden, int batch, int steps, Activation
     }
 
     /**
-     * Model FLOPs of one training step, 6·H·(H+V)·B·T: forward, and backward for activations and
-     * weights, of the recurrent (H×H) and output (V×H) products, two FLOPs per multiply-add. The
-     * input gather, element-wise work and the softmax are not counted.
+     * Model FLOPs of one training step, 6·H·(G·H+V)·B·T with G the cell's gate count (1, 4, 3):
+     * forward, and backward for activations and weights, of the recurrent (G·H×H) and output (V×H)
+     * products, two FLOPs per multiply-add. The input gather, element-wise work and the softmax are
+     * not counted.
      */
     public double flopsPerStep() {
-        return 6.0 * hidden * (hidden + (double) vocab) * batch * steps;
+        return 6.0 * hidden * (cell.gates() * (double) hidden + vocab) * batch * steps;
     }
 
-    /** A short label, e.g. {@code V65-H128-B50-T50}. */
+    /** A short label, e.g. {@code V65-H128-B50-T50} ({@code LSTM-…} for gated cells). */
     public String label() {
-        return "V" + vocab + "-H" + hidden + "-B" + batch + "-T" + steps;
+        return (cell == CellType.ELMAN ? "" : cell + "-") + "V" + vocab + "-H" + hidden + "-B" + batch + "-T" + steps;
     }
 }

@@ -26,6 +26,7 @@ final class AddingCommand implements Command {
         OPTIONS.put("T", "100");
         OPTIONS.put("hidden", "64");
         OPTIONS.put("model", "irnn");
+        OPTIONS.put("cell", "");
         OPTIONS.put("init", "");
         OPTIONS.put("optimizer", "adam");
         OPTIONS.put("lr", "0.001");
@@ -62,7 +63,8 @@ final class AddingCommand implements Command {
                 options (default in brackets):
                   --T N              sequence length [100]
                   --hidden H         hidden units [64]
-                  --model M          tanh | logistic | relu | irnn (ReLU with U = I) | prelu | linear [irnn]
+                  --model M          tanh | logistic | relu | irnn (ReLU with U = I) | prelu | linear | lstm | gru [irnn]
+                  --cell C           elman | lstm | gru: overrides the model's cell [the model's]
                   --init SPEC        recurrent initializer, overrides the model's: uniform, glorot,
                                      orthogonal[:gain], identity[:alpha], normal:std
                   --optimizer NAME   sgd | momentum | adagrad | rmsprop | adam [adam]
@@ -88,6 +90,9 @@ final class AddingCommand implements Command {
         int t = a.integer("T", 2);
         int hidden = a.integer("hidden", 1);
         Studies.ModelKind kind = a.parse("model", Studies.ModelKind::parse);
+        if (!a.get("cell").isEmpty()) {
+            kind = kind.withCell(a.parse("cell", io.rnn4j.nn.CellType::parse));
+        }
         Init init = a.get("init").isEmpty() ? kind.recurrent() : a.parse("init", Init::parse);
         Clipping clip = a.parse("clip", Clipping::parse);
         double lr = a.number("lr");
@@ -143,7 +148,7 @@ final class AddingCommand implements Command {
                 List<double[]> curve = new ArrayList<>();
                 int first = -1;
                 double mse = Double.NaN;
-                try (RnnModel model = new RnnModel(backend, Studies.addingModel(hidden, kind.activation(), init, seed));
+                try (RnnModel model = new RnnModel(backend, Studies.addingModel(hidden, kind, init, seed));
                      Trainer trainer = new Trainer(model, TrainerConfig.builder().loss(Loss.MSE_LAST_STEP)
                              .reduction(Reduction.MEAN).optimizer(opt).clipping(clip)
                              .nonFinitePolicy(io.rnn4j.diagnostics.NonFinitePolicy.SKIP_UPDATE).build());

@@ -28,6 +28,7 @@ final class CopyCommand implements Command {
         OPTIONS.put("T", "50");
         OPTIONS.put("hidden", "64");
         OPTIONS.put("model", "tanh");
+        OPTIONS.put("cell", "");
         OPTIONS.put("init", "orthogonal");
         OPTIONS.put("optimizer", "rmsprop");
         OPTIONS.put("lr", "0.001");
@@ -62,7 +63,8 @@ final class CopyCommand implements Command {
                 options (default in brackets):
                   --T N              delay [50]
                   --hidden H         hidden units [64]
-                  --model M          tanh | logistic | relu | irnn | prelu | linear [tanh]
+                  --model M          tanh | logistic | relu | irnn | prelu | linear | lstm | gru [tanh]
+                  --cell C           elman | lstm | gru: overrides the model's cell [the model's]
                   --init SPEC        recurrent initializer [orthogonal]
                   --optimizer NAME   sgd | momentum | adagrad | rmsprop | adam [rmsprop]
                   --lr X             learning rate [0.001]
@@ -82,6 +84,9 @@ final class CopyCommand implements Command {
         int t = a.integer("T", 1);
         int hidden = a.integer("hidden", 1);
         Studies.ModelKind kind = a.parse("model", Studies.ModelKind::parse);
+        if (!a.get("cell").isEmpty()) {
+            kind = kind.withCell(a.parse("cell", io.rnn4j.nn.CellType::parse));
+        }
         Init init = a.get("init").isEmpty() ? kind.recurrent() : a.parse("init", Init::parse);
         Clipping clip = a.parse("clip", Clipping::parse);
         double lr = a.number("lr");
@@ -98,7 +103,7 @@ final class CopyCommand implements Command {
         List<double[]> rows = new ArrayList<>();
         double loss;
         try (Backend backend = Studies.backend(a.get("backend"));
-             RnnModel model = new RnnModel(backend, RnnConfig.tokens(Tasks.COPY_VOCAB, hidden).activation(kind.activation())
+             RnnModel model = new RnnModel(backend, RnnConfig.tokens(Tasks.COPY_VOCAB, hidden).cell(kind.cell()).activation(kind.activation())
                      .recurrentInit(init).seed(seed).build());
              Trainer trainer = new Trainer(model, TrainerConfig.builder().loss(Loss.SOFTMAX_CROSS_ENTROPY)
                      .reduction(Reduction.MEAN).optimizer(opt).clipping(clip)

@@ -5,6 +5,7 @@ import io.rnn4j.backend.Backend;
 import io.rnn4j.backend.Backends;
 import io.rnn4j.data.Batch;
 import io.rnn4j.nn.RnnModel;
+import io.rnn4j.nn.CellType;
 import io.rnn4j.nn.Init;
 import io.rnn4j.nn.RnnConfig;
 import io.rnn4j.train.Trainer;
@@ -15,19 +16,34 @@ final class Studies {
     private Studies() {
     }
 
-    /** A named recurrent model of the studies: activation and recurrent initializer. */
-    record ModelKind(String name, Activation activation, Init recurrent) {
+    /** A named recurrent model of the studies: cell, activation and recurrent initializer. */
+    record ModelKind(String name, CellType cell, Activation activation, Init recurrent) {
         static ModelKind parse(String s) {
             return switch (s.trim().toLowerCase(Locale.ROOT)) {
-                case "tanh" -> new ModelKind("tanh", Activation.TANH, Init.uniformInvSqrtHidden());
-                case "logistic", "sigmoid" -> new ModelKind("logistic", Activation.LOGISTIC, Init.uniformInvSqrtHidden());
-                case "relu" -> new ModelKind("relu", Activation.RELU, Init.uniformInvSqrtHidden());
-                case "irnn" -> new ModelKind("irnn", Activation.RELU, Init.identity(1.0));
-                case "prelu" -> new ModelKind("prelu", Activation.PRELU, Init.uniformInvSqrtHidden());
-                case "linear", "identity" -> new ModelKind("linear", Activation.IDENTITY, Init.uniformInvSqrtHidden());
+                case "tanh" -> elman("tanh", Activation.TANH, Init.uniformInvSqrtHidden());
+                case "logistic", "sigmoid" -> elman("logistic", Activation.LOGISTIC, Init.uniformInvSqrtHidden());
+                case "relu" -> elman("relu", Activation.RELU, Init.uniformInvSqrtHidden());
+                case "irnn" -> elman("irnn", Activation.RELU, Init.identity(1.0));
+                case "prelu" -> elman("prelu", Activation.PRELU, Init.uniformInvSqrtHidden());
+                case "linear", "identity" -> elman("linear", Activation.IDENTITY, Init.uniformInvSqrtHidden());
+                case "lstm" -> new ModelKind("lstm", CellType.LSTM, Activation.TANH, Init.uniformInvSqrtHidden());
+                case "gru" -> new ModelKind("gru", CellType.GRU, Activation.TANH, Init.uniformInvSqrtHidden());
                 default -> throw new IllegalArgumentException("unknown model '" + s
-                        + "' (expected tanh, logistic, relu, irnn, prelu or linear)");
+                        + "' (expected tanh, logistic, relu, irnn, prelu, linear, lstm or gru)");
             };
+        }
+
+        private static ModelKind elman(String name, Activation f, Init u) {
+            return new ModelKind(name, CellType.ELMAN, f, u);
+        }
+
+        /** The same model with another cell ({@code --cell}): a gated cell keeps only the initializer. */
+        ModelKind withCell(CellType c) {
+            if (c == cell) {
+                return this;
+            }
+            return c == CellType.ELMAN ? new ModelKind(name, c, activation, recurrent)
+                    : new ModelKind(c.name().toLowerCase(Locale.ROOT), c, Activation.TANH, recurrent);
         }
     }
 
@@ -36,9 +52,10 @@ final class Studies {
     }
 
     /** A dense-input model for the adding problem (2 inputs, 1 output). */
-    static RnnConfig addingModel(int hidden, Activation f, Init recurrent, long seed) {
+    static RnnConfig addingModel(int hidden, ModelKind kind, Init recurrent, long seed) {
+        Activation f = kind.activation();
         Init small = f == Activation.RELU && recurrent.kind() == Init.Kind.IDENTITY ? Init.normal(0.001) : Init.glorot();
-        return RnnConfig.dense(2, hidden, 1).activation(f).recurrentInit(recurrent).inputInit(small)
+        return RnnConfig.dense(2, hidden, 1).cell(kind.cell()).activation(f).recurrentInit(recurrent).inputInit(small)
                 .outputInit(Init.glorot()).seed(seed).build();
     }
 

@@ -29,7 +29,7 @@ final class VanishingCommand implements Command {
     static {
         OPTIONS.put("T", "100");
         OPTIONS.put("hidden", "64");
-        OPTIONS.put("models", "tanh,logistic,relu,irnn");
+        OPTIONS.put("models", "tanh,logistic,relu,irnn,lstm,gru");
         OPTIONS.put("train-steps", "500");
         OPTIONS.put("batch", "32");
         OPTIONS.put("lr", "0.001");
@@ -45,7 +45,7 @@ final class VanishingCommand implements Command {
 
     @Override
     public String summary() {
-        return "‖∂E_T/∂h_k‖ against T−k for tanh, logistic, ReLU and IRNN, before and after training";
+        return "‖∂E_T/∂h_k‖ against T−k for tanh, logistic, ReLU, IRNN, LSTM and GRU, before and after training";
     }
 
     @Override
@@ -62,7 +62,8 @@ final class VanishingCommand implements Command {
                 options (default in brackets):
                   --T N              sequence length [100]
                   --hidden H         hidden units [64]
-                  --models LIST      of tanh, logistic, relu, irnn, prelu, linear [tanh,logistic,relu,irnn]
+                  --models LIST      of tanh, logistic, relu, irnn, prelu, linear, lstm, gru
+                                     [tanh,logistic,relu,irnn,lstm,gru]
                   --train-steps N    Adam steps on the adding problem between the two measurements [500]
                   --batch B          sequences per batch [32]
                   --lr X             Adam learning rate [0.001]
@@ -132,7 +133,7 @@ final class VanishingCommand implements Command {
             for (Studies.ModelKind k : kinds) {
                 SplittableRandom probeRng = new SplittableRandom(seed * 7 + 1);
                 Batch probe = Tasks.adding(batch, t, probeRng);
-                try (RnnModel model = new RnnModel(backend, Studies.addingModel(hidden, k.activation(), k.recurrent(), seed));
+                try (RnnModel model = new RnnModel(backend, Studies.addingModel(hidden, k, k.recurrent(), seed));
                      Trainer trainer = new Trainer(model, TrainerConfig.builder().loss(Loss.MSE_LAST_STEP)
                              .reduction(Reduction.MEAN).optimizer(OptimizerConfig.adam(lr)).clipping(Clipping.globalNorm(1))
                              .diagnostics(true).nonFinitePolicy(NonFinitePolicy.SKIP_UPDATE).build());

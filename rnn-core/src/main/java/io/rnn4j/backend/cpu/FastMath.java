@@ -77,6 +77,15 @@ final class FastMath {
         return t > 1f ? 1f : (t < -1f ? -1f : t);
     }
 
+    /**
+     * The logistic sigmoid for gates, {@code 0.5 + 0.5·tanh(x/2)} with the rational {@link #tanh}:
+     * about three times faster than {@link #logistic}, absolute error within 2e-7 (so relative
+     * accuracy is lost only for outputs below about 1e-5, where a gate is closed anyway).
+     */
+    static float gate(float x) {
+        return 0.5f + 0.5f * tanh(0.5f * x);
+    }
+
     /** The logistic sigmoid {@code 1 / (1 + e^−x)}. */
     static float logistic(float x) {
         return 1f / (1f + exp(-x));

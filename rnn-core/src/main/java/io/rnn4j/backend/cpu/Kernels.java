@@ -175,10 +175,10 @@ final class Kernels {
         for (int r = r0; r < r1; r++) {
             int g = go + r * gs;
             for (int j = 0; j < h; j++) {
-                float i = FastMath.logistic(gb.get(g + j));
-                float f = FastMath.logistic(gb.get(g + h + j));
+                float i = FastMath.gate(gb.get(g + j));
+                float f = FastMath.gate(gb.get(g + h + j));
                 float cand = FastMath.tanh(gb.get(g + 2 * h + j));
-                float o = FastMath.logistic(gb.get(g + 3 * h + j));
+                float o = FastMath.gate(gb.get(g + 3 * h + j));
                 gb.put(g + j, i);
                 gb.put(g + h + j, f);
                 gb.put(g + 2 * h + j, cand);
@@ -225,8 +225,8 @@ final class Kernels {
             int hg = hgo + r * hgs;
             int a = ao + r * as;
             for (int j = 0; j < h; j++) {
-                float rg = FastMath.logistic(xb.get(x + j) + hgb.get(hg + j));
-                float z = FastMath.logistic(xb.get(x + h + j) + hgb.get(hg + h + j));
+                float rg = FastMath.gate(xb.get(x + j) + hgb.get(hg + j));
+                float z = FastMath.gate(xb.get(x + h + j) + hgb.get(hg + h + j));
                 float n = FastMath.tanh(xb.get(x + 2 * h + j) + rg * hgb.get(hg + 2 * h + j));
                 ab.put(a + j, rg);
                 ab.put(a + h + j, z);

@@ -97,6 +97,18 @@ class FastMathTest {
     }
 
     @Test
+    void gateSigmoidAbsoluteErrorBound() {
+        double[] worst = {0};
+        everyFloat(Float.MIN_VALUE, 40f, x -> worst[0] = Math.max(worst[0],
+                Math.abs(FastMath.gate(x) - 1 / (1 + Math.exp(-(double) x)))));
+        System.out.printf("FastMath.gate: worst absolute error %.2e over every %d. float with |x| <= 40%n", worst[0],
+                STRIDE);
+        assertTrue(worst[0] <= 2.5e-7, "gate sigmoid absolute error " + worst[0]);
+        assertEquals(1f, FastMath.gate(100f));
+        assertEquals(0f, FastMath.gate(-100f));
+    }
+
+    @Test
     void logisticErrorBound() {
         long[] worst = {0};
         double[] worstAbs = {0};
