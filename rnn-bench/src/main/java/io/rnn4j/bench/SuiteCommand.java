@@ -30,7 +30,7 @@ final class SuiteCommand {
             throughput (tokens/s with JMH's 99.9% error), model GFLOP/s (6·H·(H+V)·B·T FLOPs per step:
             forward and backward of the recurrent and output products), and the clipping overhead
             (global-norm and value clipping against none, as a percentage of step time); then the
-            dominant kernels. About 3 minutes on 2 cores.
+            LSTM and GRU steps at H 512, B 64, T 100, and the dominant kernels. About 4 minutes on 2 cores.
 
             options:
               --configs LIST       comma-separated: C1,C2,C3,C5,C6 [all]
@@ -82,6 +82,18 @@ final class SuiteCommand {
         Collection<RunResult> steps = new Runner(ob.build()).run();
         out.println();
         out.print(stepTable(steps));
+        ChainedOptionsBuilder gb = new OptionsBuilder()
+                .include(GatedStepBenchmark.class.getSimpleName())
+                .param("backend", names.toArray(new String[0]))
+                .verbosity(verbose ? VerboseMode.NORMAL : VerboseMode.SILENT);
+        if (quick) {
+            gb.warmupIterations(1).measurementIterations(2).warmupTime(TimeValue.milliseconds(500))
+                    .measurementTime(TimeValue.milliseconds(500));
+        }
+        out.printf("%nrunning the LSTM and GRU training steps ...%n");
+        Collection<RunResult> gated = new Runner(gb.build()).run();
+        out.println();
+        out.print(gatedTable(gated));
         if (!noKernels) {
             ChainedOptionsBuilder kb = new OptionsBuilder()
                     .include(KernelBenchmark.class.getSimpleName())
@@ -136,6 +148,25 @@ final class SuiteCommand {
         // Error of the ratio from the two relative errors.
         double err = Math.hypot(none[1] / none[0], with[1] / with[0]) * 100;
         return String.format(Locale.ROOT, "%+.1f±%.1f%%", pct, err);
+    }
+
+    static String gatedTable(Collection<RunResult> results) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "%-8s %-5s %-20s %22s %9s%n", "backend", "cell", "V/H/B/T",
+                "tokens/s (global:5)", "GFLOP/s"));
+        for (RunResult r : results) {
+            var p = r.getParams();
+            StepConfig c = Configs.parse(p.getParam("config"), TrainingStepBenchmark.clipping("global"));
+            StepConfig g = new StepConfig(c.vocab(), c.hidden(), c.batch(), c.steps(), c.activation(), c.clipping(),
+                    true, io.rnn4j.nn.CellType.parse(p.getParam("cell")));
+            double steps = r.getPrimaryResult().getScore();
+            sb.append(String.format(Locale.ROOT, "%-8s %-5s %-20s %,13.0f ± %,6.0f %9.1f%n", p.getParam("backend"),
+                    p.getParam("cell"), c.vocab() + "/" + c.hidden() + "/" + c.batch() + "/" + c.steps(),
+                    steps * g.tokens(), r.getPrimaryResult().getScoreError() * g.tokens(),
+                    steps * g.flopsPerStep() / 1e9));
+        }
+        sb.append("GFLOP/s: 6·H·(G·H+V)·B·T per step, G = 4 (LSTM) or 3 (GRU).\n");
+        return sb.toString();
     }
 
     static String kernelTable(Collection<RunResult> results) {
