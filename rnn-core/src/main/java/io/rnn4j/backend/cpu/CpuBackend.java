@@ -793,20 +793,11 @@ public final class CpuBackend implements Backend {
 
     // ------------------------------------------------------------------ gated cells
 
-    private static void checkShape(String op, String what, Tensor t, int rows, int cols) {
-        if (t.rows() != rows || t.cols() != cols) {
-            throw new IllegalArgumentException(op + ": " + what + " must be " + rows + "x" + cols + ", got " + t);
-        }
-    }
-
     @Override
     public void lstmForward(Tensor gates, Tensor cPrev, Tensor c, Tensor h, Tensor tanhC) {
         int b = h.rows();
         int hh = h.cols();
-        checkShape("lstmForward", "gates", gates, b, 4 * hh);
-        checkShape("lstmForward", "cPrev", cPrev, b, hh);
-        checkShape("lstmForward", "c", c, b, hh);
-        checkShape("lstmForward", "tanhC", tanhC, b, hh);
+        io.rnn4j.backend.Shapes.lstmForward(gates, cPrev, c, h, tanhC);
         gateTask.set(GateTask.LSTM_FORWARD, b, hh, gates, cPrev, c, h, tanhC, null, null);
         workers.run(gateTask, gateParts(b, hh));
     }
@@ -815,11 +806,7 @@ public final class CpuBackend implements Backend {
     public void lstmBackward(Tensor gates, Tensor cPrev, Tensor tanhC, Tensor dh, Tensor dc, Tensor dGates) {
         int b = dh.rows();
         int hh = dh.cols();
-        checkShape("lstmBackward", "gates", gates, b, 4 * hh);
-        checkShape("lstmBackward", "dGates", dGates, b, 4 * hh);
-        checkShape("lstmBackward", "cPrev", cPrev, b, hh);
-        checkShape("lstmBackward", "tanhC", tanhC, b, hh);
-        checkShape("lstmBackward", "dc", dc, b, hh);
+        io.rnn4j.backend.Shapes.lstmBackward(gates, cPrev, tanhC, dh, dc, dGates);
         gateTask.set(GateTask.LSTM_BACKWARD, b, hh, gates, cPrev, tanhC, dh, dc, dGates, null);
         workers.run(gateTask, gateParts(b, hh));
     }
@@ -828,10 +815,7 @@ public final class CpuBackend implements Backend {
     public void gruForward(Tensor xGates, Tensor hGates, Tensor hPrev, Tensor h, Tensor gates) {
         int b = h.rows();
         int hh = h.cols();
-        checkShape("gruForward", "xGates", xGates, b, 3 * hh);
-        checkShape("gruForward", "hGates", hGates, b, 3 * hh);
-        checkShape("gruForward", "gates", gates, b, 3 * hh);
-        checkShape("gruForward", "hPrev", hPrev, b, hh);
+        io.rnn4j.backend.Shapes.gruForward(xGates, hGates, hPrev, h, gates);
         gateTask.set(GateTask.GRU_FORWARD, b, hh, xGates, hGates, hPrev, h, gates, null, null);
         workers.run(gateTask, gateParts(b, hh));
     }
@@ -841,12 +825,7 @@ public final class CpuBackend implements Backend {
                             Tensor dhPrev) {
         int b = dh.rows();
         int hh = dh.cols();
-        checkShape("gruBackward", "gates", gates, b, 3 * hh);
-        checkShape("gruBackward", "hGates", hGates, b, 3 * hh);
-        checkShape("gruBackward", "dxGates", dxGates, b, 3 * hh);
-        checkShape("gruBackward", "dhGates", dhGates, b, 3 * hh);
-        checkShape("gruBackward", "hPrev", hPrev, b, hh);
-        checkShape("gruBackward", "dhPrev", dhPrev, b, hh);
+        io.rnn4j.backend.Shapes.gruBackward(gates, hGates, hPrev, dh, dxGates, dhGates, dhPrev);
         gateTask.set(GateTask.GRU_BACKWARD, b, hh, gates, hGates, hPrev, dh, dxGates, dhGates, dhPrev);
         workers.run(gateTask, gateParts(b, hh));
     }

@@ -449,20 +449,11 @@ public final class CudaBackend implements Backend {
         launch("act_backward", g.size());
     }
 
-    private static void shape(String op, String what, Tensor t, int rows, int cols) {
-        if (t.rows() != rows || t.cols() != cols) {
-            throw new IllegalArgumentException(op + ": " + what + " must be " + rows + "x" + cols + ", got " + t);
-        }
-    }
-
     @Override
     public void lstmForward(Tensor gates, Tensor cPrev, Tensor c, Tensor h, Tensor tanhC) {
         int b = h.rows();
         int hh = h.cols();
-        shape("lstmForward", "gates", gates, b, 4 * hh);
-        shape("lstmForward", "cPrev", cPrev, b, hh);
-        shape("lstmForward", "c", c, b, hh);
-        shape("lstmForward", "tanhC", tanhC, b, hh);
+        io.rnn4j.backend.Shapes.lstmForward(gates, cPrev, c, h, tanhC);
         arg(addr(gates)).arg(ld(gates)).arg(addr(cPrev)).arg(ld(cPrev)).arg(addr(c)).arg(ld(c)).arg(addr(h)).arg(ld(h))
                 .arg(addr(tanhC)).arg(ld(tanhC)).arg(b).arg(hh);
         launch("lstm_forward", (long) b * hh);
@@ -472,11 +463,7 @@ public final class CudaBackend implements Backend {
     public void lstmBackward(Tensor gates, Tensor cPrev, Tensor tanhC, Tensor dh, Tensor dc, Tensor dGates) {
         int b = dh.rows();
         int hh = dh.cols();
-        shape("lstmBackward", "gates", gates, b, 4 * hh);
-        shape("lstmBackward", "dGates", dGates, b, 4 * hh);
-        shape("lstmBackward", "cPrev", cPrev, b, hh);
-        shape("lstmBackward", "tanhC", tanhC, b, hh);
-        shape("lstmBackward", "dc", dc, b, hh);
+        io.rnn4j.backend.Shapes.lstmBackward(gates, cPrev, tanhC, dh, dc, dGates);
         arg(addr(gates)).arg(ld(gates)).arg(addr(cPrev)).arg(ld(cPrev)).arg(addr(tanhC)).arg(ld(tanhC)).arg(addr(dh))
                 .arg(ld(dh)).arg(addr(dc)).arg(ld(dc)).arg(addr(dGates)).arg(ld(dGates)).arg(b).arg(hh);
         launch("lstm_backward", (long) b * hh);
@@ -486,10 +473,7 @@ public final class CudaBackend implements Backend {
     public void gruForward(Tensor xGates, Tensor hGates, Tensor hPrev, Tensor h, Tensor gates) {
         int b = h.rows();
         int hh = h.cols();
-        shape("gruForward", "xGates", xGates, b, 3 * hh);
-        shape("gruForward", "hGates", hGates, b, 3 * hh);
-        shape("gruForward", "gates", gates, b, 3 * hh);
-        shape("gruForward", "hPrev", hPrev, b, hh);
+        io.rnn4j.backend.Shapes.gruForward(xGates, hGates, hPrev, h, gates);
         arg(addr(xGates)).arg(ld(xGates)).arg(addr(hGates)).arg(ld(hGates)).arg(addr(hPrev)).arg(ld(hPrev))
                 .arg(addr(h)).arg(ld(h)).arg(addr(gates)).arg(ld(gates)).arg(b).arg(hh);
         launch("gru_forward", (long) b * hh);
@@ -500,12 +484,7 @@ public final class CudaBackend implements Backend {
                             Tensor dhPrev) {
         int b = dh.rows();
         int hh = dh.cols();
-        shape("gruBackward", "gates", gates, b, 3 * hh);
-        shape("gruBackward", "hGates", hGates, b, 3 * hh);
-        shape("gruBackward", "dxGates", dxGates, b, 3 * hh);
-        shape("gruBackward", "dhGates", dhGates, b, 3 * hh);
-        shape("gruBackward", "hPrev", hPrev, b, hh);
-        shape("gruBackward", "dhPrev", dhPrev, b, hh);
+        io.rnn4j.backend.Shapes.gruBackward(gates, hGates, hPrev, dh, dxGates, dhGates, dhPrev);
         arg(addr(gates)).arg(ld(gates)).arg(addr(hGates)).arg(ld(hGates)).arg(addr(hPrev)).arg(ld(hPrev)).arg(addr(dh))
                 .arg(ld(dh)).arg(addr(dxGates)).arg(ld(dxGates)).arg(addr(dhGates)).arg(ld(dhGates)).arg(addr(dhPrev))
                 .arg(ld(dhPrev)).arg(b).arg(hh);

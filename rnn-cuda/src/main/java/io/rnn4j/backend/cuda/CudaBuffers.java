@@ -32,12 +32,13 @@ final class CudaBuffers {
         }
     }
 
-    static final class Floats implements DeviceBuffer {
+    /** Device memory freed once on close; the address is checked on every use. */
+    abstract static class Memory {
         private final CudaBackend backend;
         private final long length;
         private long address;
 
-        Floats(CudaBackend backend, long address, long length) {
+        Memory(CudaBackend backend, long address, long length) {
             this.backend = backend;
             this.address = address;
             this.length = length;
@@ -45,74 +46,52 @@ final class CudaBuffers {
 
         long address() {
             if (address == 0 && length > 0) {
-                throw new IllegalStateException("tensor used after its buffer was closed");
+                throw new IllegalStateException("device buffer used after close");
             }
             return address;
+        }
+
+        public Backend backend() {
+            return backend;
+        }
+
+        public boolean isClosed() {
+            return address == 0 && length > 0;
+        }
+
+        public void close() {
+            if (address != 0) {
+                cudaFree(new Address(address));
+                address = 0;
+            }
+        }
+
+        long elements() {
+            return length;
+        }
+    }
+
+    /** Float tensors' memory. */
+    static final class Floats extends Memory implements DeviceBuffer {
+        Floats(CudaBackend backend, long address, long length) {
+            super(backend, address, length);
         }
 
         @Override
         public long length() {
-            return length;
-        }
-
-        @Override
-        public Backend backend() {
-            return backend;
-        }
-
-        @Override
-        public boolean isClosed() {
-            return address == 0 && length > 0;
-        }
-
-        @Override
-        public void close() {
-            if (address != 0) {
-                cudaFree(new Address(address));
-                address = 0;
-            }
+            return elements();
         }
     }
 
-    static final class Ints implements IndexBuffer {
-        private final CudaBackend backend;
-        private final int length;
-        private long address;
-
+    /** Index buffers' memory. */
+    static final class Ints extends Memory implements IndexBuffer {
         Ints(CudaBackend backend, long address, int length) {
-            this.backend = backend;
-            this.address = address;
-            this.length = length;
-        }
-
-        long address() {
-            if (address == 0 && length > 0) {
-                throw new IllegalStateException("index buffer used after close");
-            }
-            return address;
+            super(backend, address, length);
         }
 
         @Override
         public int length() {
-            return length;
-        }
-
-        @Override
-        public Backend backend() {
-            return backend;
-        }
-
-        @Override
-        public boolean isClosed() {
-            return address == 0 && length > 0;
-        }
-
-        @Override
-        public void close() {
-            if (address != 0) {
-                cudaFree(new Address(address));
-                address = 0;
-            }
+            return (int) elements();
         }
     }
 }

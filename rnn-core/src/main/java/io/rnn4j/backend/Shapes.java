@@ -1,0 +1,73 @@
+package io.rnn4j.backend;
+
+/**
+ * Shape checks shared by every backend, so that all of them reject the same bad calls with the
+ * same messages. Each throws {@link IllegalArgumentException} naming the operation and operand.
+ */
+public final class Shapes {
+    private Shapes() {
+    }
+
+    /** {@code t} must be {@code rows × cols}. */
+    public static void require(String op, String what, Tensor t, int rows, int cols) {
+        if (t == null || t.rows() != rows || t.cols() != cols) {
+            throw new IllegalArgumentException(op + ": " + what + " must be " + rows + "x" + cols + ", got " + t);
+        }
+    }
+
+    /** Same rows and columns. */
+    public static void same(String op, Tensor a, Tensor b) {
+        if (a.rows() != b.rows() || a.cols() != b.cols()) {
+            throw new IllegalArgumentException(op + ": shape mismatch " + a + " vs " + b);
+        }
+    }
+
+    /** A 1×1 tensor. */
+    public static void scalar(String op, Tensor t) {
+        require(op, "scalar", t, 1, 1);
+    }
+
+    /** The operands of {@link Backend#lstmForward}. */
+    public static void lstmForward(Tensor gates, Tensor cPrev, Tensor c, Tensor h, Tensor tanhC) {
+        int b = h.rows();
+        int hh = h.cols();
+        require("lstmForward", "gates", gates, b, 4 * hh);
+        require("lstmForward", "cPrev", cPrev, b, hh);
+        require("lstmForward", "c", c, b, hh);
+        require("lstmForward", "tanhC", tanhC, b, hh);
+    }
+
+    /** The operands of {@link Backend#lstmBackward}. */
+    public static void lstmBackward(Tensor gates, Tensor cPrev, Tensor tanhC, Tensor dh, Tensor dc, Tensor dGates) {
+        int b = dh.rows();
+        int hh = dh.cols();
+        require("lstmBackward", "gates", gates, b, 4 * hh);
+        require("lstmBackward", "dGates", dGates, b, 4 * hh);
+        require("lstmBackward", "cPrev", cPrev, b, hh);
+        require("lstmBackward", "tanhC", tanhC, b, hh);
+        require("lstmBackward", "dc", dc, b, hh);
+    }
+
+    /** The operands of {@link Backend#gruForward}. */
+    public static void gruForward(Tensor xGates, Tensor hGates, Tensor hPrev, Tensor h, Tensor gates) {
+        int b = h.rows();
+        int hh = h.cols();
+        require("gruForward", "xGates", xGates, b, 3 * hh);
+        require("gruForward", "hGates", hGates, b, 3 * hh);
+        require("gruForward", "gates", gates, b, 3 * hh);
+        require("gruForward", "hPrev", hPrev, b, hh);
+    }
+
+    /** The operands of {@link Backend#gruBackward}. */
+    public static void gruBackward(Tensor gates, Tensor hGates, Tensor hPrev, Tensor dh, Tensor dxGates, Tensor dhGates,
+                                   Tensor dhPrev) {
+        int b = dh.rows();
+        int hh = dh.cols();
+        require("gruBackward", "gates", gates, b, 3 * hh);
+        require("gruBackward", "hGates", hGates, b, 3 * hh);
+        require("gruBackward", "dxGates", dxGates, b, 3 * hh);
+        require("gruBackward", "dhGates", dhGates, b, 3 * hh);
+        require("gruBackward", "hPrev", hPrev, b, hh);
+        require("gruBackward", "dhPrev", dhPrev, b, hh);
+    }
+}
