@@ -29,12 +29,13 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class CudaVsCpuTrainingTest {
 
-    @ParameterizedTest(name = "V{0} H{1} B{2} T{3}")
-    @CsvSource({"65,128,50,50", "65,512,64,100", "10000,512,32,35", "65,512,8,100"})
-    void twentyStepsAgree(int v, int h, int b, int t) {
+    @ParameterizedTest(name = "{4} V{0} H{1} B{2} T{3}")
+    @CsvSource({"65,128,50,50,ELMAN", "65,512,64,100,ELMAN", "10000,512,32,35,ELMAN", "65,512,8,100,ELMAN",
+            "65,256,32,50,LSTM", "65,256,32,50,GRU"})
+    void twentyStepsAgree(int v, int h, int b, int t, io.rnn4j.nn.CellType cell) {
         Availability a = new CudaBackendProvider().availability();
         assumeTrue(a.available(), "no GPU here: " + a);
-        RnnConfig cfg = RnnConfig.tokens(v, h).activation(Activation.TANH).seed(7).build();
+        RnnConfig cfg = RnnConfig.tokens(v, h).cell(cell).activation(Activation.TANH).seed(7).build();
         TrainerConfig tc = TrainerConfig.builder().optimizer(OptimizerConfig.sgd(0.01)).clipping(Clipping.globalNorm(5))
                 .reduction(Reduction.MEAN).carryState(true).build();
         Batch[] batches = new Batch[20];
