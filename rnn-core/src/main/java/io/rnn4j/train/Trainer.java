@@ -18,9 +18,10 @@ import io.rnn4j.nn.RnnConfig;
 import java.util.Objects;
 
 /**
- * Trains an {@link RnnModel} with batched backpropagation through time.
+ * Trains an {@link RnnModel} (Elman, LSTM or GRU cell) with batched backpropagation through time.
  *
- * <p>One {@link #step(Batch)}, in the order the code runs it (time-major rows {@code t·B + b}):
+ * <p>One {@link #step(Batch)} of the Elman cell, in the order the code runs it (time-major rows
+ * {@code t·B + b}):
  * <pre>
  *   S = W[:, x] (gather) or X Wᵀ (one GEMM)  (+ b)       all T·B rows at once
  *   for t = 1..T:  S_t += h_{t−1} Uᵀ;  h_t = f(S_t)        the forward recurrence (one backend call)
@@ -31,8 +32,11 @@ import java.util.Objects;
  *   dU += Δᵀ H_prev;  db += Σ δ;  dW += scatter(δ) or Xᵀ Δ one call each
  *   one global norm; clip scale; one fused optimizer update over the parameter arena
  * </pre>
- * Only the two recurrences are sequential. After the first batch of a given shape, a step
- * allocates nothing on the backend.
+ * Only the two recurrences are sequential. The gated cells follow the same shape: one hoisted
+ * input projection of all gates, then per step one recurrent GEMM for all gates and one fused
+ * kernel ({@code lstmForward}/{@code gruForward}), mirrored backward, and the weight gradients as
+ * one GEMM over all steps. After the first batch of a given shape, a step allocates nothing on
+ * the backend.
  *
  * <p><b>Truncated BPTT.</b> With {@link TrainerConfig#carryState()} the final hidden state of each
  * batch (at each sequence's last valid step) becomes the initial state of the next; no gradient
