@@ -68,6 +68,10 @@ final class Output {
                     .yAxisTitle(yLabel).build();
             chart.getStyler().setYAxisLogarithmic(logY);
             chart.getStyler().setMarkerSize(3);
+            java.awt.Color[] palette = {new java.awt.Color(0x1f77b4), new java.awt.Color(0xff7f0e),
+                new java.awt.Color(0x2ca02c), new java.awt.Color(0xd62728), new java.awt.Color(0x9467bd),
+                new java.awt.Color(0x8c564b), new java.awt.Color(0xe377c2), new java.awt.Color(0x7f7f7f)};
+            int index = 0;
             for (Series s : series) {
                 List<Double> xs = new ArrayList<>();
                 List<Double> ys = new ArrayList<>();
@@ -81,7 +85,9 @@ final class Output {
                 if (xs.isEmpty()) {
                     continue;
                 }
-                chart.addSeries(s.name(), xs, ys).setMarker(SeriesMarkers.NONE);
+                var line = chart.addSeries(s.name(), xs, ys);
+                line.setMarker(SeriesMarkers.NONE);
+                line.setLineColor(palette[index++ % palette.length]);
             }
             BitmapEncoder.saveBitmap(chart, p.toString(), BitmapEncoder.BitmapFormat.PNG);
             written.add(p);
