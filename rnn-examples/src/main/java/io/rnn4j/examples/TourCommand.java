@@ -47,7 +47,8 @@ final class TourCommand implements Command {
         new VanishingCommand().run(List.of("--T", "60", "--hidden", "32", "--train-steps", "300", "--out",
                 root.resolve("vanishing").toString(), "--backend", backend), out);
         out.println("Reading: tanh and logistic fall geometrically (logistic fastest: f' ≤ 1/4), so an early input");
-        out.println("barely moves the weights; the IRNN (ReLU, U = I) keeps the ratio near 1 at every lag.");
+        out.println("barely moves the weights; the LSTM's additive cell path loses the gradient far more slowly, and");
+        out.println("the IRNN (ReLU, U = I) keeps the ratio near 1 at every lag.");
         out.println();
         out.println("== 2. Exploding gradients ==========================================================");
         out.println("A ReLU network whose U starts with spectral radius 2, trained by SGD on the adding problem without");
