@@ -10,7 +10,7 @@ Needs: a built rnn-bench jar (./mvnw -q package -DskipTests) and a Python with P
   apt-get install python3-torch libopenblas0-pthread
 This script installs nothing. Set PYTHON to the interpreter that has torch (default: the first of
 python3 on PATH and /usr/bin/python3 that imports torch).
-Usage: python3 rnn-bench/compare/compare.py [--configs C1,C2,...] [--repeats N] [--json FILE]
+Usage: python3 rnn-bench/compare/compare.py [--configs C1,C2,...] [--repeats N] [--json FILE] [--dl4j]
 """
 import argparse
 import json
@@ -22,6 +22,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 JAR = os.path.join(ROOT, "rnn-bench", "target", "rnn-bench.jar")
+DL4J_JAR = os.path.join(ROOT, "rnn-bench", "dl4j", "target", "rnn-bench-dl4j.jar")
 CONFIGS = {
     "C1": (65, 128, 50, 50), "C2": (65, 256, 64, 100), "C3": (65, 512, 64, 100),
     "C5": (10000, 512, 32, 35), "C6": (65, 512, 8, 100),
@@ -56,6 +57,8 @@ def main():
     ap.add_argument("--repeats", type=int, default=30)
     ap.add_argument("--warmup", type=int, default=10)
     ap.add_argument("--json", help="also write every measurement to this file")
+    ap.add_argument("--dl4j", action="store_true",
+                    help="also run DL4J (build it first: ./mvnw -q -Pdl4j package -DskipTests), OMP_NUM_THREADS 1 and 2")
     a = ap.parse_args()
     if not os.path.exists(JAR):
         sys.exit("build the benchmark jar first: ./mvnw -q package -DskipTests")
@@ -72,17 +75,28 @@ def main():
             env = dict(os.environ, OPENBLAS_NUM_THREADS=str(ob), OMP_NUM_THREADS=str(tt))
             torch[(tt, ob)] = run_json([py, os.path.join(HERE, "pytorch_step.py"), *dims, "--threads", str(tt),
                                         "--warmup", str(a.warmup), "--repeats", str(a.repeats)], env)
+        dl4j = None
+        if a.dl4j and cell == "elman":
+            if not os.path.exists(DL4J_JAR):
+                sys.exit("build the DL4J baseline first: ./mvnw -q -Pdl4j package -DskipTests")
+            runs = []
+            for omp in (1, 2):
+                env = dict(os.environ, OMP_NUM_THREADS=str(omp))
+                runs.append(run_json(["java", "-jar", DL4J_JAR, *dims[:8], "--warmup", "3", "--repeats", "5"], env))
+            dl4j = max(runs, key=lambda d: d["tokens_per_s"])
         best_key = max(torch, key=lambda k: torch[k]["tokens_per_s"])
         best, ref = torch[best_key], torch[(2, 1)]
-        raw.append({"config": name, "rnn4j": ours, "pytorch": {"%d/%d" % k: v for k, v in torch.items()}})
+        raw.append({"config": name, "rnn4j": ours, "pytorch": {"%d/%d" % k: v for k, v in torch.items()}, "dl4j": dl4j})
         rows.append((name if cell == "elman" else name + "/" + cell, V, H, B, T, ours["tokens_per_s"], ours["model_gflops"], best["tokens_per_s"],
-                     "%d/%d" % best_key, ref["tokens_per_s"]))
+                     "%d/%d" % best_key, ref["tokens_per_s"], dl4j["tokens_per_s"] if dl4j else None))
         print("measured %s" % name, file=sys.stderr)
-    print("%-8s %-18s %12s %8s %12s %9s %9s %12s %9s" % ("cfg", "V/H/B/T", "rnn4j tok/s", "GFLOP/s",
-                                                        "torch best", "setting", "ratio", "torch 2/1", "ratio"))
-    for (name, V, H, B, T, ours, gf, best, key, ref) in rows:
-        print("%-8s %-18s %12.0f %8.1f %12.0f %9s %8.2fx %12.0f %8.2fx" % (
-            name, "%d/%d/%d/%d" % (V, H, B, T), ours, gf, best, key, ours / best, ref, ours / ref))
+    print("%-8s %-18s %12s %8s %12s %9s %9s %12s %9s %10s %9s" % ("cfg", "V/H/B/T", "rnn4j tok/s", "GFLOP/s",
+                                                                 "torch best", "setting", "ratio", "torch 2/1", "ratio",
+                                                                 "DL4J", "ratio"))
+    for (name, V, H, B, T, ours, gf, best, key, ref, dl) in rows:
+        print("%-8s %-18s %12.0f %8.1f %12.0f %9s %8.2fx %12.0f %8.2fx %10s %9s" % (
+            name, "%d/%d/%d/%d" % (V, H, B, T), ours, gf, best, key, ours / best, ref, ours / ref,
+            "%.0f" % dl if dl else "-", "%.0fx" % (ours / dl) if dl else "-"))
     print("setting = torch threads / OpenBLAS threads of PyTorch's best run; 'torch 2/1' = torch.set_num_threads(2)"
           " with OPENBLAS_NUM_THREADS=1.")
     if a.json:
