@@ -27,6 +27,27 @@ public final class Shapes {
         require(op, "scalar", t, 1, 1);
     }
 
+    /**
+     * The operands of {@link Backend#gemm}: op(A) m×k, op(B) k×n, C m×n, C overlapping neither.
+     *
+     * @return {@code k}, the inner dimension
+     */
+    public static int gemm(Tensor c, Tensor a, boolean transA, Tensor b, boolean transB) {
+        int m = transA ? a.cols() : a.rows();
+        int k = transA ? a.rows() : a.cols();
+        int kb = transB ? b.cols() : b.rows();
+        int n = transB ? b.rows() : b.cols();
+        if (k != kb || c.rows() != m || c.cols() != n) {
+            throw new IllegalArgumentException("gemm: op(A) is " + m + "x" + k + ", op(B) is " + kb + "x" + n
+                    + ", C is " + c.rows() + "x" + c.cols() + " (A " + a + (transA ? "ᵀ" : "") + ", B " + b
+                    + (transB ? "ᵀ" : "") + ")");
+        }
+        if (c.overlaps(a) || c.overlaps(b)) {
+            throw new IllegalArgumentException("gemm: output " + c + " overlaps an input");
+        }
+        return k;
+    }
+
     /** The operands of {@link Backend#lstmForward}. */
     public static void lstmForward(Tensor gates, Tensor cPrev, Tensor c, Tensor h, Tensor tanhC) {
         int b = h.rows();

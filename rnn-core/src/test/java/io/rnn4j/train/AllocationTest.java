@@ -9,7 +9,6 @@ import io.rnn4j.nn.RnnModel;
 import io.rnn4j.nn.RnnConfig;
 import java.lang.management.ManagementFactory;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.Test;
 
 /**
  * A training step allocates (almost) nothing on the Java heap once the workspace exists: only the
@@ -18,8 +17,9 @@ import org.junit.jupiter.api.Test;
  */
 class AllocationTest {
 
-    @Test
-    void aStepAllocatesOnlyItsResult() {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(io.rnn4j.nn.CellType.class)
+    void aStepAllocatesOnlyItsResult(io.rnn4j.nn.CellType cell) {
         java.lang.management.ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         assumeTrue(mx instanceof com.sun.management.ThreadMXBean, "needs the HotSpot allocation counter");
         com.sun.management.ThreadMXBean hs = (com.sun.management.ThreadMXBean) mx;
@@ -35,7 +35,7 @@ class AllocationTest {
             out[i] = r.nextInt(20);
         }
         Batch batch = Batch.tokensTimeMajor(b, t, in, out).withLengths(new int[] {12, 11, 10, 9, 8, 7, 6, 5});
-        try (RnnModel model = new RnnModel(new CpuBackend(), RnnConfig.tokens(20, 16).build());
+        try (RnnModel model = new RnnModel(new CpuBackend(), RnnConfig.tokens(20, 16).cell(cell).build());
              Trainer trainer = new Trainer(model, TrainerConfig.builder().optimizer(OptimizerConfig.adam(1e-3))
                      .carryState(true).build())) {
             for (int i = 0; i < 2000; i++) {
@@ -48,8 +48,9 @@ class AllocationTest {
                 trainer.step(batch);
             }
             long perStep = (hs.getThreadAllocatedBytes(tid) - before) / steps;
-            System.out.println("heap bytes allocated per training step: " + perStep);
-            assertTrue(perStep <= 128, "a step allocated " + perStep + " bytes; only the StepResult (≈64) is expected");
+            System.out.println(cell + ": heap bytes allocated per training step: " + perStep);
+            assertTrue(perStep <= 128, cell + ": a step allocated " + perStep
+                    + " bytes; only the StepResult (≈64) is expected");
         }
     }
 }

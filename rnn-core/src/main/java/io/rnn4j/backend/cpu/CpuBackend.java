@@ -224,17 +224,9 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void gemm(Tensor c, Tensor a, boolean transA, Tensor b, boolean transB, float alpha, float beta) {
-        int m = transA ? a.cols() : a.rows();
-        int k = transA ? a.rows() : a.cols();
-        int kb = transB ? b.cols() : b.rows();
-        int n = transB ? b.rows() : b.cols();
-        if (k != kb || c.rows() != m || c.cols() != n) {
-            throw new IllegalArgumentException("gemm: op(A) is " + m + "x" + k + ", op(B) is " + kb + "x" + n
-                    + ", C is " + c.rows() + "x" + c.cols() + " (A " + a + (transA ? "ᵀ" : "") + ", B " + b
-                    + (transB ? "ᵀ" : "") + ")");
-        }
-        noOverlap("gemm", c, a);
-        noOverlap("gemm", c, b);
+        int k = io.rnn4j.backend.Shapes.gemm(c, a, transA, b, transB);
+        int m = c.rows();
+        int n = c.cols();
         if (m == 0 || n == 0) {
             return;
         }
@@ -847,16 +839,24 @@ public final class CpuBackend implements Backend {
         final int[] o = new int[7];
         final int[] s = new int[7];
 
-        void set(int op, int rows, int h, Tensor... ts) {
+        void set(int op, int rows, int h, Tensor t0, Tensor t1, Tensor t2, Tensor t3, Tensor t4, Tensor t5,
+                 Tensor t6) {
             this.op = op;
             this.rows = rows;
             this.h = h;
-            for (int i = 0; i < 7; i++) {
-                Tensor t = ts[i];
-                b[i] = t == null ? null : data(t);
-                o[i] = t == null ? 0 : off(t);
-                s[i] = t == null ? 0 : t.rowStride();
-            }
+            put(0, t0);
+            put(1, t1);
+            put(2, t2);
+            put(3, t3);
+            put(4, t4);
+            put(5, t5);
+            put(6, t6);
+        }
+
+        private void put(int i, Tensor t) {
+            b[i] = t == null ? null : data(t);
+            o[i] = t == null ? 0 : off(t);
+            s[i] = t == null ? 0 : t.rowStride();
         }
 
         @Override

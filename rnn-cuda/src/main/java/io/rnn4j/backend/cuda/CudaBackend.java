@@ -325,17 +325,9 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void gemm(Tensor c, Tensor a, boolean transA, Tensor b, boolean transB, float alpha, float beta) {
-        int m = transA ? a.cols() : a.rows();
-        int k = transA ? a.rows() : a.cols();
-        int kb = transB ? b.cols() : b.rows();
-        int n = transB ? b.rows() : b.cols();
-        if (k != kb || c.rows() != m || c.cols() != n) {
-            throw new IllegalArgumentException("gemm: op(A) is " + m + "x" + k + ", op(B) is " + kb + "x" + n
-                    + ", C is " + c.rows() + "x" + c.cols());
-        }
-        if (c.overlaps(a) || c.overlaps(b)) {
-            throw new IllegalArgumentException("gemm: C overlaps an input");
-        }
+        int k = io.rnn4j.backend.Shapes.gemm(c, a, transA, b, transB);
+        int m = c.rows();
+        int n = c.cols();
         if (m == 0 || n == 0) {
             return;
         }
