@@ -7,9 +7,10 @@ import java.util.Objects;
 import java.util.SplittableRandom;
 
 /**
- * Runs a token-input {@link RnnModel} one step at a time for one sequence, for sampling text:
- * {@code h ← f(U h + W[x] + b)}, {@code z = V h + c}. Uses the model's current parameters on its
- * backend; its own state and scratch are allocated once. Not thread-safe; close it when done.
+ * Runs a token-input {@link RnnModel} one step at a time for one sequence, for sampling text: the
+ * cell's step ({@code h ← f(U h + W[x] + b)} for the Elman cell, the fused LSTM or GRU step
+ * otherwise), then {@code z = V h + c}. Uses the model's current parameters on its backend; its own
+ * state and scratch are allocated once. Not thread-safe; close it when done.
  */
 public final class Generator implements AutoCloseable {
     private final RnnModel model;
@@ -17,6 +18,12 @@ public final class Generator implements AutoCloseable {
     private final Tensor pre;
     private final Tensor hidden;
     private final Tensor next;
+    /** Gated cells: the recurrent gate terms, the LSTM cell state and its update, tanh(c). */
+    private final Tensor hGates;
+    private final Tensor cell;
+    private final Tensor nextCell;
+    private final Tensor tanhC;
+    private final Tensor gates;
     private final Tensor logits;
     private final IndexBuffer token;
     private final int[] tokenScratch = new int[1];
@@ -31,18 +38,27 @@ public final class Generator implements AutoCloseable {
         this.backend = model.backend();
         int h = model.config().hiddenSize();
         int o = model.config().outputSize();
-        this.pre = backend.allocate(1, h);
+        CellType type = model.config().cell();
+        this.pre = backend.allocate(1, type.gates() * h);
         this.hidden = backend.allocate(1, h);
         this.next = backend.allocate(1, h);
+        this.hGates = type == CellType.GRU ? backend.allocate(1, 3 * h) : null;
+        this.cell = type == CellType.LSTM ? backend.allocate(1, h) : null;
+        this.nextCell = type == CellType.LSTM ? backend.allocate(1, h) : null;
+        this.tanhC = type == CellType.LSTM ? backend.allocate(1, h) : null;
+        this.gates = type == CellType.GRU ? backend.allocate(1, 3 * h) : null;
         this.logits = backend.allocate(1, o);
         this.token = backend.allocateIndices(1);
         this.logitScratch = new float[o];
         this.probScratch = new double[o];
     }
 
-    /** Sets the hidden state to zeros. */
+    /** Sets the hidden (and LSTM cell) state to zeros. */
     public void reset() {
         backend.fill(hidden, 0f);
+        if (cell != null) {
+            backend.fill(cell, 0f);
+        }
     }
 
     /** Sets the hidden state ({@code H} finite values). */
@@ -81,8 +97,28 @@ public final class Generator implements AutoCloseable {
         if (b != null) {
             backend.axpy(1f, b, pre);
         }
-        backend.gemm(pre, hidden, false, model.view(ParameterLayout.RECURRENT_WEIGHTS), true, 1f, 1f);
-        backend.activationForward(model.config().activation(), pre, next, model.view(ParameterLayout.PRELU_SLOPE));
+        Tensor u = model.view(ParameterLayout.RECURRENT_WEIGHTS);
+        switch (model.config().cell()) {
+            case ELMAN -> {
+                backend.gemm(pre, hidden, false, u, true, 1f, 1f);
+                backend.activationForward(model.config().activation(), pre, next,
+                        model.view(ParameterLayout.PRELU_SLOPE));
+            }
+            case LSTM -> {
+                backend.gemm(pre, hidden, false, u, true, 1f, 1f);
+                backend.lstmForward(pre, cell, nextCell, next, tanhC);
+                backend.copy(nextCell, cell);
+            }
+            case GRU -> {
+                backend.gemm(hGates, hidden, false, u, true, 1f, 0f);
+                Tensor bh = model.view(ParameterLayout.RECURRENT_BIAS);
+                if (bh != null) {
+                    backend.axpy(1f, bh, hGates);
+                }
+                backend.gruForward(pre, hGates, hidden, next, gates);
+            }
+            default -> throw new IllegalStateException("cell " + model.config().cell());
+        }
         backend.copy(next, hidden);
         backend.gemm(logits, hidden, false, model.view(ParameterLayout.OUTPUT_WEIGHTS), true, 1f, 0f);
         Tensor c = model.view(ParameterLayout.OUTPUT_BIAS);
@@ -129,6 +165,11 @@ public final class Generator implements AutoCloseable {
 
     @Override
     public void close() {
+        for (Tensor t : new Tensor[] {hGates, cell, nextCell, tanhC, gates}) {
+            if (t != null) {
+                t.buffer().close();
+            }
+        }
         pre.buffer().close();
         hidden.buffer().close();
         next.buffer().close();

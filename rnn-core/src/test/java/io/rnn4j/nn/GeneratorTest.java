@@ -10,11 +10,42 @@ import io.rnn4j.reference.ReferenceRnn;
 import io.rnn4j.reference.Scenario;
 import io.rnn4j.train.Loss;
 import io.rnn4j.train.Reduction;
+import io.rnn4j.nn.CellType;
 import java.util.SplittableRandom;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 class GeneratorTest {
+
+    @ParameterizedTest
+    @EnumSource(value = CellType.class, names = {"LSTM", "GRU"})
+    void gatedCellsStepLikeTheReference(CellType type) {
+        RnnConfig cfg = RnnConfig.tokens(6, 4).outputSize(6).cell(type).init(Init.normal(0.5)).seed(5).build();
+        java.util.Map<String, float[]> values = new java.util.LinkedHashMap<>();
+        java.util.SplittableRandom r = new java.util.SplittableRandom(8);
+        for (ParameterLayout.Entry e : ParameterLayout.of(cfg).entries()) {
+            float[] v = new float[(int) e.size()];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = (float) r.nextDouble(-0.8, 0.8);
+            }
+            values.put(e.name(), v);
+        }
+        int[] seq = {1, 4, 0, 5, 2};
+        Batch one = Batch.tokensTimeMajor(1, seq.length, seq.clone(), new int[seq.length]);
+        io.rnn4j.reference.GatedReference ref = new io.rnn4j.reference.GatedReference(cfg, Loss.SOFTMAX_CROSS_ENTROPY,
+                Reduction.SUM, values);
+        io.rnn4j.reference.GatedReference.Forward fw = ref.forward(one, null, null);
+        try (RnnModel model = new RnnModel(new CpuBackend(), cfg); Generator g = new Generator(model)) {
+            values.forEach(model::setParameter);
+            for (int t = 0; t < seq.length; t++) {
+                g.feed(seq[t]);
+                float[] h = g.state();
+                for (int i = 0; i < 4; i++) {
+                    assertEquals(fw.hs[t + 1][0][i], h[i], 2e-6, type + " h at step " + t);
+                }
+            }
+        }
+    }
 
     @ParameterizedTest
     @EnumSource(Activation.class)

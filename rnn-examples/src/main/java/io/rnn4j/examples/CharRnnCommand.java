@@ -40,6 +40,7 @@ final class CharRnnCommand implements Command {
         OPTIONS.put("seq", "64");
         OPTIONS.put("hidden", "256");
         OPTIONS.put("activation", "tanh");
+        OPTIONS.put("cell", "elman");
         OPTIONS.put("init", "");
         OPTIONS.put("optimizer", "adam");
         OPTIONS.put("lr", "0.002");
@@ -86,7 +87,8 @@ final class CharRnnCommand implements Command {
                   --batch B              sequences per step (parallel tracks of the text) [32]
                   --seq T                truncated-BPTT window [64]
                   --hidden H             hidden units [256]
-                  --activation F         tanh | logistic | relu | prelu | identity [tanh]
+                  --activation F         tanh | logistic | relu | prelu | identity [tanh] (Elman)
+                  --cell C               elman | lstm | gru [elman]
                   --init SPEC            initializer of every weight matrix [uniform ±1/√H]
                   --optimizer NAME       sgd | momentum | adagrad | rmsprop | adam [adam]
                   --lr X                 learning rate [0.002]
@@ -152,7 +154,8 @@ final class CharRnnCommand implements Command {
         } catch (IllegalArgumentException e) {
             throw new Args.UsageException(e.getMessage());
         }
-        RnnConfig.Builder mb = RnnConfig.tokens(vocab.size(), hidden).activation(f).seed(seed);
+        RnnConfig.Builder mb = RnnConfig.tokens(vocab.size(), hidden).activation(f).seed(seed)
+                .cell(a.parse("cell", io.rnn4j.nn.CellType::parse));
         if (!a.get("init").isEmpty()) {
             mb.init(a.parse("init", Init::parse));
         }
@@ -191,8 +194,9 @@ final class CharRnnCommand implements Command {
                 // The loss of a uniform prediction: ln V per character (times the window for a summed loss).
                 smooth = Math.log(vocab.size()) * (reduction == Reduction.SUM ? batch * seq : 1);
             }
-            out.printf("char-rnn: %,d characters, vocabulary %d; H=%d %s, B=%d, T=%d, %s, clip %s, %s loss, backend %s%n",
-                    tokens.length, vocab.size(), model.config().hiddenSize(), model.config().activation().id(), batch, seq,
+            out.printf("char-rnn: %,d characters, vocabulary %d; %s H=%d %s, B=%d, T=%d, %s, clip %s, %s loss, backend %s%n",
+                    tokens.length, vocab.size(), model.config().cell().name().toLowerCase(), model.config().hiddenSize(),
+                    model.config().activation().id(), batch, seq,
                     trainer.config().optimizer(), trainer.config().clipping(),
                     trainer.config().reduction().name().toLowerCase(), backend.description());
             out.printf("%8s %12s %14s %12s %14s%n", "step", "loss", "smoothed", "grad norm", "chars/s");

@@ -71,6 +71,12 @@ class MainTest {
         assertEquals(0, run("char-rnn", "--text", text.toString(), "--preset", "min-char-rnn", "--steps", "5",
                 "--print-every", "5", "--sample-length", "0", "--out", o + "/m"), err());
         assertTrue(out().contains("adagrad(lr 0.1)") && out().contains("sum loss"), out());
+        java.nio.file.Path lstm = tmp.resolve("lstm.safetensors");
+        assertEquals(0, run("char-rnn", "--text", text.toString(), "--cell", "lstm", "--batch", "2", "--seq", "8",
+                "--hidden", "16", "--steps", "10", "--print-every", "5", "--sample-length", "10", "--checkpoint",
+                lstm.toString(), "--out", o + "/l"), err());
+        assertTrue(out().contains("lstm H=16"), out());
+        assertEquals(0, run("sample", "--checkpoint", lstm.toString(), "--length", "20"), err());
         assertEquals(0, run("sample", "--checkpoint", ck.toString(), "--length", "30", "--prime", "the "), err());
         assertTrue(out().startsWith("the "), out());
         assertEquals(2, run("sample", "--checkpoint", ck.toString(), "--prime", "xyz"));

@@ -385,7 +385,7 @@ public final class CudaBackend implements Backend {
             throw new IllegalArgumentException("sumRows: output " + out + " must be 1x" + x.cols());
         }
         arg(addr(x)).arg(ld(x)).arg(x.rows()).arg(x.cols()).arg(addr(out)).arg(accumulate ? 1 : 0);
-        launch("sum_rows", x.cols());
+        launch("sum_rows", (long) x.cols());
     }
 
     @Override
