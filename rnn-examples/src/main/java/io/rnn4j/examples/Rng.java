@@ -25,9 +25,4 @@ final class Rng {
         z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
         return z ^ (z >>> 31);
     }
-
-    /** Uniform in [0, 1). */
-    double nextDouble() {
-        return (nextLong() >>> 11) * 0x1.0p-53;
-    }
 }

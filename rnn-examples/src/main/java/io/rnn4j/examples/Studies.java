@@ -4,7 +4,6 @@ import io.rnn4j.backend.Activation;
 import io.rnn4j.backend.Backend;
 import io.rnn4j.backend.Backends;
 import io.rnn4j.data.Batch;
-import io.rnn4j.nn.RnnModel;
 import io.rnn4j.nn.CellType;
 import io.rnn4j.nn.Init;
 import io.rnn4j.nn.RnnConfig;
@@ -66,9 +65,5 @@ final class Studies {
             s += trainer.evaluate(b);
         }
         return s / test.length;
-    }
-
-    static RnnModel model(Backend backend, RnnConfig c) {
-        return new RnnModel(backend, c);
     }
 }

@@ -101,10 +101,10 @@ final class VanishingCommand implements Command {
         for (int k = 0; k < t; k++) {
             lags[k] = t - 1 - k;
         }
-        for (Result r : results) {
+        for (int m = 0; m < results.size(); m++) {
+            Result r = results.get(m);
             for (int k = 0; k < t; k++) {
-                rows.add(new double[] {kinds.indexOf(kinds.stream().filter(x -> x.name().equals(r.model())).findFirst()
-                        .orElseThrow()), t - 1 - k, r.init()[k], r.trained()[k]});
+                rows.add(new double[] {m, t - 1 - k, r.init()[k], r.trained()[k]});
             }
             initSeries.add(new Output.Series(r.model(), lags, r.init()));
             trainedSeries.add(new Output.Series(r.model(), lags, r.trained()));
