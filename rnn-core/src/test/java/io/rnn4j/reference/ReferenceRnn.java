@@ -91,13 +91,6 @@ public final class ReferenceRnn {
         return batch.lengths() == null ? batch.steps() - 1 : batch.lengths()[b] - 1;
     }
 
-    private double weight(Batch batch, int t, int b) {
-        if (!batch.valid(t, b)) {
-            return 0;
-        }
-        return batch.lossMask() == null ? 1 : batch.lossMask()[t * batch.batchSize() + b];
-    }
-
     /** Whether step t of sequence b carries a loss term. */
     private boolean hasLoss(Batch batch, int t, int b) {
         if (loss == Loss.MSE_LAST_STEP) {
@@ -151,45 +144,10 @@ public final class ReferenceRnn {
                 if (!hasLoss(batch, t - 1, b)) {
                     continue;
                 }
-                double w = loss == Loss.MSE_LAST_STEP
-                        ? (batch.lossMask() == null ? 1 : batch.lossMask()[pos]) : weight(batch, t - 1, b);
-                double[] z = new double[o];
-                for (int k = 0; k < o; k++) {
-                    double acc = c == null ? 0 : c[k];
-                    for (int i = 0; i < h; i++) {
-                        acc += v[k * h + i] * fw.hs[t][b][i];
-                    }
-                    z[k] = acc;
-                }
-                double[] dz = new double[o];
-                if (loss == Loss.SOFTMAX_CROSS_ENTROPY) {
-                    int y = batch.targetIds()[pos];
-                    double max = Double.NEGATIVE_INFINITY;
-                    for (double zk : z) {
-                        max = Math.max(max, zk);
-                    }
-                    double sum = 0;
-                    for (double zk : z) {
-                        sum += Math.exp(zk - max);
-                    }
-                    double lse = max + Math.log(sum);
-                    if (w != 0) {
-                        total += w * (lse - z[y]);
-                        for (int k = 0; k < o; k++) {
-                            dz[k] = w * (Math.exp(z[k] - lse) - (k == y ? 1 : 0));
-                        }
-                    }
-                    wsum += w;
-                } else {
-                    float[] y = batch.targets();
-                    int base = loss == Loss.MSE_LAST_STEP ? b * o : pos * o;
-                    for (int k = 0; k < o; k++) {
-                        double diff = z[k] - y[base + k];
-                        total += w * diff * diff;
-                        dz[k] = w * 2 * diff;
-                    }
-                    wsum += w * o;
-                }
+                ReferenceHead.Term term = ReferenceHead.term(loss, batch, pos, b, fw.hs[t][b], v, c, o);
+                total += term.loss();
+                wsum += term.weight();
+                double[] dz = term.dz();
                 fw.dz[t][b] = dz;
             }
         }
