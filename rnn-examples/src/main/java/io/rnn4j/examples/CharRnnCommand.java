@@ -81,7 +81,7 @@ final class CharRnnCommand implements Command {
                 Writes char-rnn.csv (step, loss, smoothed) and char-rnn.png to --out.
 
                 options (default in brackets):
-                  --text FILE            training text (required)
+                  --text FILE            training text (required; "builtin" for the demo's 2 KB text)
                   --preset min-char-rnn  batch 1, seq 25, hidden 100, Adagrad lr 0.1, value clip 5, summed loss,
                                          weights N(0, 0.01²), zero biases (options given after it still apply)
                   --batch B              sequences per step (parallel tracks of the text) [32]
@@ -125,11 +125,16 @@ final class CharRnnCommand implements Command {
         if (a.get("text").isEmpty()) {
             throw new Args.UsageException("--text FILE is required");
         }
-        Path textPath = Path.of(a.get("text"));
-        if (!Files.isReadable(textPath)) {
-            throw new Args.UsageException("cannot read --text " + textPath);
+        String text;
+        if (a.get("text").equals(BUILTIN)) {
+            text = builtInText();
+        } else {
+            Path textPath = Path.of(a.get("text"));
+            if (!Files.isReadable(textPath)) {
+                throw new Args.UsageException("cannot read --text " + textPath);
+            }
+            text = Files.readString(textPath, StandardCharsets.UTF_8);
         }
-        String text = Files.readString(textPath, StandardCharsets.UTF_8);
         int batch = a.integer("batch", 1);
         int seq = a.integer("seq", 1);
         int hidden = a.integer("hidden", 1);
@@ -252,6 +257,19 @@ final class CharRnnCommand implements Command {
             model.close();
         }
         return 0;
+    }
+
+    /** The {@code --text} value that selects the built-in text. */
+    static final String BUILTIN = "builtin";
+
+    /** The demo's built-in text (a resource of this jar). */
+    static String builtInText() throws java.io.IOException {
+        try (java.io.InputStream in = CharRnnCommand.class.getResourceAsStream("corpus.txt")) {
+            if (in == null) {
+                throw new IllegalStateException("built-in corpus missing from the jar");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
     }
 
     static String vocabJson(CharVocabulary v) {

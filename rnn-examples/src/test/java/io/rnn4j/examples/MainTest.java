@@ -29,14 +29,15 @@ class MainTest {
 
     @Test
     void demoRunsEndToEndAndLearns() {
-        assertEquals(0, run("demo", "--steps", "150", "--hidden", "32", "--report", "50", "--sample", "40"));
+        assertEquals(0, run("demo", "--steps", "150", "--hidden", "32", "--report", "50", "--sample", "40", "--out",
+                tmp.resolve("demo").toString()), err());
         String o = out();
-        assertTrue(o.contains("backend     CPU backend"), o);
-        assertTrue(o.contains("sample (temperature 0.50)"), o);
-        // The smoothed loss at step 150 is well below ln 37 ≈ 3.6.
+        assertTrue(o.contains("backend CPU backend"), o);
+        assertTrue(o.contains("sample at step 150 (temperature 0.50)"), o);
+        // The smoothed loss at step 150 is well below ln 37 ≈ 3.6 nats per character.
         String last = o.lines().filter(l -> l.trim().startsWith("150 ")).findFirst().orElseThrow();
-        double loss = Double.parseDouble(last.trim().split("\\s+")[1]);
-        assertTrue(loss < 3.0, "loss after 150 steps: " + loss);
+        double smoothed = Double.parseDouble(last.trim().split("\\s+")[2]);
+        assertTrue(smoothed < 3.0, "smoothed loss after 150 steps: " + smoothed);
     }
 
     @org.junit.jupiter.api.io.TempDir
