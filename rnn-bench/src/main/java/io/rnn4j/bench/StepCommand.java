@@ -30,6 +30,7 @@ final class StepCommand {
               --clip MODE          none | global:THETA | value:C [global:5]
               --activation F       tanh | logistic | relu | prelu | identity [tanh]
               --cell C             elman | lstm | gru [elman]
+              --layers L           stacked recurrent layers [1]
               --no-bias            no hidden and output biases (as the PyTorch comparison model)
               --threads N          CPU backend: OpenBLAS threads, 0 = all processors [0]
               --warmup N           untimed steps first [20]
@@ -61,6 +62,7 @@ final class StepCommand {
         Clipping clip = o.parse("--clip", "global:5", Clipping::parse);
         Activation act = o.parse("--activation", "tanh", Activation::parse);
         io.rnn4j.nn.CellType cell = o.parse("--cell", "elman", io.rnn4j.nn.CellType::parse);
+        int layers = o.integer("--layers", 1);
         String backendName = o.string("--backend", "");
         o.done();
         if (repeats < 1 || warmup < 0 || threads < 0) {
@@ -68,7 +70,7 @@ final class StepCommand {
         }
         StepConfig cfg;
         try {
-            cfg = new StepConfig(v, h, b, t, act, clip, bias, cell);
+            cfg = new StepConfig(v, h, b, t, act, clip, bias, cell, layers);
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
@@ -83,7 +85,7 @@ final class StepCommand {
                         s.medianMs(), s.p10Ms(), s.p90Ms(), repeats, warmup);
                 out.printf(Locale.ROOT, "  throughput  %,.0f tokens/s (p10-p90 %,.0f-%,.0f)%n", s.tokensPerS(),
                         s.tokensPerSSlow(), s.tokensPerSFast());
-                out.printf(Locale.ROOT, "  model       %.1f GFLOP/s (6·H·(H+V)·B·T = %.3f GFLOP per step)%n",
+                out.printf(Locale.ROOT, "  model       %.1f GFLOP/s (6·H·(G·H·(2L−1)+V)·B·T = %.3f GFLOP per step)%n",
                         s.gflops(), cfg.flopsPerStep() / 1e9);
             }
         }
@@ -137,11 +139,11 @@ final class StepCommand {
     static String json(Backend backend, StepConfig c, Stats s, int threads, int warmup, int repeats) {
         return String.format(Locale.ROOT,
                 "{\"backend\":\"%s\",\"backend_description\":\"%s\",\"config\":{\"V\":%d,\"H\":%d,\"B\":%d,\"T\":%d,"
-                        + "\"cell\":\"%s\",\"activation\":\"%s\",\"clip\":\"%s\",\"bias\":%s,\"threads\":%d},\"warmup\":%d,\"repeats\":%d,"
+                        + "\"cell\":\"%s\",\"layers\":%d,\"activation\":\"%s\",\"clip\":\"%s\",\"bias\":%s,\"threads\":%d},\"warmup\":%d,\"repeats\":%d,"
                         + "\"tokens_per_s\":%.1f,\"tokens_per_s_p10\":%.1f,\"tokens_per_s_p90\":%.1f,"
                         + "\"step_ms_median\":%.4f,\"step_ms_p10\":%.4f,\"step_ms_p90\":%.4f,\"model_gflops\":%.2f}",
                 backend.name(), backend.description().replace("\"", "'"), c.vocab(), c.hidden(), c.batch(), c.steps(),
-                c.cell().name().toLowerCase(Locale.ROOT), c.activation().id(), c.clipping(), c.biases(), threads, warmup, repeats, s.tokensPerS(),
+                c.cell().name().toLowerCase(Locale.ROOT), c.layers(), c.activation().id(), c.clipping(), c.biases(), threads, warmup, repeats, s.tokensPerS(),
                 s.tokensPerSSlow(), s.tokensPerSFast(), s.medianMs(), s.p10Ms(), s.p90Ms(), s.gflops());
     }
 }

@@ -10,12 +10,18 @@ import io.rnn4j.train.Clipping;
  * given clipping and plain SGD, the model PyTorch's comparison script builds.
  */
 public record StepConfig(int vocab, int hidden, int batch, int steps, Activation activation, Clipping clipping,
-                         boolean biases, CellType cell) {
+                         boolean biases, CellType cell, int layers) {
 
-    /** An Elman configuration. */
+    /** A one-layer Elman configuration. */
     public StepConfig(int vocab, int hidden, int batch, int steps, Activation activation, Clipping clipping,
                       boolean biases) {
-        this(vocab, hidden, batch, steps, activation, clipping, biases, CellType.ELMAN);
+        this(vocab, hidden, batch, steps, activation, clipping, biases, CellType.ELMAN, 1);
+    }
+
+    /** A one-layer configuration of the given cell. */
+    public StepConfig(int vocab, int hidden, int batch, int steps, Activation activation, Clipping clipping,
+                      boolean biases, CellType cell) {
+        this(vocab, hidden, batch, steps, activation, clipping, biases, cell, 1);
     }
 
     public StepConfig {
@@ -31,17 +37,19 @@ public record StepConfig(int vocab, int hidden, int batch, int steps, Activation
     }
 
     /**
-     * Model FLOPs of one training step, 6·H·(G·H+V)·B·T with G the cell's gate count (1, 4, 3):
+     * Model FLOPs of one training step, 6·H·(G·H·(2L−1)+V)·B·T with G the cell's gate count (1, 4, 3)
+     * and L the layers (each layer above the first adds its G·H×H input product):
      * forward, and backward for activations and weights, of the recurrent (G·H×H) and output (V×H)
      * products, two FLOPs per multiply-add. The input gather, element-wise work and the softmax are
      * not counted.
      */
     public double flopsPerStep() {
-        return 6.0 * hidden * (cell.gates() * (double) hidden + vocab) * batch * steps;
+        // Layers above the first add their H×G·H input products to the recurrent ones.
+        return 6.0 * hidden * (cell.gates() * (double) hidden * (2 * layers - 1) + vocab) * batch * steps;
     }
 
     /** A short label, e.g. {@code V65-H128-B50-T50} ({@code LSTM-…} for gated cells). */
     public String label() {
-        return (cell == CellType.ELMAN ? "" : cell + "-") + "V" + vocab + "-H" + hidden + "-B" + batch + "-T" + steps;
+        return (cell == CellType.ELMAN ? "" : cell + "-") + (layers > 1 ? "L" + layers + "-" : "") + "V" + vocab + "-H" + hidden + "-B" + batch + "-T" + steps;
     }
 }

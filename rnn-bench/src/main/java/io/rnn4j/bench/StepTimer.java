@@ -24,7 +24,7 @@ public final class StepTimer implements AutoCloseable {
 
     public StepTimer(Backend backend, StepConfig config, long seed) {
         this.config = config;
-        RnnConfig rc = RnnConfig.tokens(config.vocab(), config.hidden()).cell(config.cell())
+        RnnConfig rc = RnnConfig.tokens(config.vocab(), config.hidden()).cell(config.cell()).layers(config.layers())
                 .activation(config.activation()).biases(config.biases()).seed(seed).build();
         this.model = new RnnModel(backend, rc);
         this.trainer = new Trainer(model, TrainerConfig.builder().optimizer(OptimizerConfig.sgd(1e-3))

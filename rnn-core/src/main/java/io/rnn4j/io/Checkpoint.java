@@ -38,12 +38,13 @@ import java.util.Map;
  *       D×G·H). For token inputs this is the weight of a recurrent layer fed one-hot vectors.</li>
  *   <li>{@code rnn.bias_ih_l0} — G·H, {@code hiddenBias}; {@code rnn.bias_hh_l0} — G·H, zeros for
  *       the Elman cell and the LSTM (PyTorch adds the two biases), {@code recurrentBias} for the GRU.</li>
- *   <li>{@code state.cell} — B×H, an LSTM's carried cell state, when set.</li>
+ *   <li>{@code rnn.*_l1}, {@code rnn.*_l2}, … — the same for stacked layers (their input is H wide).</li>
+ *   <li>{@code state.hidden}, {@code state.cell} — L×B×H, the carried hidden state and an LSTM's cell
+ *       state, as PyTorch's {@code h_n} and {@code c_n}.</li>
  *   <li>{@code fc.weight} — O×H, {@code outputWeights} V; {@code fc.bias} — O, {@code outputBias} c.</li>
  *   <li>{@code rnn4j.prelu_slope} — H, PReLU models only (PyTorch's {@code nn.RNN} has no PReLU).</li>
  *   <li>{@code optimizer.state0}, {@code optimizer.state1} — the optimizer's state arenas (P floats
  *       each, in the parameter-arena order of {@link ParameterLayout}), as many as the rule has.</li>
- *   <li>{@code state.hidden} — B×H, the carried hidden state, when one is set.</li>
  * </ul>
  *
  * <h2>Metadata ({@code __metadata__}, strings)</h2>
@@ -133,20 +134,26 @@ public final class Checkpoint {
         int gh = c.cell().gates() * h;
         Map<String, float[]> t = new LinkedHashMap<>();
         Map<String, long[]> shapes = new LinkedHashMap<>();
-        put(t, shapes, "rnn.weight_hh_l0", model.parameter(ParameterLayout.RECURRENT_WEIGHTS), gh, h);
-        put(t, shapes, "rnn.weight_ih_l0", transpose(model.parameter(ParameterLayout.INPUT_WEIGHTS), c.inputSize(), gh),
-                gh, c.inputSize());
-        if (c.hiddenBias()) {
-            put(t, shapes, "rnn.bias_ih_l0", model.parameter(ParameterLayout.HIDDEN_BIAS), gh);
-            put(t, shapes, "rnn.bias_hh_l0", model.layout().has(ParameterLayout.RECURRENT_BIAS)
-                    ? model.parameter(ParameterLayout.RECURRENT_BIAS) : new float[gh], gh);
+        for (int l = 0; l < c.layers(); l++) {
+            int in = l == 0 ? c.inputSize() : h;
+            put(t, shapes, "rnn.weight_hh_l" + l, model.parameter(ParameterLayout.name(ParameterLayout.RECURRENT_WEIGHTS, l)),
+                    gh, h);
+            put(t, shapes, "rnn.weight_ih_l" + l,
+                    transpose(model.parameter(ParameterLayout.name(ParameterLayout.INPUT_WEIGHTS, l)), in, gh), gh, in);
+            if (c.hiddenBias()) {
+                put(t, shapes, "rnn.bias_ih_l" + l, model.parameter(ParameterLayout.name(ParameterLayout.HIDDEN_BIAS, l)),
+                        gh);
+                String rb = ParameterLayout.name(ParameterLayout.RECURRENT_BIAS, l);
+                put(t, shapes, "rnn.bias_hh_l" + l, model.layout().has(rb) ? model.parameter(rb) : new float[gh], gh);
+            }
+            if (model.layout().has(ParameterLayout.name(ParameterLayout.PRELU_SLOPE, l))) {
+                put(t, shapes, l == 0 ? "rnn4j.prelu_slope" : "rnn4j.prelu_slope_l" + l,
+                        model.parameter(ParameterLayout.name(ParameterLayout.PRELU_SLOPE, l)), h);
+            }
         }
         put(t, shapes, "fc.weight", model.parameter(ParameterLayout.OUTPUT_WEIGHTS), c.outputSize(), h);
         if (c.outputBias()) {
             put(t, shapes, "fc.bias", model.parameter(ParameterLayout.OUTPUT_BIAS), c.outputSize());
-        }
-        if (model.layout().has(ParameterLayout.PRELU_SLOPE)) {
-            put(t, shapes, "rnn4j.prelu_slope", model.parameter(ParameterLayout.PRELU_SLOPE), h);
         }
         int states = trainer.config().optimizer().rule(Float.POSITIVE_INFINITY).stateTensors();
         for (int i = 0; i < states; i++) {
@@ -154,12 +161,13 @@ public final class Checkpoint {
             put(t, shapes, "optimizer.state" + i, s, s.length);
         }
         float[] hidden = trainer.hiddenState();
+        int layers = c.layers();
         if (hidden.length > 0) {
-            put(t, shapes, "state.hidden", hidden, hidden.length / h, h);
+            put(t, shapes, "state.hidden", hidden, layers, hidden.length / h / layers, h);
         }
         float[] cellState = trainer.cellState();
         if (cellState.length > 0) {
-            put(t, shapes, "state.cell", cellState, cellState.length / h, h);
+            put(t, shapes, "state.cell", cellState, layers, cellState.length / h / layers, h);
         }
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", FORMAT);
@@ -372,33 +380,37 @@ public final class Checkpoint {
         int h = mine.hiddenSize();
         int gh = mine.cell().gates() * h;
         Map<String, float[]> values = new LinkedHashMap<>();
-        values.put(ParameterLayout.RECURRENT_WEIGHTS, need("rnn.weight_hh_l0"));
-        values.put(ParameterLayout.INPUT_WEIGHTS, transpose(need("rnn.weight_ih_l0"), gh, mine.inputSize()));
-        if (mine.hiddenBias()) {
-            float[] bi = need("rnn.bias_ih_l0");
-            float[] bh = need("rnn.bias_hh_l0");
-            if (bi.length != gh || bh.length != gh) {
-                throw new CheckpointException("bias_ih_l0/bias_hh_l0 have " + bi.length + "/" + bh.length
-                        + " values, expected " + gh);
-            }
-            if (mine.cell() == io.rnn4j.nn.CellType.GRU) {
-                // The GRU's recurrent bias sits inside r ⊙ (U_n h + b_hn): it stays separate.
-                values.put(ParameterLayout.HIDDEN_BIAS, bi);
-                values.put(ParameterLayout.RECURRENT_BIAS, bh);
-            } else {
-                float[] b = new float[gh];
-                for (int i = 0; i < gh; i++) {
-                    b[i] = bi[i] + bh[i];
+        for (int l = 0; l < mine.layers(); l++) {
+            int in = l == 0 ? mine.inputSize() : h;
+            values.put(ParameterLayout.name(ParameterLayout.RECURRENT_WEIGHTS, l), need("rnn.weight_hh_l" + l));
+            values.put(ParameterLayout.name(ParameterLayout.INPUT_WEIGHTS, l), transpose(need("rnn.weight_ih_l" + l), gh, in));
+            if (mine.hiddenBias()) {
+                float[] bi = need("rnn.bias_ih_l" + l);
+                float[] bh = need("rnn.bias_hh_l" + l);
+                if (bi.length != gh || bh.length != gh) {
+                    throw new CheckpointException("bias_ih_l" + l + "/bias_hh_l" + l + " have " + bi.length + "/"
+                            + bh.length + " values, expected " + gh);
                 }
-                values.put(ParameterLayout.HIDDEN_BIAS, b);
+                if (mine.cell() == io.rnn4j.nn.CellType.GRU) {
+                    // The GRU's recurrent bias sits inside r ⊙ (U_n h + b_hn): it stays separate.
+                    values.put(ParameterLayout.name(ParameterLayout.HIDDEN_BIAS, l), bi);
+                    values.put(ParameterLayout.name(ParameterLayout.RECURRENT_BIAS, l), bh);
+                } else {
+                    float[] b = new float[gh];
+                    for (int i = 0; i < gh; i++) {
+                        b[i] = bi[i] + bh[i];
+                    }
+                    values.put(ParameterLayout.name(ParameterLayout.HIDDEN_BIAS, l), b);
+                }
+            }
+            if (model.layout().has(ParameterLayout.name(ParameterLayout.PRELU_SLOPE, l))) {
+                values.put(ParameterLayout.name(ParameterLayout.PRELU_SLOPE, l),
+                        need(l == 0 ? "rnn4j.prelu_slope" : "rnn4j.prelu_slope_l" + l));
             }
         }
         values.put(ParameterLayout.OUTPUT_WEIGHTS, need("fc.weight"));
         if (mine.outputBias()) {
             values.put(ParameterLayout.OUTPUT_BIAS, need("fc.bias"));
-        }
-        if (model.layout().has(ParameterLayout.PRELU_SLOPE)) {
-            values.put(ParameterLayout.PRELU_SLOPE, need("rnn4j.prelu_slope"));
         }
         int states = trainer.config().optimizer().rule(Float.POSITIVE_INFINITY).stateTensors();
         float[][] st = new float[states][];
@@ -422,10 +434,11 @@ public final class Checkpoint {
         trainer.restoreOptimizer(step, st);
         float[] hidden = tensors.get("state.hidden");
         if (hidden != null) {
-            trainer.setHiddenState(hidden.length / h, hidden);
+            int layers = mine.layers();
+            trainer.setHiddenState(hidden.length / h / layers, hidden);
             float[] cellState = tensors.get("state.cell");
             if (cellState != null) {
-                trainer.setCellState(cellState.length / h, cellState);
+                trainer.setCellState(cellState.length / h / layers, cellState);
             }
         } else {
             trainer.resetState();
@@ -441,14 +454,15 @@ public final class Checkpoint {
     }
 
     private static boolean sameShape(RnnConfig a, RnnConfig b) {
-        return a.cell() == b.cell() && a.inputKind() == b.inputKind() && a.inputSize() == b.inputSize()
+        return a.cell() == b.cell() && a.layers() == b.layers() && a.inputKind() == b.inputKind()
+                && a.inputSize() == b.inputSize()
                 && a.hiddenSize() == b.hiddenSize()
                 && a.outputSize() == b.outputSize() && a.activation() == b.activation()
                 && a.hiddenBias() == b.hiddenBias() && a.outputBias() == b.outputBias();
     }
 
     private static String describe(RnnConfig c) {
-        return c.cell().name().toLowerCase() + " " + c.inputKind().name().toLowerCase() + " " + c.inputSize() + "→" + c.hiddenSize() + "→" + c.outputSize()
+        return c.cell().name().toLowerCase() + "×" + c.layers() + " " + c.inputKind().name().toLowerCase() + " " + c.inputSize() + "→" + c.hiddenSize() + "→" + c.outputSize()
                 + " " + c.activation().id() + (c.hiddenBias() ? " +b" : "") + (c.outputBias() ? " +c" : "");
     }
 

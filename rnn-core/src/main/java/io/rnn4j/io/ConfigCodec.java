@@ -23,6 +23,7 @@ public final class ConfigCodec {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("cell", c.cell().name());
         m.put("forgetBias", (double) c.forgetBias());
+        m.put("layers", (long) c.layers());
         m.put("inputKind", c.inputKind().name());
         m.put("inputSize", (long) c.inputSize());
         m.put("hiddenSize", (long) c.hiddenSize());
@@ -50,7 +51,8 @@ public final class ConfigCodec {
                 integer(m, "outputSize"), Activation.valueOf(str(m, "activation")), bool(m, "hiddenBias"),
                 bool(m, "outputBias"), init(obj(m, "recurrentInit")), init(obj(m, "inputInit")),
                 init(obj(m, "outputInit")), (float) num(m, "preluSlope"), (long) num(m, "seed"),
-                io.rnn4j.nn.CellType.valueOf(str(m, "cell")), (float) num(m, "forgetBias"));
+                io.rnn4j.nn.CellType.valueOf(str(m, "cell")), (float) num(m, "forgetBias"),
+                m.containsKey("layers") ? integer(m, "layers") : 1);
     }
 
     private static Init init(Map<String, Object> m) {

@@ -15,15 +15,16 @@ import java.util.SplittableRandom;
 public final class Generator implements AutoCloseable {
     private final RnnModel model;
     private final Backend backend;
-    private final Tensor pre;
-    private final Tensor hidden;
-    private final Tensor next;
-    /** Gated cells: the recurrent gate terms, the LSTM cell state and its update, tanh(c). */
-    private final Tensor hGates;
-    private final Tensor cell;
-    private final Tensor nextCell;
-    private final Tensor tanhC;
-    private final Tensor gates;
+    private final int layers;
+    /** Per layer: gate pre-activations, state, next state, and the gated cells' scratch. */
+    private final Tensor[] pre;
+    private final Tensor[] hidden;
+    private final Tensor[] next;
+    private final Tensor[] hGates;
+    private final Tensor[] cell;
+    private final Tensor[] nextCell;
+    private final Tensor[] tanhC;
+    private final Tensor[] gates;
     private final Tensor logits;
     private final IndexBuffer token;
     private final int[] tokenScratch = new int[1];
@@ -39,45 +40,68 @@ public final class Generator implements AutoCloseable {
         int h = model.config().hiddenSize();
         int o = model.config().outputSize();
         CellType type = model.config().cell();
-        this.pre = backend.allocate(1, type.gates() * h);
-        this.hidden = backend.allocate(1, h);
-        this.next = backend.allocate(1, h);
-        this.hGates = type == CellType.GRU ? backend.allocate(1, 3 * h) : null;
-        this.cell = type == CellType.LSTM ? backend.allocate(1, h) : null;
-        this.nextCell = type == CellType.LSTM ? backend.allocate(1, h) : null;
-        this.tanhC = type == CellType.LSTM ? backend.allocate(1, h) : null;
-        this.gates = type == CellType.GRU ? backend.allocate(1, 3 * h) : null;
+        this.layers = model.config().layers();
+        this.pre = new Tensor[layers];
+        this.hidden = new Tensor[layers];
+        this.next = new Tensor[layers];
+        this.hGates = new Tensor[layers];
+        this.cell = new Tensor[layers];
+        this.nextCell = new Tensor[layers];
+        this.tanhC = new Tensor[layers];
+        this.gates = new Tensor[layers];
+        for (int l = 0; l < layers; l++) {
+            pre[l] = backend.allocate(1, type.gates() * h);
+            hidden[l] = backend.allocate(1, h);
+            next[l] = backend.allocate(1, h);
+            if (type == CellType.GRU) {
+                hGates[l] = backend.allocate(1, 3 * h);
+                gates[l] = backend.allocate(1, 3 * h);
+            }
+            if (type == CellType.LSTM) {
+                cell[l] = backend.allocate(1, h);
+                nextCell[l] = backend.allocate(1, h);
+                tanhC[l] = backend.allocate(1, h);
+            }
+        }
         this.logits = backend.allocate(1, o);
         this.token = backend.allocateIndices(1);
         this.logitScratch = new float[o];
         this.probScratch = new double[o];
     }
 
-    /** Sets the hidden (and LSTM cell) state to zeros. */
+    /** Sets the hidden (and LSTM cell) state of every layer to zeros. */
     public void reset() {
-        backend.fill(hidden, 0f);
-        if (cell != null) {
-            backend.fill(cell, 0f);
+        for (int l = 0; l < layers; l++) {
+            backend.fill(hidden[l], 0f);
+            if (cell[l] != null) {
+                backend.fill(cell[l], 0f);
+            }
         }
     }
 
-    /** Sets the hidden state ({@code H} finite values). */
+    /** Sets the hidden state ({@code L·H} finite values, layer 0 first). */
     public void setState(float[] h) {
-        if (h.length != hidden.cols()) {
-            throw new IllegalArgumentException("state must have H = " + hidden.cols() + " values, got " + h.length);
+        int hs = hidden[0].cols();
+        if (h.length != layers * hs) {
+            throw new IllegalArgumentException("state must have L·H = " + layers + "·" + hs + " values, got " + h.length);
         }
         for (int i = 0; i < h.length; i++) {
             if (!Float.isFinite(h[i])) {
                 throw new IllegalArgumentException("state value " + h[i] + " at unit " + i + " is not finite");
             }
         }
-        backend.upload(h, 0, hidden);
+        for (int l = 0; l < layers; l++) {
+            backend.upload(h, l * hs, hidden[l]);
+        }
     }
 
-    /** The current hidden state. */
+    /** The current hidden state of every layer ({@code L·H}, layer 0 first). */
     public float[] state() {
-        float[] out = new float[hidden.cols()];
-        backend.download(hidden, out, 0);
+        int hs = hidden[0].cols();
+        float[] out = new float[layers * hs];
+        for (int l = 0; l < layers; l++) {
+            backend.download(hidden[l], out, l * hs);
+        }
         return out;
     }
 
@@ -92,35 +116,42 @@ public final class Generator implements AutoCloseable {
         }
         tokenScratch[0] = tokenId;
         backend.uploadIndices(tokenScratch, 0, token, 1);
-        backend.gatherRows(model.view(ParameterLayout.INPUT_WEIGHTS), token, 0, pre, false);
-        Tensor b = model.view(ParameterLayout.HIDDEN_BIAS);
-        if (b != null) {
-            backend.axpy(1f, b, pre);
-        }
-        Tensor u = model.view(ParameterLayout.RECURRENT_WEIGHTS);
-        switch (model.config().cell()) {
-            case ELMAN -> {
-                backend.gemm(pre, hidden, false, u, true, 1f, 1f);
-                backend.activationForward(model.config().activation(), pre, next,
-                        model.view(ParameterLayout.PRELU_SLOPE));
+        for (int l = 0; l < layers; l++) {
+            Tensor w = model.view(ParameterLayout.name(ParameterLayout.INPUT_WEIGHTS, l));
+            if (l == 0) {
+                backend.gatherRows(w, token, 0, pre[0], false);
+            } else {
+                backend.gemm(pre[l], hidden[l - 1], false, w, false, 1f, 0f);
             }
-            case LSTM -> {
-                backend.gemm(pre, hidden, false, u, true, 1f, 1f);
-                backend.lstmForward(pre, cell, nextCell, next, tanhC);
-                backend.copy(nextCell, cell);
+            Tensor b = model.view(ParameterLayout.name(ParameterLayout.HIDDEN_BIAS, l));
+            if (b != null) {
+                backend.axpy(1f, b, pre[l]);
             }
-            case GRU -> {
-                backend.gemm(hGates, hidden, false, u, true, 1f, 0f);
-                Tensor bh = model.view(ParameterLayout.RECURRENT_BIAS);
-                if (bh != null) {
-                    backend.axpy(1f, bh, hGates);
+            Tensor u = model.view(ParameterLayout.name(ParameterLayout.RECURRENT_WEIGHTS, l));
+            switch (model.config().cell()) {
+                case ELMAN -> {
+                    backend.gemm(pre[l], hidden[l], false, u, true, 1f, 1f);
+                    backend.activationForward(model.config().activation(), pre[l], next[l],
+                            model.view(ParameterLayout.name(ParameterLayout.PRELU_SLOPE, l)));
                 }
-                backend.gruForward(pre, hGates, hidden, next, gates);
+                case LSTM -> {
+                    backend.gemm(pre[l], hidden[l], false, u, true, 1f, 1f);
+                    backend.lstmForward(pre[l], cell[l], nextCell[l], next[l], tanhC[l]);
+                    backend.copy(nextCell[l], cell[l]);
+                }
+                case GRU -> {
+                    backend.gemm(hGates[l], hidden[l], false, u, true, 1f, 0f);
+                    Tensor bh = model.view(ParameterLayout.name(ParameterLayout.RECURRENT_BIAS, l));
+                    if (bh != null) {
+                        backend.axpy(1f, bh, hGates[l]);
+                    }
+                    backend.gruForward(pre[l], hGates[l], hidden[l], next[l], gates[l]);
+                }
+                default -> throw new IllegalStateException("cell " + model.config().cell());
             }
-            default -> throw new IllegalStateException("cell " + model.config().cell());
+            backend.copy(next[l], hidden[l]);
         }
-        backend.copy(next, hidden);
-        backend.gemm(logits, hidden, false, model.view(ParameterLayout.OUTPUT_WEIGHTS), true, 1f, 0f);
+        backend.gemm(logits, hidden[layers - 1], false, model.view(ParameterLayout.OUTPUT_WEIGHTS), true, 1f, 0f);
         Tensor c = model.view(ParameterLayout.OUTPUT_BIAS);
         if (c != null) {
             backend.axpy(1f, c, logits);
@@ -165,14 +196,13 @@ public final class Generator implements AutoCloseable {
 
     @Override
     public void close() {
-        for (Tensor t : new Tensor[] {hGates, cell, nextCell, tanhC, gates}) {
-            if (t != null) {
-                t.buffer().close();
+        for (Tensor[] group : new Tensor[][] {pre, hidden, next, hGates, cell, nextCell, tanhC, gates}) {
+            for (Tensor t : group) {
+                if (t != null) {
+                    t.buffer().close();
+                }
             }
         }
-        pre.buffer().close();
-        hidden.buffer().close();
-        next.buffer().close();
         logits.buffer().close();
         token.close();
     }

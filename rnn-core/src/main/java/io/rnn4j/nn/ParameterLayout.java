@@ -10,8 +10,9 @@ import java.util.Map;
  * Where each named parameter lives in the one contiguous parameter arena. The gradient arena and
  * every optimizer-state arena use the same layout. Order: {@code recurrentWeights} (G·H × H, G the
  * cell's gate count), {@code inputWeights} (D × G·H), {@code hiddenBias} (1 × G·H),
- * {@code recurrentBias} (GRU only, 1 × 3H), {@code outputWeights}, {@code outputBias},
- * {@code preluSlope} (absent entries skipped).
+ * {@code recurrentBias} (GRU only, 1 × 3H) for layer 0, the same with {@code _l1}, {@code _l2}, …
+ * for stacked layers (whose input weights are H × G·H), then {@code outputWeights},
+ * {@code outputBias}, {@code preluSlope} (per layer; absent entries skipped).
  */
 public final class ParameterLayout {
 
@@ -46,12 +47,14 @@ public final class ParameterLayout {
         long[] off = {0};
         int h = c.hiddenSize();
         int gh = c.cell().gates() * h;
-        add(m, off, RECURRENT_WEIGHTS, gh, h);
-        add(m, off, INPUT_WEIGHTS, c.inputSize(), gh);
-        if (c.hiddenBias()) {
-            add(m, off, HIDDEN_BIAS, 1, gh);
-            if (c.cell() == CellType.GRU) {
-                add(m, off, RECURRENT_BIAS, 1, gh);
+        for (int l = 0; l < c.layers(); l++) {
+            add(m, off, name(RECURRENT_WEIGHTS, l), gh, h);
+            add(m, off, name(INPUT_WEIGHTS, l), l == 0 ? c.inputSize() : h, gh);
+            if (c.hiddenBias()) {
+                add(m, off, name(HIDDEN_BIAS, l), 1, gh);
+                if (c.cell() == CellType.GRU) {
+                    add(m, off, name(RECURRENT_BIAS, l), 1, gh);
+                }
             }
         }
         add(m, off, OUTPUT_WEIGHTS, c.outputSize(), h);
@@ -59,13 +62,23 @@ public final class ParameterLayout {
             add(m, off, OUTPUT_BIAS, 1, c.outputSize());
         }
         if (c.activation() == io.rnn4j.backend.Activation.PRELU) {
-            add(m, off, PRELU_SLOPE, 1, h);
+            for (int l = 0; l < c.layers(); l++) {
+                add(m, off, name(PRELU_SLOPE, l), 1, h);
+            }
         }
         if (off[0] > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("model has " + off[0] + " parameters; at most "
                     + (Integer.MAX_VALUE - 8) + " are supported");
         }
         return new ParameterLayout(m, off[0]);
+    }
+
+    /**
+     * The name of a per-layer parameter: the base name for layer 0 ({@code recurrentWeights}), the
+     * base name with {@code _l1}, {@code _l2}, … for the layers above ({@code recurrentWeights_l1}).
+     */
+    public static String name(String base, int layer) {
+        return layer == 0 ? base : base + "_l" + layer;
     }
 
     private static void add(Map<String, Entry> m, long[] off, String name, int rows, int cols) {

@@ -22,11 +22,13 @@ import io.rnn4j.backend.Activation;
  *     {@code activation} tanh
  * @param forgetBias initial bias of the LSTM forget gate (default 1, so that the cell starts by
  *     remembering); ignored by the other cells
+ * @param layers stacked recurrent layers (default 1); layer l &gt; 0 reads the hidden states of
+ *     layer l − 1, the head reads the top layer
  */
 public record RnnConfig(InputKind inputKind, int inputSize, int hiddenSize, int outputSize,
                         Activation activation, boolean hiddenBias, boolean outputBias,
                         Init recurrentInit, Init inputInit, Init outputInit,
-                        float preluSlope, long seed, CellType cell, float forgetBias) {
+                        float preluSlope, long seed, CellType cell, float forgetBias, int layers) {
 
     public RnnConfig {
         if (inputKind == null || activation == null || recurrentInit == null || inputInit == null
@@ -36,6 +38,9 @@ public record RnnConfig(InputKind inputKind, int inputSize, int hiddenSize, int 
         if (cell != CellType.ELMAN && activation != Activation.TANH) {
             throw new IllegalArgumentException(cell + " uses the logistic for its gates and tanh for its state; the"
                     + " activation must be tanh, got " + activation.id());
+        }
+        if (layers < 1) {
+            throw new IllegalArgumentException("layers must be at least 1, got " + layers);
         }
         if (!Float.isFinite(forgetBias)) {
             throw new IllegalArgumentException("forget-gate bias must be finite, got " + forgetBias);
@@ -83,6 +88,7 @@ public record RnnConfig(InputKind inputKind, int inputSize, int hiddenSize, int 
         b.seed = seed;
         b.cell = cell;
         b.forgetBias = forgetBias;
+        b.layers = layers;
         return b;
     }
 
@@ -102,6 +108,7 @@ public record RnnConfig(InputKind inputKind, int inputSize, int hiddenSize, int 
         private long seed = 1;
         private CellType cell = CellType.ELMAN;
         private float forgetBias = 1f;
+        private int layers = 1;
 
         private Builder(InputKind kind, int in, int hidden, int out) {
             this.inputKind = kind;
@@ -176,6 +183,12 @@ public record RnnConfig(InputKind inputKind, int inputSize, int hiddenSize, int 
             return this;
         }
 
+        /** Stacked recurrent layers (default 1). */
+        public Builder layers(int n) {
+            this.layers = n;
+            return this;
+        }
+
         /** The LSTM forget-gate bias at initialization (default 1). */
         public Builder forgetBias(float b) {
             this.forgetBias = b;
@@ -184,7 +197,7 @@ public record RnnConfig(InputKind inputKind, int inputSize, int hiddenSize, int 
 
         public RnnConfig build() {
             return new RnnConfig(inputKind, inputSize, hiddenSize, outputSize, activation, hiddenBias,
-                    outputBias, recurrentInit, inputInit, outputInit, preluSlope, seed, cell, forgetBias);
+                    outputBias, recurrentInit, inputInit, outputInit, preluSlope, seed, cell, forgetBias, layers);
         }
     }
 }

@@ -51,25 +51,29 @@ public final class RnnModel implements AutoCloseable {
         SplittableRandom rU = root.split();
         SplittableRandom rW = root.split();
         SplittableRandom rV = root.split();
-        // U is G blocks of H×H, one per gate, each initialized on its own (orthogonal and identity per block).
-        float[] u = new float[g * h * h];
-        for (int k = 0; k < g; k++) {
-            System.arraycopy(config.recurrentInit().fill(h, h, h, h, h, rU), 0, u, k * h * h, h * h);
+        for (int l = 0; l < config.layers(); l++) {
+            // U is G blocks of H×H, one per gate, each initialized on its own (orthogonal and identity per block).
+            float[] u = new float[g * h * h];
+            for (int k = 0; k < g; k++) {
+                System.arraycopy(config.recurrentInit().fill(h, h, h, h, h, rU), 0, u, k * h * h, h * h);
+            }
+            parameters.upload(ParameterLayout.name(ParameterLayout.RECURRENT_WEIGHTS, l), u);
+            // W is stored as D×G·H (H×G·H above layer 0); Glorot fans are those of each H×D gate map.
+            int in = l == 0 ? d : h;
+            Init wInit = l == 0 || config.inputInit().kind() != Init.Kind.IDENTITY ? config.inputInit() : Init.glorot();
+            parameters.upload(ParameterLayout.name(ParameterLayout.INPUT_WEIGHTS, l), wInit.fill(in, g * h, h, in, h, rW));
+            if (config.cell() == CellType.LSTM && config.hiddenBias()) {
+                float[] b = new float[4 * h];
+                java.util.Arrays.fill(b, h, 2 * h, config.forgetBias()); // gate order i, f, g, o
+                parameters.upload(ParameterLayout.name(ParameterLayout.HIDDEN_BIAS, l), b);
+            }
+            if (config.activation() == Activation.PRELU) {
+                float[] a = new float[h];
+                java.util.Arrays.fill(a, config.preluSlope());
+                parameters.upload(ParameterLayout.name(ParameterLayout.PRELU_SLOPE, l), a);
+            }
         }
-        parameters.upload(ParameterLayout.RECURRENT_WEIGHTS, u);
-        // W is stored as D×G·H; Glorot fans are those of each H×D gate map x → W_k x.
-        parameters.upload(ParameterLayout.INPUT_WEIGHTS, config.inputInit().fill(d, g * h, h, d, h, rW));
         parameters.upload(ParameterLayout.OUTPUT_WEIGHTS, config.outputInit().fill(o, h, h, h, o, rV));
-        if (config.cell() == CellType.LSTM && config.hiddenBias()) {
-            float[] b = new float[4 * h];
-            java.util.Arrays.fill(b, h, 2 * h, config.forgetBias()); // gate order i, f, g, o
-            parameters.upload(ParameterLayout.HIDDEN_BIAS, b);
-        }
-        if (config.activation() == Activation.PRELU) {
-            float[] a = new float[h];
-            java.util.Arrays.fill(a, config.preluSlope());
-            parameters.upload(ParameterLayout.PRELU_SLOPE, a);
-        }
         // Biases start at zero (the arena is zero-filled).
     }
 

@@ -61,27 +61,32 @@ public final class Trainer implements AutoCloseable {
     private final Arena state2;
     private final UpdateRule rule;
 
-    private final Tensor recurrent;
-    private final Tensor input;
-    private final Tensor hiddenBias;
+    /** Per layer l (bottom first): U_l, W_l, b_l, PReLU slopes, GRU recurrent bias, and their gradients. */
+    private final Tensor[] recurrent;
+    private final Tensor[] input;
+    private final Tensor[] hiddenBias;
+    private final Tensor[] slope;
+    private final Tensor[] recurrentBias;
+    private final Tensor[] dRecurrentBias;
     private final Tensor output;
     private final Tensor outputBias;
-    private final Tensor slope;
-    private final Tensor recurrentBias;
-    private final Tensor dRecurrentBias;
     private final CellType cell;
-    private final Tensor dRecurrent;
-    private final Tensor dInput;
-    private final Tensor dHiddenBias;
+    private final Tensor[] dRecurrent;
+    private final Tensor[] dInput;
+    private final Tensor[] dHiddenBias;
+    private final Tensor[] dSlope;
     private final Tensor dOutput;
     private final Tensor dOutputBias;
-    private final Tensor dSlope;
+    private final int layerCount;
 
     private Workspace ws;
     /** The initial hidden state h_0 ({@code B × H}), or null before the first batch. */
     private Tensor h0;
-    /** The initial cell state c_0 of an LSTM ({@code B × H}), or null. */
+    /** The initial cell state c_0 of an LSTM ({@code L·B × H}), or null. */
     private Tensor c0;
+    /** Layer l's rows of {@link #h0} and {@link #c0}. */
+    private Tensor[] h0At;
+    private Tensor[] c0At;
     private boolean h0IsZero = true;
     private long stepCount;
 
@@ -104,21 +109,34 @@ public final class Trainer implements AutoCloseable {
         this.state1 = rule.stateTensors() >= 1 ? new Arena(backend, layout) : null;
         this.state2 = rule.stateTensors() >= 2 ? new Arena(backend, layout) : null;
         Arena p = model.parameters();
-        recurrent = p.view(ParameterLayout.RECURRENT_WEIGHTS);
-        input = p.view(ParameterLayout.INPUT_WEIGHTS);
-        hiddenBias = p.viewOrNull(ParameterLayout.HIDDEN_BIAS);
+        layerCount = mc.layers();
+        recurrent = new Tensor[layerCount];
+        input = new Tensor[layerCount];
+        hiddenBias = new Tensor[layerCount];
+        slope = new Tensor[layerCount];
+        recurrentBias = new Tensor[layerCount];
+        dRecurrentBias = new Tensor[layerCount];
+        dRecurrent = new Tensor[layerCount];
+        dInput = new Tensor[layerCount];
+        dHiddenBias = new Tensor[layerCount];
+        dSlope = new Tensor[layerCount];
+        for (int l = 0; l < layerCount; l++) {
+            recurrent[l] = p.view(ParameterLayout.name(ParameterLayout.RECURRENT_WEIGHTS, l));
+            input[l] = p.view(ParameterLayout.name(ParameterLayout.INPUT_WEIGHTS, l));
+            hiddenBias[l] = p.viewOrNull(ParameterLayout.name(ParameterLayout.HIDDEN_BIAS, l));
+            slope[l] = p.viewOrNull(ParameterLayout.name(ParameterLayout.PRELU_SLOPE, l));
+            recurrentBias[l] = p.viewOrNull(ParameterLayout.name(ParameterLayout.RECURRENT_BIAS, l));
+            dRecurrent[l] = grads.view(ParameterLayout.name(ParameterLayout.RECURRENT_WEIGHTS, l));
+            dInput[l] = grads.view(ParameterLayout.name(ParameterLayout.INPUT_WEIGHTS, l));
+            dHiddenBias[l] = grads.viewOrNull(ParameterLayout.name(ParameterLayout.HIDDEN_BIAS, l));
+            dSlope[l] = grads.viewOrNull(ParameterLayout.name(ParameterLayout.PRELU_SLOPE, l));
+            dRecurrentBias[l] = grads.viewOrNull(ParameterLayout.name(ParameterLayout.RECURRENT_BIAS, l));
+        }
         output = p.view(ParameterLayout.OUTPUT_WEIGHTS);
         outputBias = p.viewOrNull(ParameterLayout.OUTPUT_BIAS);
-        slope = p.viewOrNull(ParameterLayout.PRELU_SLOPE);
-        recurrentBias = p.viewOrNull(ParameterLayout.RECURRENT_BIAS);
-        dRecurrentBias = grads.viewOrNull(ParameterLayout.RECURRENT_BIAS);
-        cell = mc.cell();
-        dRecurrent = grads.view(ParameterLayout.RECURRENT_WEIGHTS);
-        dInput = grads.view(ParameterLayout.INPUT_WEIGHTS);
-        dHiddenBias = grads.viewOrNull(ParameterLayout.HIDDEN_BIAS);
         dOutput = grads.view(ParameterLayout.OUTPUT_WEIGHTS);
         dOutputBias = grads.viewOrNull(ParameterLayout.OUTPUT_BIAS);
-        dSlope = grads.viewOrNull(ParameterLayout.PRELU_SLOPE);
+        cell = mc.cell();
     }
 
     public RnnModel model() {
@@ -260,9 +278,9 @@ public final class Trainer implements AutoCloseable {
             throw new IllegalArgumentException("only an LSTM has a cell state; this model is " + cell);
         }
         int h = mc.hiddenSize();
-        if (values.length != (long) batchSize * h) {
-            throw new IllegalArgumentException("cell state must have B·H = " + batchSize + "·" + h + " values, got "
-                    + values.length);
+        if (values.length != (long) layerCount * batchSize * h) {
+            throw new IllegalArgumentException("cell state must have L·B·H = " + layerCount + "·" + batchSize + "·" + h
+                    + " values (layer-major), got " + values.length);
         }
         for (int i = 0; i < values.length; i++) {
             if (!Float.isFinite(values[i])) {
@@ -270,12 +288,15 @@ public final class Trainer implements AutoCloseable {
                         + (i % h) + ") is not finite");
             }
         }
-        ensureState(batchSize, h0 == null || h0.rows() != batchSize);
+        ensureState(batchSize, h0 == null || stateBatch() != batchSize);
         backend.upload(values, 0, c0);
         h0IsZero = false;
     }
 
-    /** The current initial hidden state {@code B × H} (time-major rows per sequence), or an empty array before the first batch. */
+    /**
+     * The current initial hidden state, {@code L·B × H} (layer-major: layer 0's B rows first, as
+     * PyTorch's {@code h_n}), or an empty array before the first batch.
+     */
     public float[] hiddenState() {
         if (h0 == null) {
             return new float[0];
@@ -285,20 +306,20 @@ public final class Trainer implements AutoCloseable {
         return out;
     }
 
-    /** Sets the initial hidden state for batches of {@code batchSize} sequences ({@code B·H} finite values). */
+    /** Sets the initial hidden state for batches of {@code batchSize} sequences ({@code L·B·H} finite values, layer-major). */
     public void setHiddenState(int batchSize, float[] values) {
         int h = mc.hiddenSize();
         if (batchSize < 1) {
             throw new IllegalArgumentException("batch size must be at least 1, got " + batchSize);
         }
-        if (values.length != (long) batchSize * h) {
-            throw new IllegalArgumentException("hidden state must have B·H = " + batchSize + "·" + h + " values, got "
-                    + values.length);
+        if (values.length != (long) layerCount * batchSize * h) {
+            throw new IllegalArgumentException("hidden state must have L·B·H = " + layerCount + "·" + batchSize + "·" + h
+                    + " values (layer-major), got " + values.length);
         }
         for (int i = 0; i < values.length; i++) {
             if (!Float.isFinite(values[i])) {
-                throw new IllegalArgumentException("hidden state value " + values[i] + " at (batch " + (i / h)
-                        + ", unit " + (i % h) + ") is not finite");
+                throw new IllegalArgumentException("hidden state value " + values[i] + " at (layer "
+                        + (i / h / batchSize) + ", batch " + (i / h % batchSize) + ", unit " + (i % h) + ") is not finite");
             }
         }
         ensureState(batchSize, true);
@@ -306,12 +327,17 @@ public final class Trainer implements AutoCloseable {
         h0IsZero = false;
     }
 
+    /** B of the state tensors (they hold L·B rows). */
+    private int stateBatch() {
+        return h0.rows() / layerCount;
+    }
+
     private void ensureState(int batchSize, boolean replacing) {
-        if (h0 != null && h0.rows() == batchSize) {
+        if (h0 != null && stateBatch() == batchSize) {
             return;
         }
         if (h0 != null && !h0IsZero && !replacing) {
-            throw new IllegalArgumentException("the carried hidden state is for B = " + h0.rows()
+            throw new IllegalArgumentException("the carried hidden state is for B = " + stateBatch()
                     + " sequences but the batch has B = " + batchSize + "; call resetState() first");
         }
         if (h0 != null) {
@@ -321,9 +347,15 @@ public final class Trainer implements AutoCloseable {
             c0.buffer().close();
             c0 = null;
         }
-        h0 = backend.allocate(batchSize, mc.hiddenSize());
+        h0 = backend.allocate(layerCount * batchSize, mc.hiddenSize());
+        h0At = new Tensor[layerCount];
+        c0At = new Tensor[layerCount];
         if (cell == CellType.LSTM) {
-            c0 = backend.allocate(batchSize, mc.hiddenSize());
+            c0 = backend.allocate(layerCount * batchSize, mc.hiddenSize());
+        }
+        for (int l = 0; l < layerCount; l++) {
+            h0At[l] = h0.rows(l * batchSize, batchSize);
+            c0At[l] = c0 == null ? null : c0.rows(l * batchSize, batchSize);
         }
         h0IsZero = true;
     }
@@ -362,8 +394,8 @@ public final class Trainer implements AutoCloseable {
         }
         int b = batch.batchSize();
         int t = batch.steps();
-        if (config.carryState() && h0 != null && h0.rows() != b && !h0IsZero) {
-            throw new IllegalArgumentException("the carried hidden state is for B = " + h0.rows()
+        if (config.carryState() && h0 != null && stateBatch() != b && !h0IsZero) {
+            throw new IllegalArgumentException("the carried hidden state is for B = " + stateBatch()
                     + " sequences but the batch has B = " + b + "; call resetState() first");
         }
         validateValues(batch);
@@ -434,7 +466,7 @@ public final class Trainer implements AutoCloseable {
             ws = null;
         }
         ws = new Workspace(backend, b, t, mc.hiddenSize(), mc.inputSize(), mc.outputSize(), denseIn, denseTargets,
-                lastHead, config.diagnostics(), cell);
+                lastHead, config.diagnostics(), cell, layerCount);
     }
 
     private void fillScratch(Batch batch, boolean lastHead) {
@@ -505,34 +537,39 @@ public final class Trainer implements AutoCloseable {
     private void forward() {
         Workspace w = ws;
         Activation f = mc.activation();
-        backend.copy(h0, w.hiddenFirst);
-        if (w.inputs == null) {
-            backend.gatherRows(input, w.inputIds, 0, w.pre, false);
-        } else {
-            backend.gemm(w.pre, w.inputs, false, input, false, 1f, 0f);
-        }
-        if (hiddenBias != null) {
-            backend.addRowVector(w.pre, hiddenBias);
-        }
-        switch (cell) {
-            case ELMAN -> backend.recurrentForward(f, recurrent, w.pre, w.hidden, slope, w.batch);
-            case LSTM -> {
-                backend.copy(c0, w.cellAt[0]);
-                for (int t = 0; t < w.steps; t++) {
-                    backend.gemm(w.preAt[t], w.hiddenPrevAt[t], false, recurrent, true, 1f, 1f);
-                    backend.lstmForward(w.preAt[t], w.cellAt[t], w.cellAt[t + 1], w.hiddenAt[t], w.tanhCAt[t]);
-                }
+        for (int l = 0; l < layerCount; l++) {
+            Workspace.Layer lw = w.layers[l];
+            backend.copy(h0At[l], lw.hiddenFirst);
+            if (l > 0) {
+                backend.gemm(lw.pre, w.layers[l - 1].hiddenOut, false, input[l], false, 1f, 0f);
+            } else if (w.inputs == null) {
+                backend.gatherRows(input[0], w.inputIds, 0, lw.pre, false);
+            } else {
+                backend.gemm(lw.pre, w.inputs, false, input[0], false, 1f, 0f);
             }
-            case GRU -> {
-                for (int t = 0; t < w.steps; t++) {
-                    backend.gemm(w.hGatesAt[t], w.hiddenPrevAt[t], false, recurrent, true, 1f, 0f);
-                    if (recurrentBias != null) {
-                        backend.addRowVector(w.hGatesAt[t], recurrentBias);
+            if (hiddenBias[l] != null) {
+                backend.addRowVector(lw.pre, hiddenBias[l]);
+            }
+            switch (cell) {
+                case ELMAN -> backend.recurrentForward(f, recurrent[l], lw.pre, lw.hidden, slope[l], w.batch);
+                case LSTM -> {
+                    backend.copy(c0At[l], lw.cellAt[0]);
+                    for (int t = 0; t < w.steps; t++) {
+                        backend.gemm(lw.preAt[t], lw.hiddenPrevAt[t], false, recurrent[l], true, 1f, 1f);
+                        backend.lstmForward(lw.preAt[t], lw.cellAt[t], lw.cellAt[t + 1], lw.hiddenAt[t], lw.tanhCAt[t]);
                     }
-                    backend.gruForward(w.preAt[t], w.hGatesAt[t], w.hiddenPrevAt[t], w.hiddenAt[t], w.actsAt[t]);
                 }
+                case GRU -> {
+                    for (int t = 0; t < w.steps; t++) {
+                        backend.gemm(lw.hGatesAt[t], lw.hiddenPrevAt[t], false, recurrent[l], true, 1f, 0f);
+                        if (recurrentBias[l] != null) {
+                            backend.addRowVector(lw.hGatesAt[t], recurrentBias[l]);
+                        }
+                        backend.gruForward(lw.preAt[t], lw.hGatesAt[t], lw.hiddenPrevAt[t], lw.hiddenAt[t], lw.actsAt[t]);
+                    }
+                }
+                default -> throw new IllegalStateException("cell " + cell);
             }
-            default -> throw new IllegalStateException("cell " + cell);
         }
         // Head and loss: Z = H Vᵀ (+ c); the loss kernel turns Z into ∂E/∂z.
         backend.fill(w.loss, 0f);
@@ -552,89 +589,90 @@ public final class Trainer implements AutoCloseable {
 
     private Tensor headInput() {
         if (config.loss() == Loss.MSE_LAST_STEP) {
-            backend.gatherRows(ws.hiddenOut, ws.lastRows, 0, ws.lastHidden, false);
+            backend.gatherRows(ws.top.hiddenOut, ws.lastRows, 0, ws.lastHidden, false);
             return ws.lastHidden;
         }
-        return ws.hiddenOut;
+        return ws.top.hiddenOut;
     }
 
     private void backward() {
         Workspace w = ws;
         Activation f = mc.activation();
         backend.fill(grads.all(), 0f);
-        Tensor src = config.loss() == Loss.MSE_LAST_STEP ? w.lastHidden : w.hiddenOut;
+        Tensor src = config.loss() == Loss.MSE_LAST_STEP ? w.lastHidden : w.top.hiddenOut;
         backend.gemm(dOutput, w.logits, true, src, false, 1f, 1f);
         if (dOutputBias != null) {
             backend.sumRows(w.logits, dOutputBias, true);
         }
         if (config.loss() == Loss.MSE_LAST_STEP) {
             backend.gemm(w.lastGrad, w.logits, false, output, false, 1f, 0f);
-            backend.fill(w.grad, 0f);
-            backend.scatterAddRows(w.lastGrad, w.lastRows, 0, w.grad);
+            backend.fill(w.top.grad, 0f);
+            backend.scatterAddRows(w.lastGrad, w.lastRows, 0, w.top.grad);
         } else {
-            backend.gemm(w.grad, w.logits, false, output, false, 1f, 0f);
+            backend.gemm(w.top.grad, w.logits, false, output, false, 1f, 0f);
         }
-        switch (cell) {
-            case ELMAN -> {
-                backend.recurrentBackward(f, recurrent, w.pre, w.hidden, w.grad, slope, dSlope, w.batch,
-                        w.stepSquares);
-                backend.gemm(dRecurrent, w.grad, true, w.hiddenPrev, false, 1f, 1f);
-                if (dHiddenBias != null) {
-                    backend.sumRows(w.grad, dHiddenBias, true);
+        for (int l = layerCount - 1; l >= 0; l--) {
+            Workspace.Layer lw = w.layers[l];
+            boolean record = l == layerCount - 1;
+            Tensor delta;
+            switch (cell) {
+                case ELMAN -> {
+                    backend.recurrentBackward(f, recurrent[l], lw.pre, lw.hidden, lw.grad, slope[l], dSlope[l], w.batch,
+                            record ? w.stepSquares : null);
+                    backend.gemm(dRecurrent[l], lw.grad, true, lw.hiddenPrev, false, 1f, 1f);
+                    delta = lw.grad;
                 }
-                inputGradient(w.grad);
-            }
-            case LSTM -> {
-                backend.fill(w.dc, 0f);
-                for (int t = w.steps - 1; t >= 0; t--) {
-                    recordStep(t, 0, w.gradAt[t]);
-                    backend.lstmBackward(w.preAt[t], w.cellAt[t], w.tanhCAt[t], w.gradAt[t], w.dc, w.dPreAt[t]);
-                    recordStep(t, 1, w.dPreAt[t]);
-                    if (t > 0) {
-                        backend.gemm(w.gradAt[t - 1], w.dPreAt[t], false, recurrent, false, 1f, 1f);
+                case LSTM -> {
+                    backend.fill(lw.dc, 0f);
+                    for (int t = w.steps - 1; t >= 0; t--) {
+                        recordStep(record, t, 0, lw.gradAt[t]);
+                        backend.lstmBackward(lw.preAt[t], lw.cellAt[t], lw.tanhCAt[t], lw.gradAt[t], lw.dc, lw.dPreAt[t]);
+                        recordStep(record, t, 1, lw.dPreAt[t]);
+                        if (t > 0) {
+                            backend.gemm(lw.gradAt[t - 1], lw.dPreAt[t], false, recurrent[l], false, 1f, 1f);
+                        }
                     }
+                    backend.gemm(dRecurrent[l], lw.dPre, true, lw.hiddenPrev, false, 1f, 1f);
+                    delta = lw.dPre;
                 }
-                backend.gemm(dRecurrent, w.dPre, true, w.hiddenPrev, false, 1f, 1f);
-                if (dHiddenBias != null) {
-                    backend.sumRows(w.dPre, dHiddenBias, true);
-                }
-                inputGradient(w.dPre);
-            }
-            case GRU -> {
-                for (int t = w.steps - 1; t >= 0; t--) {
-                    recordStep(t, 0, w.gradAt[t]);
-                    backend.gruBackward(w.actsAt[t], w.hGatesAt[t], w.hiddenPrevAt[t], w.gradAt[t], w.dPreAt[t],
-                            w.dhGatesAt[t], w.dhDirect);
-                    recordStep(t, 1, w.dPreAt[t]);
-                    if (t > 0) {
-                        backend.axpy(1f, w.dhDirect, w.gradAt[t - 1]);
-                        backend.gemm(w.gradAt[t - 1], w.dhGatesAt[t], false, recurrent, false, 1f, 1f);
+                case GRU -> {
+                    for (int t = w.steps - 1; t >= 0; t--) {
+                        recordStep(record, t, 0, lw.gradAt[t]);
+                        backend.gruBackward(lw.actsAt[t], lw.hGatesAt[t], lw.hiddenPrevAt[t], lw.gradAt[t], lw.dPreAt[t],
+                                lw.dhGatesAt[t], lw.dhDirect);
+                        recordStep(record, t, 1, lw.dPreAt[t]);
+                        if (t > 0) {
+                            backend.axpy(1f, lw.dhDirect, lw.gradAt[t - 1]);
+                            backend.gemm(lw.gradAt[t - 1], lw.dhGatesAt[t], false, recurrent[l], false, 1f, 1f);
+                        }
                     }
+                    backend.gemm(dRecurrent[l], lw.dhGates, true, lw.hiddenPrev, false, 1f, 1f);
+                    if (dRecurrentBias[l] != null) {
+                        backend.sumRows(lw.dhGates, dRecurrentBias[l], true);
+                    }
+                    delta = lw.dPre;
                 }
-                backend.gemm(dRecurrent, w.dhGates, true, w.hiddenPrev, false, 1f, 1f);
-                if (dHiddenBias != null) {
-                    backend.sumRows(w.dPre, dHiddenBias, true);
-                    backend.sumRows(w.dhGates, dRecurrentBias, true);
-                }
-                inputGradient(w.dPre);
+                default -> throw new IllegalStateException("cell " + cell);
             }
-            default -> throw new IllegalStateException("cell " + cell);
+            if (dHiddenBias[l] != null) {
+                backend.sumRows(delta, dHiddenBias[l], true);
+            }
+            if (l > 0) {
+                // Layer l reads layer l − 1's states: dW_l += H_{l−1}ᵀ Δ_l, and ∂E/∂h of layer l − 1 = Δ_l W_lᵀ.
+                Workspace.Layer below = w.layers[l - 1];
+                backend.gemm(dInput[l], below.hiddenOut, true, delta, false, 1f, 1f);
+                backend.gemm(below.grad, delta, false, input[l], true, 1f, 0f);
+            } else if (w.inputs == null) {
+                backend.scatterAddRows(delta, w.inputIds, 0, dInput[0]);
+            } else {
+                backend.gemm(dInput[0], w.inputs, true, delta, false, 1f, 1f);
+            }
         }
     }
 
-    /** dW from the per-row gradients of the input projection: a scatter-add by token, or Xᵀ Δ. */
-    private void inputGradient(Tensor delta) {
-        Workspace w = ws;
-        if (w.inputs == null) {
-            backend.scatterAddRows(delta, w.inputIds, 0, dInput);
-        } else {
-            backend.gemm(dInput, w.inputs, true, delta, false, 1f, 1f);
-        }
-    }
-
-    /** Diagnostics of a gated cell: Σ x² of one step's tensor into stepSquares[t, column]. */
-    private void recordStep(int t, int column, Tensor x) {
-        if (ws.stepSquares != null) {
+    /** Diagnostics of a gated cell's top layer: Σ x² of one step's tensor into stepSquares[t, column]. */
+    private void recordStep(boolean record, int t, int column, Tensor x) {
+        if (record && ws.stepSquares != null) {
             backend.sumSquares(x, ws.stepSquares.rows(t, 1).cols(column, 1), false);
         }
     }
@@ -696,16 +734,19 @@ public final class Trainer implements AutoCloseable {
     private NonFiniteLocation locateNonFinite(double loss) {
         Workspace w = ws;
         int h = mc.hiddenSize();
-        float[] pre = download(w.pre);
-        float[] hid = download(w.hiddenOut);
-        for (int t = 0; t < w.steps; t++) {
-            NonFiniteLocation l = scanBlock(cell == CellType.ELMAN ? "pre-activation" : "gates", pre, t, w.batch,
-                    w.pre.cols());
-            if (l == null) {
-                l = scanBlock("hidden state", hid, t, w.batch, h);
-            }
-            if (l != null) {
-                return l;
+        for (int l = 0; l < layerCount; l++) {
+            String layer = layerCount == 1 ? "" : "layer " + l + " ";
+            float[] pre = download(w.layers[l].pre);
+            float[] hid = download(w.layers[l].hiddenOut);
+            for (int t = 0; t < w.steps; t++) {
+                NonFiniteLocation loc = scanBlock(layer + (cell == CellType.ELMAN ? "pre-activation" : "gates"), pre, t,
+                        w.batch, w.layers[l].pre.cols());
+                if (loc == null) {
+                    loc = scanBlock(layer + "hidden state", hid, t, w.batch, h);
+                }
+                if (loc != null) {
+                    return loc;
+                }
             }
         }
         float[] z = download(w.logits);
@@ -717,11 +758,14 @@ public final class Trainer implements AutoCloseable {
                         row % w.batch, i % w.logits.cols(), z[i]);
             }
         }
-        float[] g = download(w.grad);
-        for (int t = w.steps - 1; t >= 0; t--) {
-            NonFiniteLocation l = scanBlock("∂E/∂s (δ)", g, t, w.batch, h);
-            if (l != null) {
-                return l;
+        for (int l = layerCount - 1; l >= 0; l--) {
+            float[] g = download(w.layers[l].grad);
+            for (int t = w.steps - 1; t >= 0; t--) {
+                NonFiniteLocation loc = scanBlock((layerCount == 1 ? "" : "layer " + l + " ")
+                        + (cell == CellType.ELMAN ? "∂E/∂s (δ)" : "∂E/∂h"), g, t, w.batch, h);
+                if (loc != null) {
+                    return loc;
+                }
             }
         }
         for (ParameterLayout.Entry e : grads.layout().entries()) {
@@ -792,16 +836,16 @@ public final class Trainer implements AutoCloseable {
         return lastFlow;
     }
 
-    /** The pre-activations s_t of the last batch, time-major {@code T·B × H} (a host copy). */
+    /** The pre-activations of the top layer for the last batch, time-major {@code T·B × G·H} (a host copy). */
     public float[] lastPreActivations() {
         requireWorkspace();
-        return download(ws.pre);
+        return download(ws.top.pre);
     }
 
-    /** The hidden states h_1..h_T of the last batch, time-major {@code T·B × H} (a host copy). */
+    /** The top layer's hidden states h_1..h_T for the last batch, time-major {@code T·B × H} (a host copy). */
     public float[] lastHiddenStates() {
         requireWorkspace();
-        return download(ws.hiddenOut);
+        return download(ws.top.hiddenOut);
     }
 
     /** Saturated (tanh, logistic) or dead (ReLU, PReLU) units per step of the last batch. */
@@ -819,9 +863,11 @@ public final class Trainer implements AutoCloseable {
 
     private void advanceState() {
         if (config.carryState()) {
-            backend.gatherRows(ws.hiddenOut, ws.lastRows, 0, h0, false);
-            if (c0 != null) {
-                backend.gatherRows(ws.cellsOut, ws.lastRows, 0, c0, false);
+            for (int l = 0; l < layerCount; l++) {
+                backend.gatherRows(ws.layers[l].hiddenOut, ws.lastRows, 0, h0At[l], false);
+                if (c0 != null) {
+                    backend.gatherRows(ws.layers[l].cellsOut, ws.lastRows, 0, c0At[l], false);
+                }
             }
             h0IsZero = false;
         }

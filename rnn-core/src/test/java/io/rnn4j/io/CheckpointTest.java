@@ -156,10 +156,10 @@ class CheckpointTest {
     }
 
     @Test
-    void gatedCellsResumeExactlyWithTheirCellState() throws IOException {
+    void stackedGatedCellsResumeExactlyWithTheirCellState() throws IOException {
         for (io.rnn4j.nn.CellType cell : new io.rnn4j.nn.CellType[] {io.rnn4j.nn.CellType.LSTM,
                 io.rnn4j.nn.CellType.GRU}) {
-            RnnConfig model = RnnConfig.tokens(13, 6).cell(cell).seed(9).build();
+            RnnConfig model = RnnConfig.tokens(13, 6).cell(cell).layers(2).seed(9).build();
             float[] straight;
             try (RnnModel m = new RnnModel(new CpuBackend(), model); Trainer t = new Trainer(m, TRAIN)) {
                 SequenceBatcher b = new SequenceBatcher(stream(), 3, 5);
@@ -179,6 +179,8 @@ class CheckpointTest {
                 int g = cell.gates();
                 assertArrayEquals(new long[] {g * 6, 6}, cp.shape("rnn.weight_hh_l0"));
                 assertArrayEquals(new long[] {g * 6, 13}, cp.shape("rnn.weight_ih_l0"));
+                assertArrayEquals(new long[] {g * 6, 6}, cp.shape("rnn.weight_ih_l1"), "layer 1 reads H features");
+                assertArrayEquals(new long[] {2, 3, 6}, cp.shape("state.hidden"), "L × B × H, as PyTorch's h_n");
                 assertEquals(cell == io.rnn4j.nn.CellType.LSTM, cp.tensors().containsKey("state.cell"));
             }
             try (Trainer t = Checkpoint.load(file, new CpuBackend())) {

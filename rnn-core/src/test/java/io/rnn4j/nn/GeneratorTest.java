@@ -18,6 +18,38 @@ import org.junit.jupiter.params.provider.EnumSource;
 class GeneratorTest {
 
     @ParameterizedTest
+    @EnumSource(CellType.class)
+    void stackedLayersStepLikeTheReference(CellType type) {
+        RnnConfig cfg = RnnConfig.tokens(6, 4).outputSize(6).cell(type).layers(2).init(Init.normal(0.5)).seed(6).build();
+        java.util.Map<String, float[]> values = new java.util.LinkedHashMap<>();
+        java.util.SplittableRandom r = new java.util.SplittableRandom(9);
+        for (ParameterLayout.Entry e : ParameterLayout.of(cfg).entries()) {
+            float[] v = new float[(int) e.size()];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = (float) r.nextDouble(-0.8, 0.8);
+            }
+            values.put(e.name(), v);
+        }
+        int[] seq = {3, 1, 5, 0};
+        Batch one = Batch.tokensTimeMajor(1, seq.length, seq.clone(), new int[seq.length]);
+        io.rnn4j.reference.StackedReference ref = new io.rnn4j.reference.StackedReference(cfg,
+                Loss.SOFTMAX_CROSS_ENTROPY, Reduction.SUM, values);
+        io.rnn4j.reference.StackedReference.Forward fw = ref.forward(one, null, null);
+        try (RnnModel model = new RnnModel(new CpuBackend(), cfg); Generator g = new Generator(model)) {
+            values.forEach(model::setParameter);
+            for (int t = 0; t < seq.length; t++) {
+                g.feed(seq[t]);
+                float[] h = g.state();
+                for (int l = 0; l < 2; l++) {
+                    for (int i = 0; i < 4; i++) {
+                        assertEquals(fw.hs[l][t + 1][0][i], h[l * 4 + i], 2e-6, type + " layer " + l + " step " + t);
+                    }
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
     @EnumSource(value = CellType.class, names = {"LSTM", "GRU"})
     void gatedCellsStepLikeTheReference(CellType type) {
         RnnConfig cfg = RnnConfig.tokens(6, 4).outputSize(6).cell(type).init(Init.normal(0.5)).seed(5).build();

@@ -27,6 +27,7 @@ final class AddingCommand implements Command {
         OPTIONS.put("hidden", "64");
         OPTIONS.put("model", "irnn");
         OPTIONS.put("cell", "");
+        OPTIONS.put("layers", "1");
         OPTIONS.put("init", "");
         OPTIONS.put("optimizer", "adam");
         OPTIONS.put("lr", "0.001");
@@ -65,6 +66,7 @@ final class AddingCommand implements Command {
                   --hidden H         hidden units [64]
                   --model M          tanh | logistic | relu | irnn (ReLU with U = I) | prelu | linear | lstm | gru [irnn]
                   --cell C           elman | lstm | gru: overrides the model's cell [the model's]
+                  --layers L         stacked recurrent layers [1]
                   --init SPEC        recurrent initializer, overrides the model's: uniform, glorot,
                                      orthogonal[:gain], identity[:alpha], normal:std
                   --optimizer NAME   sgd | momentum | adagrad | rmsprop | adam [adam]
@@ -107,7 +109,7 @@ final class AddingCommand implements Command {
                 t, hidden, kind.name(), init, opt, clip, batch, steps, a.get("seeds"));
         out.printf("baseline (constant predictor): MSE %.4f%n", Tasks.ADDING_BASELINE);
         List<SeedResult> results = run(out, a.get("backend"), t, hidden, kind, init, opt, clip, steps, batch, every,
-                testBatches, seeds);
+                testBatches, seeds, a.integer("layers", 1));
         List<double[]> rows = new ArrayList<>();
         List<Output.Series> series = new ArrayList<>();
         for (SeedResult r : results) {
@@ -135,7 +137,7 @@ final class AddingCommand implements Command {
 
     static List<SeedResult> run(PrintStream out, String backendName, int t, int hidden, Studies.ModelKind kind,
                                 Init init, OptimizerConfig opt, Clipping clip, int steps, int batch, int every,
-                                int testBatches, long[] seeds) {
+                                int testBatches, long[] seeds, int layers) {
         List<SeedResult> results = new ArrayList<>();
         try (Backend backend = Studies.backend(backendName)) {
             for (long seed : seeds) {
@@ -148,7 +150,8 @@ final class AddingCommand implements Command {
                 List<double[]> curve = new ArrayList<>();
                 int first = -1;
                 double mse = Double.NaN;
-                try (RnnModel model = new RnnModel(backend, Studies.addingModel(hidden, kind, init, seed));
+                try (RnnModel model = new RnnModel(backend, Studies.addingModel(hidden, kind, init, seed)
+                        .toBuilder().layers(layers).build());
                      Trainer trainer = new Trainer(model, TrainerConfig.builder().loss(Loss.MSE_LAST_STEP)
                              .reduction(Reduction.MEAN).optimizer(opt).clipping(clip)
                              .nonFinitePolicy(io.rnn4j.diagnostics.NonFinitePolicy.SKIP_UPDATE).build());

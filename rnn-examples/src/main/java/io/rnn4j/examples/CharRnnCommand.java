@@ -41,6 +41,7 @@ final class CharRnnCommand implements Command {
         OPTIONS.put("hidden", "256");
         OPTIONS.put("activation", "tanh");
         OPTIONS.put("cell", "elman");
+        OPTIONS.put("layers", "1");
         OPTIONS.put("init", "");
         OPTIONS.put("optimizer", "adam");
         OPTIONS.put("lr", "0.002");
@@ -89,6 +90,7 @@ final class CharRnnCommand implements Command {
                   --hidden H             hidden units [256]
                   --activation F         tanh | logistic | relu | prelu | identity [tanh] (Elman)
                   --cell C               elman | lstm | gru [elman]
+                  --layers L             stacked recurrent layers [1]
                   --init SPEC            initializer of every weight matrix [uniform ±1/√H]
                   --optimizer NAME       sgd | momentum | adagrad | rmsprop | adam [adam]
                   --lr X                 learning rate [0.002]
@@ -160,7 +162,7 @@ final class CharRnnCommand implements Command {
             throw new Args.UsageException(e.getMessage());
         }
         RnnConfig.Builder mb = RnnConfig.tokens(vocab.size(), hidden).activation(f).seed(seed)
-                .cell(a.parse("cell", io.rnn4j.nn.CellType::parse));
+                .cell(a.parse("cell", io.rnn4j.nn.CellType::parse)).layers(a.integer("layers", 1));
         if (!a.get("init").isEmpty()) {
             mb.init(a.parse("init", Init::parse));
         }
@@ -199,8 +201,9 @@ final class CharRnnCommand implements Command {
                 // The loss of a uniform prediction: ln V per character (times the window for a summed loss).
                 smooth = Math.log(vocab.size()) * (reduction == Reduction.SUM ? batch * seq : 1);
             }
-            out.printf("char-rnn: %,d characters, vocabulary %d; %s H=%d %s, B=%d, T=%d, %s, clip %s, %s loss, backend %s%n",
-                    tokens.length, vocab.size(), model.config().cell().name().toLowerCase(), model.config().hiddenSize(),
+            out.printf("char-rnn: %,d characters, vocabulary %d; %s×%d H=%d %s, B=%d, T=%d, %s, clip %s, %s loss, backend %s%n",
+                    tokens.length, vocab.size(), model.config().cell().name().toLowerCase(), model.config().layers(),
+                    model.config().hiddenSize(),
                     model.config().activation().id(), batch, seq,
                     trainer.config().optimizer(), trainer.config().clipping(),
                     trainer.config().reduction().name().toLowerCase(), backend.description());

@@ -29,6 +29,7 @@ final class CopyCommand implements Command {
         OPTIONS.put("hidden", "64");
         OPTIONS.put("model", "tanh");
         OPTIONS.put("cell", "");
+        OPTIONS.put("layers", "1");
         OPTIONS.put("init", "orthogonal");
         OPTIONS.put("optimizer", "rmsprop");
         OPTIONS.put("lr", "0.001");
@@ -65,6 +66,7 @@ final class CopyCommand implements Command {
                   --hidden H         hidden units [64]
                   --model M          tanh | logistic | relu | irnn | prelu | linear | lstm | gru [tanh]
                   --cell C           elman | lstm | gru: overrides the model's cell [the model's]
+                  --layers L         stacked recurrent layers [1]
                   --init SPEC        recurrent initializer [orthogonal]
                   --optimizer NAME   sgd | momentum | adagrad | rmsprop | adam [rmsprop]
                   --lr X             learning rate [0.001]
@@ -104,7 +106,7 @@ final class CopyCommand implements Command {
         double loss;
         try (Backend backend = Studies.backend(a.get("backend"));
              RnnModel model = new RnnModel(backend, RnnConfig.tokens(Tasks.COPY_VOCAB, hidden).cell(kind.cell()).activation(kind.activation())
-                     .recurrentInit(init).seed(seed).build());
+                     .recurrentInit(init).layers(a.integer("layers", 1)).seed(seed).build());
              Trainer trainer = new Trainer(model, TrainerConfig.builder().loss(Loss.SOFTMAX_CROSS_ENTROPY)
                      .reduction(Reduction.MEAN).optimizer(opt).clipping(clip)
                      .nonFinitePolicy(NonFinitePolicy.SKIP_UPDATE).build());

@@ -76,7 +76,7 @@ class MainTest {
         assertEquals(0, run("char-rnn", "--text", text.toString(), "--cell", "lstm", "--batch", "2", "--seq", "8",
                 "--hidden", "16", "--steps", "10", "--print-every", "5", "--sample-length", "10", "--checkpoint",
                 lstm.toString(), "--out", o + "/l"), err());
-        assertTrue(out().contains("lstm H=16"), out());
+        assertTrue(out().contains("lstm×1 H=16"), out());
         assertEquals(0, run("sample", "--checkpoint", lstm.toString(), "--length", "20"), err());
         assertEquals(0, run("sample", "--checkpoint", ck.toString(), "--length", "30", "--prime", "the "), err());
         assertTrue(out().startsWith("the "), out());
