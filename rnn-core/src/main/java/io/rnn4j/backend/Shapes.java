@@ -48,6 +48,30 @@ public final class Shapes {
         return k;
     }
 
+    /**
+     * The part of {@link Backend#gemm} every backend shares: checks the operands ({@link #gemm}) and
+     * carries out the degenerate products itself, so that all backends treat them alike. An empty C
+     * needs nothing; with {@code k = 0} the product is {@code β·C}, and {@code β = 0} zero-fills C (a
+     * NaN already in C does not survive, as in BLAS).
+     *
+     * @return {@code k} when the backend must still multiply, {@code 0} when the call is done
+     */
+    public static int gemmOrDegenerate(Backend backend, Tensor c, Tensor a, boolean transA, Tensor b, boolean transB,
+                                       float beta) {
+        int k = gemm(c, a, transA, b, transB);
+        if (c.rows() == 0 || c.cols() == 0) {
+            return 0;
+        }
+        if (k == 0) {
+            if (beta == 0f) {
+                backend.fill(c, 0f);
+            } else {
+                backend.scale(c, beta);
+            }
+        }
+        return k;
+    }
+
     /** The operands of {@link Backend#lstmForward}. */
     public static void lstmForward(Tensor gates, Tensor cPrev, Tensor c, Tensor h, Tensor tanhC) {
         int b = h.rows();

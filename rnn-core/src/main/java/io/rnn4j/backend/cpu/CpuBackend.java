@@ -224,20 +224,12 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void gemm(Tensor c, Tensor a, boolean transA, Tensor b, boolean transB, float alpha, float beta) {
-        int k = io.rnn4j.backend.Shapes.gemm(c, a, transA, b, transB);
+        int k = io.rnn4j.backend.Shapes.gemmOrDegenerate(this, c, a, transA, b, transB, beta);
+        if (k == 0) {
+            return;
+        }
         int m = c.rows();
         int n = c.cols();
-        if (m == 0 || n == 0) {
-            return;
-        }
-        if (k == 0) {
-            if (beta == 0f) {
-                fill(c, 0f);
-            } else {
-                scale(c, beta);
-            }
-            return;
-        }
         GemmTask g = gemmTask;
         g.set(transA, transB, m, n, k, alpha, buf(a), a.offset(), ld(a), buf(b), b.offset(), ld(b), beta, buf(c),
                 c.offset(), ld(c));
