@@ -78,8 +78,13 @@ public final class CudaBackend implements Backend {
     private final PointerPointer<Pointer> params = new PointerPointer<>(32);
     private int argc;
 
-    /** Pinned host staging for uploads and downloads, grown on demand. */
+    /**
+     * Pinned host staging for uploads and downloads, grown on demand, with its float and int views.
+     * Every transfer synchronizes the stream before it returns, so the next one finds it free.
+     */
     private Pointer staging;
+    private FloatPointer stagingFloats;
+    private IntPointer stagingInts;
     private long stagingBytes;
     /** Device scratch: one double accumulator. */
     private final long scratch;
@@ -196,7 +201,8 @@ public final class CudaBackend implements Backend {
         return b.address() + 4L * offset;
     }
 
-    private Pointer staging(long bytes) {
+    /** Grows the staging memory to at least {@code bytes}. */
+    private void reserveStaging(long bytes) {
         if (bytes > stagingBytes) {
             if (staging != null) {
                 cudaStreamSynchronize(stream);
@@ -206,9 +212,10 @@ public final class CudaBackend implements Backend {
             Pointer p = new Pointer();
             cuda(cudaMallocHost(p, size), "cudaMallocHost(" + size + ")");
             staging = p;
+            stagingFloats = new FloatPointer(p);
+            stagingInts = new IntPointer(p);
             stagingBytes = size;
         }
-        return staging;
     }
 
     @Override
@@ -221,8 +228,8 @@ public final class CudaBackend implements Backend {
         if (n == 0) {
             return;
         }
-        cuda(cudaStreamSynchronize(stream), "cudaStreamSynchronize (staging reuse)");
-        FloatPointer host = new FloatPointer(staging(4 * n));
+        reserveStaging(4 * n);
+        FloatPointer host = stagingFloats;
         host.put(src, srcOffset, (int) n);
         cuda(cudaMemcpy2DAsync(pa.aim(addr(dst)), 4L * dst.rowStride(), host, 4L * dst.cols(), 4L * dst.cols(),
                 dst.rows(), cudaMemcpyHostToDevice, stream), "cudaMemcpy2DAsync (upload)");
@@ -238,8 +245,8 @@ public final class CudaBackend implements Backend {
         if (count == 0) {
             return;
         }
-        cuda(cudaStreamSynchronize(stream), "cudaStreamSynchronize (staging reuse)");
-        IntPointer host = new IntPointer(staging(4L * count));
+        reserveStaging(4L * count);
+        IntPointer host = stagingInts;
         host.put(src, srcOffset, count);
         cuda(cudaMemcpy2DAsync(pa.aim(addr(dst, 0)), 4L * count, host, 4L * count, 4L * count, 1,
                 cudaMemcpyHostToDevice, stream), "cudaMemcpy2DAsync (index upload)");
@@ -256,7 +263,8 @@ public final class CudaBackend implements Backend {
         if (n == 0) {
             return;
         }
-        FloatPointer host = new FloatPointer(staging(4 * n));
+        reserveStaging(4 * n);
+        FloatPointer host = stagingFloats;
         cuda(cudaMemcpy2DAsync(host, 4L * src.cols(), pa.aim(addr(src)), 4L * src.rowStride(), 4L * src.cols(),
                 src.rows(), cudaMemcpyDeviceToHost, stream), "cudaMemcpy2DAsync (download)");
         cuda(cudaStreamSynchronize(stream), "cudaStreamSynchronize (download)");
@@ -325,26 +333,17 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void gemm(Tensor c, Tensor a, boolean transA, Tensor b, boolean transB, float alpha, float beta) {
-        int k = io.rnn4j.backend.Shapes.gemm(c, a, transA, b, transB);
+        int k = io.rnn4j.backend.Shapes.gemmOrDegenerate(this, c, a, transA, b, transB, beta);
+        if (k == 0) {
+            return;
+        }
         int m = c.rows();
         int n = c.cols();
-        if (m == 0 || n == 0) {
-            return;
-        }
-        if (k == 0) {
-            if (beta == 0f) {
-                fill(c, 0f);
-            } else {
-                scale(c, beta);
-            }
-            return;
-        }
         alphaHost.put(0, alpha);
         betaHost.put(0, beta);
         // Row-major C = op(A)·op(B) is column-major Cᵀ = op(B)ᵀ·op(A)ᵀ: swap the operands.
         blas(cublasSgemm_v2(cublas, transB ? CUBLAS_OP_T : CUBLAS_OP_N, transA ? CUBLAS_OP_T : CUBLAS_OP_N, n, m, k,
-                alphaHost, new FloatPointer(pb.aim(addr(b))), ld(b), new FloatPointer(pa.aim(addr(a))), ld(a), betaHost,
-                new FloatPointer(pc.aim(addr(c))), ld(c)), "cublasSgemm");
+                alphaHost, pb.aim(addr(b)), ld(b), pa.aim(addr(a)), ld(a), betaHost, pc.aim(addr(c)), ld(c)), "cublasSgemm");
     }
 
     @Override

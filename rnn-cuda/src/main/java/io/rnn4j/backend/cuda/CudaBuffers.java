@@ -5,6 +5,7 @@ import static org.bytedeco.cuda.global.cudart.cudaFree;
 import io.rnn4j.backend.Backend;
 import io.rnn4j.backend.DeviceBuffer;
 import io.rnn4j.backend.IndexBuffer;
+import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Pointer;
 
 /** Device memory owned by a {@link CudaBackend}: float tensors and int index buffers. */
@@ -12,8 +13,11 @@ final class CudaBuffers {
     private CudaBuffers() {
     }
 
-    /** A pointer whose address is set directly (never owns memory). */
-    static final class Address extends Pointer {
+    /**
+     * A pointer whose address is set directly (never owns memory). It is a {@link FloatPointer} so that
+     * cuBLAS calls take it as it is, without a cast object per call.
+     */
+    static final class Address extends FloatPointer {
         Address() {
             super((Pointer) null);
         }
