@@ -91,14 +91,10 @@ final class AddingCommand implements Command {
         Args a = new Args(argv, OPTIONS);
         int t = a.integer("T", 2);
         int hidden = a.integer("hidden", 1);
-        Studies.ModelKind kind = a.parse("model", Studies.ModelKind::parse);
-        if (!a.get("cell").isEmpty()) {
-            kind = kind.withCell(a.parse("cell", io.rnn4j.nn.CellType::parse));
-        }
-        Init init = a.get("init").isEmpty() ? kind.recurrent() : a.parse("init", Init::parse);
+        Studies.ModelKind kind = Studies.modelKind(a);
+        Init init = Studies.recurrentInit(a, kind);
         Clipping clip = a.parse("clip", Clipping::parse);
-        double lr = a.number("lr");
-        OptimizerConfig opt = a.parse("optimizer", n -> OptimizerConfig.parse(n, lr));
+        OptimizerConfig opt = Studies.optimizer(a);
         int steps = a.integer("steps", 1);
         int batch = a.integer("batch", 1);
         int every = a.integer("eval-every", 1);

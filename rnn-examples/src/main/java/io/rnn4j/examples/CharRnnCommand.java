@@ -150,8 +150,7 @@ final class CharRnnCommand implements Command {
         Activation f = a.parse("activation", Activation::parse);
         Clipping clip = a.parse("clip", Clipping::parse);
         Reduction reduction = a.parse("reduction", Reduction::parse);
-        double lr = a.number("lr");
-        OptimizerConfig opt = a.parse("optimizer", n -> OptimizerConfig.parse(n, lr));
+        OptimizerConfig opt = Studies.optimizer(a);
         long seed = a.longValue("seed");
         CharVocabulary vocab = CharVocabulary.of(text);
         int[] tokens = vocab.encode(text);

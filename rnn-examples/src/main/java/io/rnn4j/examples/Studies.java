@@ -7,6 +7,7 @@ import io.rnn4j.data.Batch;
 import io.rnn4j.nn.CellType;
 import io.rnn4j.nn.Init;
 import io.rnn4j.nn.RnnConfig;
+import io.rnn4j.train.OptimizerConfig;
 import io.rnn4j.train.Trainer;
 import java.util.Locale;
 
@@ -44,6 +45,23 @@ final class Studies {
             return c == CellType.ELMAN ? new ModelKind(name, c, activation, recurrent)
                     : new ModelKind(c.name().toLowerCase(Locale.ROOT), c, Activation.TANH, recurrent);
         }
+    }
+
+    /** {@code --model}, with {@code --cell} (when given) overriding its cell. */
+    static ModelKind modelKind(Args a) {
+        ModelKind kind = a.parse("model", ModelKind::parse);
+        return a.get("cell").isEmpty() ? kind : kind.withCell(a.parse("cell", CellType::parse));
+    }
+
+    /** {@code --init} when given, else the model's own recurrent initializer. */
+    static Init recurrentInit(Args a, ModelKind kind) {
+        return a.get("init").isEmpty() ? kind.recurrent() : a.parse("init", Init::parse);
+    }
+
+    /** {@code --optimizer} at learning rate {@code --lr}. */
+    static OptimizerConfig optimizer(Args a) {
+        double lr = a.number("lr");
+        return a.parse("optimizer", n -> OptimizerConfig.parse(n, lr));
     }
 
     static Backend backend(String name) {
