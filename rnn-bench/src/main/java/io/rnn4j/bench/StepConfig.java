@@ -31,6 +31,11 @@ public record StepConfig(int vocab, int hidden, int batch, int steps, Activation
         }
     }
 
+    /** The same configuration with another cell. */
+    public StepConfig withCell(CellType c) {
+        return new StepConfig(vocab, hidden, batch, steps, activation, clipping, biases, c, layers);
+    }
+
     /** Tokens per training step: B·T. */
     public long tokens() {
         return (long) batch * steps;

@@ -157,8 +157,7 @@ final class SuiteCommand {
         for (RunResult r : results) {
             var p = r.getParams();
             StepConfig c = Configs.parse(p.getParam("config"), TrainingStepBenchmark.clipping("global"));
-            StepConfig g = new StepConfig(c.vocab(), c.hidden(), c.batch(), c.steps(), c.activation(), c.clipping(),
-                    true, io.rnn4j.nn.CellType.parse(p.getParam("cell")));
+            StepConfig g = c.withCell(io.rnn4j.nn.CellType.parse(p.getParam("cell")));
             double steps = r.getPrimaryResult().getScore();
             sb.append(String.format(Locale.ROOT, "%-8s %-5s %-20s %,13.0f ± %,6.0f %9.1f%n", p.getParam("backend"),
                     p.getParam("cell"), c.vocab() + "/" + c.hidden() + "/" + c.batch() + "/" + c.steps(),

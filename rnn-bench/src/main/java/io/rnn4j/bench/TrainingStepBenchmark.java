@@ -1,20 +1,13 @@
 package io.rnn4j.bench;
 
-import io.rnn4j.backend.Backend;
 import io.rnn4j.train.Clipping;
 import java.util.concurrent.TimeUnit;
-import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -26,13 +19,12 @@ import org.openjdk.jmh.annotations.Warmup;
  * at 5). The pre-clip norm is computed in every mode (it is reported each step), so the difference
  * between modes is the cost of clipping itself.
  */
-@State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 2, time = 1)
 @Measurement(iterations = 3, time = 1)
 @Fork(1)
-public class TrainingStepBenchmark {
+public class TrainingStepBenchmark extends StepBenchmarkBase {
 
     /** A standard configuration (C1, C2, C3, C5, C6) or V-H-B-T. */
     @Param({"C1", "C2", "C3", "C5", "C6"})
@@ -40,12 +32,6 @@ public class TrainingStepBenchmark {
 
     @Param({"none", "global", "value"})
     public String clip;
-
-    @Param({"cpu"})
-    public String backend;
-
-    private Backend be;
-    private StepTimer timer;
 
     static Clipping clipping(String mode) {
         return switch (mode) {
@@ -56,20 +42,8 @@ public class TrainingStepBenchmark {
         };
     }
 
-    @Setup(Level.Trial)
-    public void setUp() {
-        be = StepCommand.openBackend(backend, 0);
-        timer = new StepTimer(be, Configs.parse(config, clipping(clip)), 1);
-    }
-
-    @Benchmark
-    public long step() {
-        return timer.step();
-    }
-
-    @TearDown(Level.Trial)
-    public void tearDown() {
-        timer.close();
-        be.close();
+    @Override
+    protected StepConfig stepConfig() {
+        return Configs.parse(config, clipping(clip));
     }
 }
