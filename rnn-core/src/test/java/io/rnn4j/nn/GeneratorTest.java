@@ -21,15 +21,7 @@ class GeneratorTest {
     @EnumSource(CellType.class)
     void stackedLayersStepLikeTheReference(CellType type) {
         RnnConfig cfg = RnnConfig.tokens(6, 4).outputSize(6).cell(type).layers(2).init(Init.normal(0.5)).seed(6).build();
-        java.util.Map<String, float[]> values = new java.util.LinkedHashMap<>();
-        java.util.SplittableRandom r = new java.util.SplittableRandom(9);
-        for (ParameterLayout.Entry e : ParameterLayout.of(cfg).entries()) {
-            float[] v = new float[(int) e.size()];
-            for (int i = 0; i < v.length; i++) {
-                v[i] = (float) r.nextDouble(-0.8, 0.8);
-            }
-            values.put(e.name(), v);
-        }
+        java.util.Map<String, float[]> values = io.rnn4j.reference.Scenario.uniformParameters(cfg, 9, 0.8);
         int[] seq = {3, 1, 5, 0};
         Batch one = Batch.tokensTimeMajor(1, seq.length, seq.clone(), new int[seq.length]);
         io.rnn4j.reference.StackedReference ref = new io.rnn4j.reference.StackedReference(cfg,
@@ -53,15 +45,7 @@ class GeneratorTest {
     @EnumSource(value = CellType.class, names = {"LSTM", "GRU"})
     void gatedCellsStepLikeTheReference(CellType type) {
         RnnConfig cfg = RnnConfig.tokens(6, 4).outputSize(6).cell(type).init(Init.normal(0.5)).seed(5).build();
-        java.util.Map<String, float[]> values = new java.util.LinkedHashMap<>();
-        java.util.SplittableRandom r = new java.util.SplittableRandom(8);
-        for (ParameterLayout.Entry e : ParameterLayout.of(cfg).entries()) {
-            float[] v = new float[(int) e.size()];
-            for (int i = 0; i < v.length; i++) {
-                v[i] = (float) r.nextDouble(-0.8, 0.8);
-            }
-            values.put(e.name(), v);
-        }
+        java.util.Map<String, float[]> values = io.rnn4j.reference.Scenario.uniformParameters(cfg, 8, 0.8);
         int[] seq = {1, 4, 0, 5, 2};
         Batch one = Batch.tokensTimeMajor(1, seq.length, seq.clone(), new int[seq.length]);
         io.rnn4j.reference.GatedReference ref = new io.rnn4j.reference.GatedReference(cfg, Loss.SOFTMAX_CROSS_ENTROPY,

@@ -2,9 +2,13 @@ package io.rnn4j.reference;
 
 import io.rnn4j.data.Batch;
 import io.rnn4j.train.Loss;
+import io.rnn4j.train.Reduction;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.DoubleSupplier;
 
 /**
- * The output head of the float64 references, shared by the Elman and the gated reference:
+ * The output head of the float64 references, shared by the Elman, gated and stacked references:
  * {@code z = V h + c}, the loss term of one position and {@code ∂E/∂z}, in double, straight from the
  * definitions (softmax cross-entropy {@code −log softmax(z)[y]}, squared error {@code Σ (z − y)²}).
  */
@@ -61,5 +65,46 @@ final class ReferenceHead {
             dz[k] = w * 2 * diff;
         }
         return new Term(total, w * o, dz);
+    }
+
+    /**
+     * The reduction's factor: 1 for a sum, {@code 1/Σw} for a mean (0 when no position carries a
+     * loss). Multiplies every {@code ∂E/∂z} in {@code dz} (indexed [t][b], null where no loss) by it.
+     */
+    static double reduce(Reduction reduction, double weightSum, double[][][] dz) {
+        double scale = reduction == Reduction.SUM ? 1 : (weightSum > 0 ? 1 / weightSum : 0);
+        for (double[][] row : dz) {
+            for (double[] d : row) {
+                if (d != null) {
+                    for (int k = 0; k < d.length; k++) {
+                        d[k] *= scale;
+                    }
+                }
+            }
+        }
+        return scale;
+    }
+
+    /**
+     * Central differences {@code (E(θ+ε) − E(θ−ε)) / 2ε} of {@code loss} for every entry of every
+     * parameter in {@code params}, each entry restored afterwards; keyed like {@code params}.
+     */
+    static Map<String, double[]> finiteDifferences(Map<String, double[]> params, DoubleSupplier loss, double eps) {
+        Map<String, double[]> gr = new LinkedHashMap<>();
+        for (Map.Entry<String, double[]> e : params.entrySet()) {
+            double[] v = e.getValue();
+            double[] out = new double[v.length];
+            for (int i = 0; i < v.length; i++) {
+                double old = v[i];
+                v[i] = old + eps;
+                double up = loss.getAsDouble();
+                v[i] = old - eps;
+                double down = loss.getAsDouble();
+                v[i] = old;
+                out[i] = (up - down) / (2 * eps);
+            }
+            gr.put(e.getKey(), out);
+        }
+        return gr;
     }
 }

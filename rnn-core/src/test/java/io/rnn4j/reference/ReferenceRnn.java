@@ -151,18 +151,8 @@ public final class ReferenceRnn {
                 fw.dz[t][b] = dz;
             }
         }
-        double scale = reduction == Reduction.SUM ? 1 : (wsum > 0 ? 1 / wsum : 0);
-        fw.loss = total * scale;
+        fw.loss = total * ReferenceHead.reduce(reduction, wsum, fw.dz);
         fw.weightSum = wsum;
-        for (double[][] row : fw.dz) {
-            for (double[] dz : row) {
-                if (dz != null) {
-                    for (int k = 0; k < dz.length; k++) {
-                        dz[k] *= scale;
-                    }
-                }
-            }
-        }
         return fw;
     }
 
@@ -288,20 +278,7 @@ public final class ReferenceRnn {
         Forward fw = forward(batch, h0);
         Map<String, double[]> g = zeroGrads();
         accumulateHead(fw, batch, g);
-        for (int b = 0; b < batch.batchSize(); b++) {
-            double[] carried = new double[h];
-            for (int t = batch.steps(); t >= 1; t--) {
-                double[] gk = carried;
-                if (fw.dz[t][b] != null) {
-                    double[] head = headBack(fw.dz[t][b]);
-                    for (int i = 0; i < h; i++) {
-                        gk[i] += head[i];
-                    }
-                }
-                double[] delta = contribute(fw, batch, t, b, gk, g);
-                carried = recurrentBack(delta);
-            }
-        }
+        sweep(fw, batch, g, null);
         return g;
     }
 
@@ -310,9 +287,16 @@ public final class ReferenceRnn {
      * reaching h_t) and {@code [t][1] = Σ_b ‖δ_t‖²}, by the sweep.
      */
     public double[][] stepGradientSquares(Batch batch, double[][] h0) {
-        Forward fw = forward(batch, h0);
-        Map<String, double[]> g = zeroGrads();
         double[][] out = new double[batch.steps()][2];
+        sweep(forward(batch, h0), batch, zeroGrads(), out);
+        return out;
+    }
+
+    /**
+     * The backward sweep of every sequence, accumulating the recurrent-side gradients into {@code g};
+     * when {@code squares} is not null, also adds each step's ‖∂E/∂h_t‖² and ‖δ_t‖² to it.
+     */
+    private void sweep(Forward fw, Batch batch, Map<String, double[]> g, double[][] squares) {
         for (int b = 0; b < batch.batchSize(); b++) {
             double[] carried = new double[h];
             for (int t = batch.steps(); t >= 1; t--) {
@@ -324,33 +308,20 @@ public final class ReferenceRnn {
                     }
                 }
                 double[] delta = contribute(fw, batch, t, b, gk, g);
-                for (int i = 0; i < h; i++) {
-                    out[t - 1][0] += gk[i] * gk[i];
-                    out[t - 1][1] += delta[i] * delta[i];
+                if (squares != null) {
+                    for (int i = 0; i < h; i++) {
+                        squares[t - 1][0] += gk[i] * gk[i];
+                        squares[t - 1][1] += delta[i] * delta[i];
+                    }
                 }
                 carried = recurrentBack(delta);
             }
         }
-        return out;
     }
 
     /** Central finite differences of the reduced loss for every parameter. */
     public Map<String, double[]> gradientsFiniteDifference(Batch batch, double[][] h0, double eps) {
-        Map<String, double[]> g = zeroGrads();
-        for (Map.Entry<String, double[]> e : params.entrySet()) {
-            double[] v = e.getValue();
-            double[] out = g.get(e.getKey());
-            for (int i = 0; i < v.length; i++) {
-                double old = v[i];
-                v[i] = old + eps;
-                double up = loss(batch, h0);
-                v[i] = old - eps;
-                double down = loss(batch, h0);
-                v[i] = old;
-                out[i] = (up - down) / (2 * eps);
-            }
-        }
-        return g;
+        return ReferenceHead.finiteDifferences(params, () -> loss(batch, h0), eps);
     }
 
     /** The final hidden state of each sequence (at its last valid step). */

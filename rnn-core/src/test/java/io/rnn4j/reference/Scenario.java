@@ -57,6 +57,23 @@ public record Scenario(Activation activation, boolean biases, InputKind inputKin
         return b.activation(activation).biases(biases).init(Init.normal(0.6)).seed(seed).build();
     }
 
+    /**
+     * Parameters of {@code config} drawn uniformly from {@code (−bound, bound)}, entry by entry in
+     * layout order from one generator seeded with {@code seed}, by name.
+     */
+    public static Map<String, float[]> uniformParameters(RnnConfig config, long seed, double bound) {
+        SplittableRandom r = new SplittableRandom(seed);
+        Map<String, float[]> m = new LinkedHashMap<>();
+        for (ParameterLayout.Entry e : ParameterLayout.of(config).entries()) {
+            float[] v = new float[(int) e.size()];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = (float) r.nextDouble(-bound, bound);
+            }
+            m.put(e.name(), v);
+        }
+        return m;
+    }
+
     /** Random parameters (biases and PReLU slopes included), by name. */
     public Map<String, float[]> parameters() {
         SplittableRandom r = new SplittableRandom(seed * 31 + 7);

@@ -189,17 +189,7 @@ public final class StackedReference {
                 fw.dz[t][b] = term.dz();
             }
         }
-        double scale = reduction == Reduction.SUM ? 1 : (wsum > 0 ? 1 / wsum : 0);
-        fw.loss = total * scale;
-        for (double[][] row : fw.dz) {
-            for (double[] dz : row) {
-                if (dz != null) {
-                    for (int k = 0; k < dz.length; k++) {
-                        dz[k] *= scale;
-                    }
-                }
-            }
-        }
+        fw.loss = total * ReferenceHead.reduce(reduction, wsum, fw.dz);
         return fw;
     }
 
@@ -321,22 +311,7 @@ public final class StackedReference {
     }
 
     public Map<String, double[]> finiteDifferences(Batch batch, double[][][] h0, double[][][] c0, double eps) {
-        Map<String, double[]> gr = new LinkedHashMap<>();
-        for (Map.Entry<String, double[]> e : params.entrySet()) {
-            double[] vv = e.getValue();
-            double[] out = new double[vv.length];
-            for (int i = 0; i < vv.length; i++) {
-                double old = vv[i];
-                vv[i] = old + eps;
-                double up = loss(batch, h0, c0);
-                vv[i] = old - eps;
-                double down = loss(batch, h0, c0);
-                vv[i] = old;
-                out[i] = (up - down) / (2 * eps);
-            }
-            gr.put(e.getKey(), out);
-        }
-        return gr;
+        return ReferenceHead.finiteDifferences(params, () -> loss(batch, h0, c0), eps);
     }
 
 }

@@ -51,16 +51,7 @@ class GatedCellTest {
         }
 
         Map<String, float[]> parameters() {
-            SplittableRandom r = new SplittableRandom(seed * 13 + 5);
-            Map<String, float[]> m = new LinkedHashMap<>();
-            for (ParameterLayout.Entry e : ParameterLayout.of(config()).entries()) {
-                float[] v = new float[(int) e.size()];
-                for (int i = 0; i < v.length; i++) {
-                    v[i] = (float) r.nextDouble(-0.8, 0.8);
-                }
-                m.put(e.name(), v);
-            }
-            return m;
+            return Scenario.uniformParameters(config(), seed * 13 + 5, 0.8);
         }
 
         double[][] c0() {

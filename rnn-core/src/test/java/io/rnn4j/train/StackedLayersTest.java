@@ -48,16 +48,7 @@ class StackedLayersTest {
         }
 
         Map<String, float[]> parameters() {
-            SplittableRandom r = new SplittableRandom(seed * 7 + 3);
-            Map<String, float[]> m = new LinkedHashMap<>();
-            for (ParameterLayout.Entry e : ParameterLayout.of(config()).entries()) {
-                float[] v = new float[(int) e.size()];
-                for (int i = 0; i < v.length; i++) {
-                    v[i] = (float) r.nextDouble(-0.7, 0.7);
-                }
-                m.put(e.name(), v);
-            }
-            return m;
+            return Scenario.uniformParameters(config(), seed * 7 + 3, 0.7);
         }
 
         double[][][] state(long salt) {
