@@ -31,9 +31,4 @@ final class NativeBlas {
     static boolean available() {
         return LOAD_ERROR == null;
     }
-
-    /** The load failure, or null. */
-    static Throwable loadError() {
-        return LOAD_ERROR;
-    }
 }
