@@ -68,8 +68,9 @@ def main():
         V, H, B, T = CONFIGS[name][:4]
         cell = CONFIGS[name][4] if len(CONFIGS[name]) > 4 else "elman"
         dims = ["-V", str(V), "-H", str(H), "-B", str(B), "-T", str(T), "--cell", cell]
-        ours = run_json(["java", "-jar", JAR, "step", *dims, "--warmup", str(a.warmup), "--repeats", str(a.repeats),
-                         "--format", "json"])
+        # --no-bias: the model pytorch_step.py trains (no biases in the recurrent layer or the head).
+        ours = run_json(["java", "-jar", JAR, "step", *dims, "--no-bias", "--warmup", str(a.warmup),
+                         "--repeats", str(a.repeats), "--format", "json"])
         torch = {}
         for tt, ob in SETTINGS:
             env = dict(os.environ, OPENBLAS_NUM_THREADS=str(ob), OMP_NUM_THREADS=str(tt))

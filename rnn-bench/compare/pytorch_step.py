@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """PyTorch reference for rnn4j's `step` benchmark: the same model and training step.
 
-Model: nn.RNN (tanh, no bias) fed one-hot inputs for a small vocabulary, or nn.Embedding + nn.RNN
-for a large one (the same FLOPs as rnn4j's gather), nn.Linear head, CrossEntropyLoss(reduction="sum"),
-clip_grad_norm_(5.0), SGD. Times full steps (forward, backward, clipping, update) after warm-up and
+Model: nn.RNN (tanh) fed one-hot inputs for a small vocabulary, or nn.Embedding + nn.RNN for a large
+one (the same FLOPs as rnn4j's gather), nn.Linear head, CrossEntropyLoss(reduction="sum"),
+clip_grad_norm_(5.0), SGD. No biases anywhere (neither in the recurrent layer nor in the head), as
+rnn4j's `step --no-bias`, so that both sides train exactly the same parameters. Times full steps (forward, backward, clipping, update) after warm-up and
 prints one JSON object per configuration with the median tokens/s, like `rnn-bench.jar step --format json`.
 
 Needs Debian's python3-torch (PyTorch 1.13) and libopenblas0-pthread; installs nothing.
@@ -41,7 +42,7 @@ def measure(V, H, B, T, threads, warmup, repeats, clip, seed=1, device="cpu", ce
     else:
         rnn = nn.RNN(input_size=size, hidden_size=H, nonlinearity="tanh", bias=False).to(dev)
     emb = None if one_hot else nn.Embedding(V, H).to(dev)
-    head = nn.Linear(H, V).to(dev)
+    head = nn.Linear(H, V, bias=False).to(dev)
     params = list(rnn.parameters()) + list(head.parameters()) + ([] if emb is None else list(emb.parameters()))
     opt = torch.optim.SGD(params, lr=1e-3)
     loss_fn = nn.CrossEntropyLoss(reduction="sum")

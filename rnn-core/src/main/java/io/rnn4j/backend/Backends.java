@@ -14,8 +14,10 @@ import org.slf4j.LoggerFactory;
  * <p>{@link #select()} honours, in this order, the system property {@value #PROPERTY} and the
  * environment variable {@value #ENV}: a name there forces that backend (an unknown or unavailable
  * name throws {@link BackendUnavailableException} listing every provider and why it was skipped).
- * Without either, the available provider with the highest {@link BackendProvider#priority()} wins.
- * The choice and every skipped provider are logged.
+ * Without either, the available provider with the highest {@link BackendProvider#priority()} wins;
+ * when its {@link BackendProvider#create()} fails all the same (a GPU whose kernels do not compile,
+ * say), the failure is logged with its reason and the next available provider is tried. A forced
+ * backend never falls back: its failure is thrown. The choice and every skipped provider are logged.
  */
 public final class Backends {
     /** System property that forces a backend by name. */
@@ -64,12 +66,60 @@ public final class Backends {
 
     /** Chooses the provider as described in the class comment and creates its backend. */
     public static Backend select() {
-        return selectProvider(forcedName(), providers()).create();
+        return create(forcedName(), providers());
     }
 
-    /** Creates the backend of the provider named {@code name} (case-insensitive). */
+    /** Creates the backend of the provider named {@code name} (case-insensitive); no fallback. */
     public static Backend select(String name) {
-        return selectProvider(name, providers()).create();
+        return create(java.util.Objects.requireNonNull(name, "name"), providers());
+    }
+
+    /**
+     * Creates a backend from {@code providers}: the one named {@code forced} (its failure is
+     * thrown), or else the first available one, by priority, whose {@link BackendProvider#create()}
+     * succeeds; a provider that says it is available but fails to start is logged and skipped.
+     *
+     * @throws BackendUnavailableException when the forced backend is unknown, unavailable or fails
+     *     to start, or when no provider starts; the message lists every provider and why
+     */
+    public static Backend create(String forced, List<BackendProvider> providers) {
+        if (forced != null) {
+            BackendProvider p = selectProvider(forced, providers);
+            try {
+                return p.create();
+            } catch (BackendUnavailableException e) {
+                throw e;
+            } catch (RuntimeException | LinkageError e) {
+                throw new BackendUnavailableException("backend '" + p.name() + "' was forced but failed to start: "
+                        + e.getMessage(), e);
+            }
+        }
+        List<BackendProvider> sorted = sorted(providers);
+        StringBuilder failures = new StringBuilder();
+        for (BackendProvider p : sorted) {
+            Availability a = p.availability();
+            if (!a.available()) {
+                LOG.info("skipping backend '{}': {}", p.name(), a);
+                continue;
+            }
+            try {
+                Backend b = p.create();
+                LOG.info("using backend '{}' (priority {}): {}", p.name(), p.priority(), b.description());
+                return b;
+            } catch (RuntimeException | LinkageError e) {
+                LOG.warn("backend '{}' is available but failed to start, trying the next one: {}", p.name(),
+                        e.toString());
+                failures.append("\n  ").append(p.name()).append(" failed to start: ").append(e);
+            }
+        }
+        throw new BackendUnavailableException("no backend is available\n" + listing(sorted) + failures);
+    }
+
+    private static List<BackendProvider> sorted(List<BackendProvider> providers) {
+        List<BackendProvider> sorted = new ArrayList<>(providers);
+        sorted.sort(Comparator.comparingInt(BackendProvider::priority).reversed()
+                .thenComparing(BackendProvider::name));
+        return sorted;
     }
 
     /**
@@ -79,9 +129,7 @@ public final class Backends {
      * @throws BackendUnavailableException listing every provider and its availability
      */
     public static BackendProvider selectProvider(String forced, List<BackendProvider> providers) {
-        List<BackendProvider> sorted = new ArrayList<>(providers);
-        sorted.sort(Comparator.comparingInt(BackendProvider::priority).reversed()
-                .thenComparing(BackendProvider::name));
+        List<BackendProvider> sorted = sorted(providers);
         if (forced != null) {
             String want = forced.toLowerCase(Locale.ROOT);
             for (BackendProvider p : sorted) {
@@ -95,7 +143,8 @@ public final class Backends {
                     return p;
                 }
             }
-            throw new BackendUnavailableException("unknown backend '" + forced + "'\n" + listing(sorted));
+            throw new BackendUnavailableException("unknown backend '" + forced + "'" + hint(forced) + "\n"
+                    + listing(sorted));
         }
         for (BackendProvider p : sorted) {
             Availability a = p.availability();
@@ -106,6 +155,14 @@ public final class Backends {
             LOG.info("skipping backend '{}': {}", p.name(), a);
         }
         throw new BackendUnavailableException("no backend is available\n" + listing(sorted));
+    }
+
+    /** Where to find a backend that rnn4j ships but that is not on this class path. */
+    private static String hint(String forced) {
+        return forced.trim().equalsIgnoreCase("cuda")
+                ? " (the CUDA backend is in the module io.rnn4j:rnn-cuda, which is not on the class path: add it"
+                        + " as a dependency, or run a jar that bundles it, such as rnn-bench.jar)"
+                : "";
     }
 
     /** One line per provider: name, priority and availability. */

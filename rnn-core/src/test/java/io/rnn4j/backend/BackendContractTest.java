@@ -155,6 +155,118 @@ public abstract class BackendContractTest {
         assertThrows(IllegalStateException.class, () -> be.fill(t, 1f));
     }
 
+    @Test
+    void everyCallAfterCloseThrowsAndBuffersCanStillBeClosed() {
+        Tensor a = upload(2, 2, random(4, 1));
+        Tensor b = upload(2, 2, random(4, 1));
+        Tensor scalar = be.allocate(1, 1);
+        IndexBuffer ids = be.allocateIndices(2);
+        UpdateRule sgd = new UpdateRule(UpdateRule.Kind.SGD, 0.1f, 0f, 0.9f, 0.9f, 0.999f, 1e-8f,
+                Float.POSITIVE_INFINITY);
+        be.close();
+        be.close();
+        float[] host = new float[4];
+        java.util.List<org.junit.jupiter.api.function.Executable> calls = java.util.List.of(
+                () -> be.allocate(1, 1), () -> be.allocateIndices(1), () -> be.upload(host, 0, a),
+                () -> be.download(a, host, 0), () -> be.uploadIndices(new int[2], 0, ids, 2), () -> be.fill(a, 1f),
+                () -> be.copy(a, b), () -> be.gemm(b, a, false, a, false, 1f, 0f), () -> be.scale(a, 2f),
+                () -> be.axpy(1f, a, b), () -> be.sumSquares(a, scalar, false), () -> be.sumRows(a, b.rows(0, 1), false),
+                () -> be.activationForward(Activation.TANH, a, b, null),
+                () -> be.recurrentForward(Activation.TANH, a, a.rows(0, 1), b, null, 1),
+                () -> be.clipScale(scalar, 1f, scalar), () -> be.optimizerUpdate(sgd, a, b, null, null, scalar, 1),
+                be::synchronize);
+        for (int i = 0; i < calls.size(); i++) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, calls.get(i), "call " + i);
+            assertTrue(e.getMessage().contains("closed"), e.getMessage());
+        }
+        close(a, b, scalar);
+        ids.close();
+        assertTrue(a.buffer().isClosed());
+    }
+
+    // ------------------------------------------------------------------ NaN semantics (every backend alike)
+
+    @Test
+    void reluKeepsNaNWhateverItsSignBit() {
+        float negativeNaN = Float.intBitsToFloat(0xffc00000); // the NaN x86 arithmetic produces
+        Tensor s = upload(1, 5, new float[] {Float.NaN, negativeNaN, -1f, -0f, 2f});
+        Tensor h = be.allocate(1, 5);
+        be.activationForward(Activation.RELU, s, h, null);
+        float[] o = down(h);
+        assertTrue(Float.isNaN(o[0]), "NaN stays NaN");
+        assertTrue(Float.isNaN(o[1]), "a NaN with the sign bit set stays NaN");
+        assertEquals(0f, o[2]);
+        assertEquals(0f, Math.abs(o[3]));
+        assertEquals(2f, o[4]);
+        close(s, h);
+    }
+
+    @ParameterizedTest
+    @EnumSource(UpdateRule.Kind.class)
+    void valueClippingKeepsANaNGradientNaN(UpdateRule.Kind kind) {
+        UpdateRule rule = new UpdateRule(kind, 0.1f, 0f, 0.9f, 0.9f, 0.999f, 1e-8f, 0.5f);
+        Tensor p = upload(1, 2, new float[] {1f, 1f});
+        Tensor g = upload(1, 2, new float[] {Float.NaN, 3f});
+        Tensor s1 = be.allocate(1, 2);
+        Tensor s2 = be.allocate(1, 2);
+        Tensor k = upload(1, 1, new float[] {1f});
+        be.optimizerUpdate(rule, p, g, s1, s2, k, 1);
+        float[] out = down(p);
+        assertTrue(Float.isNaN(out[0]), kind + ": a NaN gradient must not be clamped to the bound, got " + out[0]);
+        assertTrue(Float.isFinite(out[1]) && out[1] < 1f, kind + ": the clamped finite gradient still updates");
+        close(p, g, s1, s2, k);
+    }
+
+    // ------------------------------------------------------------------ operand checks (every backend alike)
+
+    @Test
+    void optimizerUpdateRejectsBadOperands() {
+        UpdateRule adam = new UpdateRule(UpdateRule.Kind.ADAM, 0.1f, 0f, 0.9f, 0.9f, 0.999f, 1e-8f,
+                Float.POSITIVE_INFINITY);
+        Tensor p = be.allocate(1, 6);
+        Tensor g = be.allocate(1, 6);
+        Tensor s1 = be.allocate(1, 6);
+        Tensor s2 = be.allocate(1, 6);
+        Tensor k = be.allocate(1, 1);
+        Tensor wide = be.allocate(1, 2);
+        Tensor strided = be.allocate(2, 6).cols(0, 3);
+        assertThrows(IllegalArgumentException.class, () -> be.optimizerUpdate(adam, p, g, s1, s2, wide, 1),
+                "the scale must be 1x1");
+        assertThrows(IllegalArgumentException.class, () -> be.optimizerUpdate(adam, p, g, s1, null, k, 1),
+                "Adam needs two states");
+        assertThrows(IllegalArgumentException.class, () -> be.optimizerUpdate(adam, p, g, s1, wide, k, 1),
+                "states have the parameters' shape");
+        assertThrows(IllegalArgumentException.class,
+                () -> be.optimizerUpdate(adam, strided, strided, strided, strided, k, 1), "arenas are contiguous");
+        assertThrows(IllegalArgumentException.class, () -> be.optimizerUpdate(adam, p, g, s1, s2, k, 0),
+                "steps count from 1");
+        assertThrows(IllegalArgumentException.class, () -> be.optimizerUpdate(adam, p, p, s1, s2, k, 1),
+                "parameters and gradients must not overlap");
+        close(p, g, s1, s2, k, wide);
+        strided.buffer().close();
+    }
+
+    @Test
+    void overlappingOperandsAreRejected() {
+        Tensor x = upload(4, 3, random(12, 1));
+        IndexBuffer ids = be.allocateIndices(4);
+        be.uploadIndices(new int[] {0, 1, 0, 1}, 0, ids, 4);
+        assertThrows(IllegalArgumentException.class, () -> be.gatherRows(x.rows(0, 2), ids, 0, x.rows(1, 2), false),
+                "gather into its own table");
+        assertThrows(IllegalArgumentException.class, () -> be.scatterAddRows(x.rows(1, 2), ids, 0, x.rows(0, 2)),
+                "scatter from its own table");
+        assertThrows(IllegalArgumentException.class, () -> be.addRowVector(x, x.rows(2, 1)),
+                "broadcast a row of itself");
+        assertThrows(IllegalArgumentException.class, () -> be.sumRows(x, x.rows(3, 1), false),
+                "sum into its own row");
+        assertThrows(IllegalArgumentException.class, () -> be.axpy(1f, x.rows(0, 2), x.rows(1, 2)),
+                "axpy onto an overlapping view");
+        assertThrows(IllegalArgumentException.class, () -> be.gatherRows(x, ids, 2, be.allocate(4, 3), false),
+                "more rows than ids from the offset");
+        ids.close();
+        close(x);
+    }
+
     // ------------------------------------------------------------------ gemm
 
     @ParameterizedTest(name = "transA={0}, transB={1}")

@@ -36,6 +36,63 @@ class BackendsTest {
         }
     }
 
+    /**
+     * A provider that says it is available but fails to start, as a GPU backend whose kernels do not
+     * compile (a missing NVRTC builtins library) does.
+     */
+    static final class Broken implements BackendProvider {
+        int attempts;
+
+        @Override
+        public String name() {
+            return "broken-gpu";
+        }
+
+        @Override
+        public int priority() {
+            return 50;
+        }
+
+        @Override
+        public Availability availability() {
+            return Availability.ok();
+        }
+
+        @Override
+        public Backend create() {
+            attempts++;
+            throw new IllegalStateException("nvrtcCompileProgram failed: libnvrtc-builtins.so.13.0 not found");
+        }
+    }
+
+    @Test
+    void aProviderThatFailsToStartIsSkippedUnlessForced() {
+        Broken broken = new Broken();
+        List<BackendProvider> ps = new ArrayList<>(Backends.providers());
+        ps.add(broken);
+        ps.add(new Absent());
+        try (Backend b = Backends.create(null, ps)) {
+            assertEquals("cpu", b.name(), "falls back to the next available backend");
+        }
+        assertEquals(1, broken.attempts);
+        BackendUnavailableException e = assertThrows(BackendUnavailableException.class,
+                () -> Backends.create("broken-gpu", ps));
+        assertTrue(e.getMessage().contains("'broken-gpu' was forced but failed to start: nvrtcCompileProgram failed"),
+                e.getMessage());
+        assertTrue(e.getCause() instanceof IllegalStateException);
+        BackendUnavailableException none = assertThrows(BackendUnavailableException.class,
+                () -> Backends.create(null, List.of(broken)));
+        assertTrue(none.getMessage().contains("broken-gpu failed to start: java.lang.IllegalStateException"),
+                none.getMessage());
+    }
+
+    @Test
+    void forcingCudaWithoutTheModuleSaysWhichModuleIsMissing() {
+        BackendUnavailableException e = assertThrows(BackendUnavailableException.class,
+                () -> Backends.create("cuda", Backends.providers()));
+        assertTrue(e.getMessage().contains("io.rnn4j:rnn-cuda, which is not on the class path"), e.getMessage());
+    }
+
     @Test
     void theCpuBackendIsFoundAndChosenWhenNothingElseIsOnTheClassPath() {
         List<BackendProvider> ps = Backends.providers();

@@ -6,7 +6,8 @@ import org.junit.jupiter.api.Nested;
 
 /**
  * The backend contract on the CPU backend: OpenBLAS with the default thread count, one thread and
- * three threads (uneven splits), and the Java GEMM.
+ * three threads (uneven splits), the Java GEMM, and the {@link Backend} interface's default
+ * step-by-step recurrences on top of the CPU kernels (the path the CUDA backend takes).
  */
 class CpuBackendContractTest {
 
@@ -39,6 +40,14 @@ class CpuBackendContractTest {
         @Override
         protected Backend newBackend() {
             return new CpuBackend(CpuBackendConfig.defaults().withNativeBlas(false));
+        }
+    }
+
+    @Nested
+    class DefaultRecurrences extends BackendContractTest {
+        @Override
+        protected Backend newBackend() {
+            return ForwardingBackend.hidingRecurrences(new CpuBackend(CpuBackendConfig.defaults()));
         }
     }
 }

@@ -62,13 +62,16 @@ final class CpuBuffer implements DeviceBuffer {
         return pointer == null;
     }
 
+    /** Frees the memory; waits for a kernel of another thread that may be using it (the backend's lock). */
     @Override
     public void close() {
-        FloatPointer p = pointer;
-        if (p != null) {
-            data = null;
-            pointer = null;
-            p.close();
+        synchronized (backend) {
+            FloatPointer p = pointer;
+            if (p != null) {
+                data = null;
+                pointer = null;
+                p.close();
+            }
         }
     }
 }

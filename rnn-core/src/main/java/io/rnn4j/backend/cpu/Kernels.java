@@ -11,11 +11,12 @@ final class Kernels {
     private Kernels() {
     }
 
-    /** max(s, 0) without a data-dependent branch (NaN stays NaN: its bits are kept by the mask). */
+    /**
+     * max(s, 0), and NaN for NaN whatever its sign bit (x86 arithmetic makes NaNs with the sign bit
+     * set): {@link Math#max} is branch-free and keeps NaN.
+     */
     static float relu(float v) {
-        int bits = Float.floatToRawIntBits(v);
-        // Negative floats (sign bit set) become +0; NaNs with the sign bit set become 0 too.
-        return Float.intBitsToFloat(bits & ~(bits >> 31));
+        return Math.max(v, 0f);
     }
 
     /** 1 for s &gt; 0, else 0 (s = −0 or NaN included), without a branch. */

@@ -5,11 +5,21 @@ import static org.bytedeco.cuda.global.cudart.cudaFree;
 import io.rnn4j.backend.Backend;
 import io.rnn4j.backend.DeviceBuffer;
 import io.rnn4j.backend.IndexBuffer;
+import java.lang.ref.Cleaner;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Pointer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** Device memory owned by a {@link CudaBackend}: float tensors and int index buffers. */
+/**
+ * Device memory owned by a {@link CudaBackend}: float tensors and int index buffers. A buffer
+ * dropped without {@link Memory#close()} is freed by a {@link Cleaner} when it becomes unreachable,
+ * as CPU buffers are.
+ */
 final class CudaBuffers {
+    private static final Logger LOG = LoggerFactory.getLogger(CudaBuffers.class);
+    private static final Cleaner CLEANER = Cleaner.create();
+
     private CudaBuffers() {
     }
 
@@ -36,23 +46,55 @@ final class CudaBuffers {
         }
     }
 
-    /** Device memory freed once on close; the address is checked on every use. */
+    /** Frees one device allocation once: by {@link Memory#close()} or by the cleaner. */
+    private static final class Free implements Runnable {
+        private long address;
+
+        Free(long address) {
+            this.address = address;
+        }
+
+        /** Frees the memory if not yet freed; returns the CUDA error code (0 when fine or already freed). */
+        synchronized int free() {
+            long a = address;
+            if (a == 0) {
+                return 0;
+            }
+            address = 0;
+            return cudaFree(new Address(a));
+        }
+
+        @Override
+        public void run() {
+            int rc = free();
+            if (rc != 0) {
+                LOG.warn("freeing a dropped CUDA buffer failed: {}", CudaErrors.cudaMessage(rc));
+            }
+        }
+    }
+
+    /** Device memory freed once on close (or when dropped); the address is checked on every use. */
     abstract static class Memory {
         private final CudaBackend backend;
         private final long length;
-        private long address;
+        private final Free free;
+        private final Cleaner.Cleanable cleanable;
+        private volatile long address;
 
         Memory(CudaBackend backend, long address, long length) {
             this.backend = backend;
             this.address = address;
             this.length = length;
+            this.free = new Free(address);
+            this.cleanable = CLEANER.register(this, free);
         }
 
         long address() {
-            if (address == 0 && length > 0) {
+            long a = address;
+            if (a == 0) {
                 throw new IllegalStateException("device buffer used after close");
             }
-            return address;
+            return a;
         }
 
         public Backend backend() {
@@ -60,14 +102,21 @@ final class CudaBuffers {
         }
 
         public boolean isClosed() {
-            return address == 0 && length > 0;
+            return address == 0;
         }
 
+        /** Frees the device memory (waiting for a kernel of another thread on the same backend). Idempotent. */
         public void close() {
-            if (address != 0) {
-                cudaFree(new Address(address));
+            int rc;
+            synchronized (backend) {
+                if (address == 0) {
+                    return;
+                }
                 address = 0;
+                rc = free.free();
+                cleanable.clean();
             }
+            CudaErrors.cuda(rc, "cudaFree");
         }
 
         long elements() {

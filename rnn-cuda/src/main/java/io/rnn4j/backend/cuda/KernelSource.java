@@ -17,8 +17,13 @@ public final class KernelSource {
             "softmax_ce", "squared_error", "clip_scale", "optimizer_update", "lstm_forward",
             "lstm_backward", "gru_forward", "gru_backward");
 
-    /** The source text. */
+    /** The source as compiled: the shared codes ({@link KernelCodes#defines()}), then {@code kernels.cu}. */
     public static String text() {
+        return KernelCodes.defines() + file();
+    }
+
+    /** {@code kernels.cu} as written. */
+    static String file() {
         try (InputStream in = KernelSource.class.getResourceAsStream("kernels.cu")) {
             if (in == null) {
                 throw new IllegalStateException("kernels.cu is missing from the rnn-cuda jar");

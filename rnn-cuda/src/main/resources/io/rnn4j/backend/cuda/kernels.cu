@@ -2,8 +2,11 @@
 // device's own architecture; checked in CI by compiling for sm_80 and sm_90 without a GPU.
 // Row-major tensors: a pointer to element (0, 0), rows, cols and a leading dimension (row stride)
 // in floats. Element-wise kernels use grid-stride loops over rows × cols.
-// Activation kinds follow io.rnn4j.backend.Activation: 0 tanh, 1 logistic, 2 ReLU, 3 PReLU, 4 identity.
-// Optimizer kinds follow UpdateRule.Kind: 0 SGD, 1 Adagrad, 2 RMSProp, 3 Adam.
+// Activation and optimizer codes (RNN4J_ACT_*, RNN4J_OPT_*) are defined by the Java class KernelCodes
+// and put in front of this file before it is compiled: no enum ordinal crosses the boundary. A kernel
+// that meets a code it does not know stores (kernel << 16 | code) in the error flag `err` (pinned host
+// memory that the host reads after each synchronization) and does nothing.
+// NaN semantics are the CPU backend's: a NaN input stays NaN through ReLU, clamps and the clip factor.
 
 // NVRTC compiles without the standard headers: define what nvcc would bring in.
 #ifndef INFINITY
@@ -12,6 +15,17 @@
 #ifndef NAN
 #define NAN __int_as_float(0x7fffffff)
 #endif
+
+// Finite test without math headers: exponent bits all ones means infinity or NaN.
+__device__ __forceinline__ bool finite_f(float x) {
+    return (__float_as_int(x) & 0x7fffffff) < 0x7f800000;
+}
+
+__device__ __forceinline__ void report_unknown(int* err, int kernel, int code) {
+    if (blockIdx.x == 0 && threadIdx.x == 0) {
+        *(volatile int*) err = (kernel << 16) | (code & 0xffff);
+    }
+}
 
 #define GRID_STRIDE(i, n) for (long long i = (long long) blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
                                i += (long long) blockDim.x * gridDim.x)
@@ -136,36 +150,55 @@ extern "C" __global__ void scatter_add_rows(const float* src, int lds, const int
     }
 }
 
+__device__ bool known_activation(int kind) {
+    switch (kind) {
+        case RNN4J_ACT_TANH: case RNN4J_ACT_LOGISTIC: case RNN4J_ACT_RELU: case RNN4J_ACT_PRELU:
+        case RNN4J_ACT_IDENTITY:
+            return true;
+        default:
+            return false;
+    }
+}
+
+// ReLU keeps NaN: s <= 0 is false for NaN.
 __device__ float activate(int kind, float s, float slope) {
     switch (kind) {
-        case 0: return tanhf(s);
-        case 1: return 1.0f / (1.0f + expf(-s));
-        case 2: return s > 0.0f ? s : 0.0f;
-        case 3: return s > 0.0f ? s : slope * s;
-        default: return s;
+        case RNN4J_ACT_TANH: return tanhf(s);
+        case RNN4J_ACT_LOGISTIC: return 1.0f / (1.0f + expf(-s));
+        case RNN4J_ACT_RELU: return s <= 0.0f ? 0.0f : s;
+        case RNN4J_ACT_PRELU: return s > 0.0f ? s : slope * s;
+        default: return s;  // RNN4J_ACT_IDENTITY (unknown codes are rejected before)
     }
 }
 
 extern "C" __global__ void act_forward(int kind, const float* s, int lds, float* h, int ldh, int rows, int cols,
-                                       const float* slope) {
+                                       const float* slope, int* err) {
+    if (!known_activation(kind)) {
+        report_unknown(err, RNN4J_IN_ACT_FORWARD, kind);
+        return;
+    }
     GRID_STRIDE(i, (long long) rows * cols) {
         long long r = i / cols, c = i % cols;
-        h[r * ldh + c] = activate(kind, s[r * lds + c], kind == 3 ? slope[c] : 0.0f);
+        h[r * ldh + c] = activate(kind, s[r * lds + c], kind == RNN4J_ACT_PRELU ? slope[c] : 0.0f);
     }
 }
 
 // g = f'(s) ⊙ g in place, from the stored h for tanh and logistic; PReLU slope gradient by atomics.
 extern "C" __global__ void act_backward(int kind, const float* s, int lds, const float* h, int ldh, float* g, int ldg,
-                                        int rows, int cols, const float* slope, float* slope_grad) {
+                                        int rows, int cols, const float* slope, float* slope_grad, int* err) {
+    if (!known_activation(kind)) {
+        report_unknown(err, RNN4J_IN_ACT_BACKWARD, kind);
+        return;
+    }
     GRID_STRIDE(i, (long long) rows * cols) {
         long long r = i / cols, c = i % cols;
         float gv = g[r * ldg + c];
         float d;
         switch (kind) {
-            case 0: { float y = h[r * ldh + c]; d = 1.0f - y * y; break; }
-            case 1: { float y = h[r * ldh + c]; d = y * (1.0f - y); break; }
-            case 2: d = s[r * lds + c] > 0.0f ? 1.0f : 0.0f; break;
-            case 3: {
+            case RNN4J_ACT_TANH: { float y = h[r * ldh + c]; d = 1.0f - y * y; break; }
+            case RNN4J_ACT_LOGISTIC: { float y = h[r * ldh + c]; d = y * (1.0f - y); break; }
+            case RNN4J_ACT_RELU: d = s[r * lds + c] > 0.0f ? 1.0f : 0.0f; break;
+            case RNN4J_ACT_PRELU: {
                 float sv = s[r * lds + c];
                 if (sv > 0.0f) {
                     d = 1.0f;
@@ -175,7 +208,7 @@ extern "C" __global__ void act_backward(int kind, const float* s, int lds, const
                 }
                 break;
             }
-            default: d = 1.0f;
+            default: d = 1.0f;  // RNN4J_ACT_IDENTITY
         }
         g[r * ldg + c] = d * gv;
     }
@@ -237,11 +270,13 @@ extern "C" __global__ void squared_error(float* p, int ldp, const float* t, int 
     if (threadIdx.x == 0) atomicAdd(acc, s);
 }
 
+// A non-finite (infinite or NaN) sum of squares gives a NaN factor, so that the non-finite check sees it.
 extern "C" __global__ void clip_scale(const float* sumsq, float threshold, float* scale) {
     if (blockIdx.x == 0 && threadIdx.x == 0) {
-        double n = sqrt((double) sumsq[0]);
+        float s = sumsq[0];
+        double n = sqrt((double) s);
         float k;
-        if (!(n == n) || n > 3.4e38) {
+        if (!finite_f(s) || s < 0.0f) {
             k = NAN;
         } else {
             k = n >= threshold ? (float) (threshold / n) : 1.0f;
@@ -250,35 +285,44 @@ extern "C" __global__ void clip_scale(const float* sumsq, float threshold, float
     }
 }
 
+// clamp(g, -c, c) that keeps NaN (fminf/fmaxf would turn NaN into a bound), as the CPU's Math.min/max do.
+__device__ __forceinline__ float clamp_keep_nan(float g, float c) {
+    return g > c ? c : (g < -c ? -c : g);
+}
+
 // One fused update over a whole arena; the gradient scale (clipping) is read from device memory.
 extern "C" __global__ void optimizer_update(int kind, float* p, const float* g, float* s1, float* s2, long long n,
                                             const float* scale, float lr, float mu, float rho, float b1, float b2,
-                                            float eps, float clip, float c1, float c2) {
+                                            float eps, float clip, float c1, float c2, int* err) {
+    if (kind != RNN4J_OPT_SGD && kind != RNN4J_OPT_ADAGRAD && kind != RNN4J_OPT_RMSPROP && kind != RNN4J_OPT_ADAM) {
+        report_unknown(err, RNN4J_IN_OPTIMIZER_UPDATE, kind);
+        return;
+    }
     float k = scale[0];
     GRID_STRIDE(i, n) {
         float gi = k * g[i];
-        if (clip != INFINITY) gi = fmaxf(-clip, fminf(clip, gi));
+        if (clip != INFINITY) gi = clamp_keep_nan(gi, clip);
         switch (kind) {
-            case 0:
+            case RNN4J_OPT_SGD:
                 if (s1) {
                     gi = mu * s1[i] + gi;
                     s1[i] = gi;
                 }
                 p[i] -= lr * gi;
                 break;
-            case 1: {
+            case RNN4J_OPT_ADAGRAD: {
                 float a = s1[i] + gi * gi;
                 s1[i] = a;
                 p[i] -= lr * gi / (sqrtf(a) + eps);
                 break;
             }
-            case 2: {
+            case RNN4J_OPT_RMSPROP: {
                 float v = rho * s1[i] + (1.0f - rho) * gi * gi;
                 s1[i] = v;
                 p[i] -= lr * gi / (sqrtf(v) + eps);
                 break;
             }
-            default: {
+            default: {  // RNN4J_OPT_ADAM
                 float m = b1 * s1[i] + (1.0f - b1) * gi;
                 float v = b2 * s2[i] + (1.0f - b2) * gi * gi;
                 s1[i] = m;

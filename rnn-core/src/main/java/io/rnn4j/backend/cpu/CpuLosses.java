@@ -1,0 +1,100 @@
+package io.rnn4j.backend.cpu;
+
+import static io.rnn4j.backend.cpu.CpuBackend.lo;
+import static io.rnn4j.backend.cpu.CpuBackend.off;
+import static io.rnn4j.backend.cpu.CpuBackend.rowBase;
+
+import io.rnn4j.backend.IndexBuffer;
+import io.rnn4j.backend.Tensor;
+import io.rnn4j.internal.Shapes;
+import java.nio.FloatBuffer;
+
+/** The loss heads of the CPU backend (softmax cross-entropy split by rows, squared error) and the clipping factor. */
+final class CpuLosses {
+    private final CpuBackend be;
+    private final SoftmaxTask softmaxTask = new SoftmaxTask();
+
+    CpuLosses(CpuBackend be) {
+        this.be = be;
+    }
+
+    void softmaxCrossEntropy(Tensor z, IndexBuffer targets, int targetOffset, Tensor weights, float gradScale,
+                             Tensor loss) {
+        Shapes.softmaxCrossEntropy(z, targets, targetOffset, weights, loss);
+        SoftmaxTask t = softmaxTask;
+        t.z = be.data(z);
+        t.zOff = off(z);
+        t.zStride = z.rowStride();
+        t.rows = z.rows();
+        t.cols = z.cols();
+        t.tg = be.idx(targets);
+        t.tOff = targetOffset;
+        t.w = weights == null ? null : be.data(weights);
+        t.wOff = weights == null ? 0 : off(weights);
+        t.wStride = weights == null ? 0 : weights.rowStride();
+        t.gradScale = gradScale;
+        int parts = Math.min(be.partsFor(z.size()), Math.max(1, z.rows()));
+        be.workers.run(t, parts);
+        double total = 0;
+        for (int p = 0; p < parts; p++) {
+            total += be.partSums[p];
+        }
+        FloatBuffer ld = be.data(loss);
+        ld.put(off(loss), (float) (ld.get(off(loss)) + total));
+    }
+
+    private final class SoftmaxTask implements CpuWorkers.Task {
+        FloatBuffer z;
+        int zOff;
+        int zStride;
+        int rows;
+        int cols;
+        int[] tg;
+        int tOff;
+        FloatBuffer w;
+        int wOff;
+        int wStride;
+        float gradScale;
+
+        @Override
+        public void run(int part, int parts) {
+            be.partSums[part] = Kernels.softmaxCrossEntropy(z, zOff, zStride, lo(rows, part, parts),
+                    lo(rows, part + 1, parts), cols, tg, tOff, w, wOff, wStride, gradScale);
+        }
+    }
+
+    void squaredError(Tensor pred, Tensor target, Tensor weights, float gradScale, Tensor loss) {
+        Shapes.squaredError(pred, target, weights, loss);
+        FloatBuffer pd = be.data(pred);
+        FloatBuffer td = be.data(target);
+        FloatBuffer wd = weights == null ? null : be.data(weights);
+        double total = 0;
+        for (int r = 0; r < pred.rows(); r++) {
+            int pb = rowBase(pred, r);
+            int tb = rowBase(target, r);
+            float w = wd == null ? 1f : wd.get(rowBase(weights, r));
+            float k = 2f * gradScale * w;
+            for (int c = 0; c < pred.cols(); c++) {
+                float d = pd.get(pb + c) - td.get(tb + c);
+                if (w != 0f) {
+                    total += (double) w * d * d;
+                }
+                pd.put(pb + c, w == 0f ? 0f : k * d);
+            }
+        }
+        FloatBuffer ld = be.data(loss);
+        ld.put(off(loss), (float) (ld.get(off(loss)) + total));
+    }
+
+    void clipScale(Tensor sumSquares, float threshold, Tensor scale) {
+        Shapes.clipScale(sumSquares, scale);
+        double norm = Math.sqrt(be.data(sumSquares).get(off(sumSquares)));
+        float k;
+        if (!Double.isFinite(norm)) {
+            k = Float.NaN;
+        } else {
+            k = norm >= threshold ? (float) (threshold / norm) : 1f;
+        }
+        be.data(scale).put(off(scale), k);
+    }
+}

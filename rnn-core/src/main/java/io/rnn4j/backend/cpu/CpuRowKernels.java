@@ -1,0 +1,299 @@
+package io.rnn4j.backend.cpu;
+
+import static io.rnn4j.backend.cpu.CpuBackend.lo;
+import static io.rnn4j.backend.cpu.CpuBackend.off;
+import static io.rnn4j.backend.cpu.CpuBackend.rowBase;
+
+import io.rnn4j.backend.Activation;
+import io.rnn4j.backend.IndexBuffer;
+import io.rnn4j.backend.Tensor;
+import io.rnn4j.internal.Shapes;
+import java.nio.FloatBuffer;
+
+/**
+ * The element-wise and row kernels of the CPU backend: fill, scale, axpy and the sum of squares
+ * over contiguous ranges; the bias broadcast and column sums, the embedding gather and scatter-add
+ * split by rows (scatter-add by columns, so that repeated ids never race); the activations.
+ */
+final class CpuRowKernels {
+    private final CpuBackend be;
+    private final RangeTask rangeTask = new RangeTask();
+    private final RowTask rowTask = new RowTask();
+
+    CpuRowKernels(CpuBackend be) {
+        this.be = be;
+    }
+
+    void fill(Tensor t, float value) {
+        FloatBuffer d = be.data(t);
+        if (t.isContiguous()) {
+            run(RangeTask.FILL, d, off(t), null, 0, (int) t.size(), value);
+            return;
+        }
+        for (int r = 0; r < t.rows(); r++) {
+            int base = rowBase(t, r);
+            for (int c = 0; c < t.cols(); c++) {
+                d.put(base + c, value);
+            }
+        }
+    }
+
+    void scale(Tensor x, float alpha) {
+        FloatBuffer d = be.data(x);
+        if (x.isContiguous()) {
+            run(RangeTask.SCALE, d, off(x), null, 0, (int) x.size(), alpha);
+            return;
+        }
+        for (int r = 0; r < x.rows(); r++) {
+            int base = rowBase(x, r);
+            for (int c = 0; c < x.cols(); c++) {
+                d.put(base + c, alpha * d.get(base + c));
+            }
+        }
+    }
+
+    void axpy(float alpha, Tensor x, Tensor y) {
+        Shapes.axpy(x, y);
+        FloatBuffer xd = be.data(x);
+        FloatBuffer yd = be.data(y);
+        if (x.isContiguous() && y.isContiguous()) {
+            run(RangeTask.AXPY, yd, off(y), xd, off(x), (int) x.size(), alpha);
+            return;
+        }
+        for (int r = 0; r < x.rows(); r++) {
+            int xb = rowBase(x, r);
+            int yb = rowBase(y, r);
+            for (int c = 0; c < x.cols(); c++) {
+                yd.put(yb + c, yd.get(yb + c) + alpha * xd.get(xb + c));
+            }
+        }
+    }
+
+    void sumSquares(Tensor x, Tensor out, boolean accumulate) {
+        Shapes.scalar("sumSquares", out);
+        FloatBuffer d = be.data(x);
+        double sum = 0;
+        if (x.isContiguous()) {
+            int parts = run(RangeTask.SUM_SQUARES, d, off(x), null, 0, (int) x.size(), 0f);
+            for (int p = 0; p < parts; p++) {
+                sum += be.partSums[p];
+            }
+        } else {
+            for (int r = 0; r < x.rows(); r++) {
+                sum += Kernels.sumSquares(d, rowBase(x, r), x.cols());
+            }
+        }
+        FloatBuffer o = be.data(out);
+        o.put(off(out), (float) ((accumulate ? o.get(off(out)) : 0.0) + sum));
+    }
+
+    /** Runs a range kernel over {@code n} contiguous floats; returns the parts used. */
+    private int run(int op, FloatBuffer y, int yOff, FloatBuffer x, int xOff, int n, float value) {
+        RangeTask t = rangeTask;
+        t.op = op;
+        t.y = y;
+        t.yOff = yOff;
+        t.x = x;
+        t.xOff = xOff;
+        t.n = n;
+        t.value = value;
+        int parts = be.partsFor(n);
+        be.workers.run(t, parts);
+        return parts;
+    }
+
+    void addRowVector(Tensor x, Tensor v) {
+        Shapes.addRowVector(x, v);
+        rowTask.set(RowTask.ADD_ROW_VECTOR, x, v, null, 0);
+        be.workers.run(rowTask, rowParts(x));
+    }
+
+    void sumRows(Tensor x, Tensor out, boolean accumulate) {
+        Shapes.sumRows(x, out);
+        int parts = rowParts(x);
+        for (int p = 0; p < parts; p++) {
+            be.partial(p, x.cols());
+        }
+        rowTask.set(RowTask.SUM_ROWS, x, null, null, 0);
+        be.workers.run(rowTask, parts);
+        be.addPartials(out, parts, accumulate);
+    }
+
+    void gatherRows(Tensor table, IndexBuffer ids, int idOffset, Tensor out, boolean accumulate) {
+        Shapes.gatherRows(table, ids, idOffset, out);
+        int[] id = be.idx(ids);
+        checkIds("gatherRows", id, idOffset, out.rows(), table.rows());
+        rowTask.set(RowTask.GATHER, out, table, id, idOffset);
+        rowTask.accumulate = accumulate;
+        be.workers.run(rowTask, rowParts(out));
+    }
+
+    void scatterAddRows(Tensor src, IndexBuffer ids, int idOffset, Tensor table) {
+        Shapes.scatterAddRows(src, ids, idOffset, table);
+        int[] id = be.idx(ids);
+        checkIds("scatterAddRows", id, idOffset, src.rows(), table.rows());
+        rowTask.set(RowTask.SCATTER_ADD, src, table, id, idOffset);
+        be.workers.run(rowTask, Math.min(be.partsFor(src.size()), Math.max(1, src.cols() / 8)));
+    }
+
+    /** The CPU backend can afford to check every id (a GPU backend leaves that to the caller). */
+    private static void checkIds(String op, int[] id, int from, int count, int limit) {
+        for (int r = 0; r < count; r++) {
+            int row = id[from + r];
+            if (row < 0 || row >= limit) {
+                throw new IllegalArgumentException(op + ": index " + row + " at position " + (from + r)
+                        + " is outside [0, " + limit + ")");
+            }
+        }
+    }
+
+    private int rowParts(Tensor x) {
+        return Math.min(be.partsFor(x.size()), Math.max(1, x.rows()));
+    }
+
+    void activationForward(Activation f, Tensor s, Tensor h, Tensor slope) {
+        Shapes.activationForward(f, s, h, slope);
+        FloatBuffer ad = f == Activation.PRELU ? be.data(slope) : null;
+        int ao = f == Activation.PRELU ? off(slope) : 0;
+        Kernels.activationForward(f, be.data(s), off(s), s.rowStride(), be.data(h), off(h), h.rowStride(), s.rows(),
+                s.cols(), ad, ao);
+    }
+
+    void activationBackward(Activation f, Tensor s, Tensor h, Tensor g, Tensor slope, Tensor slopeGrad) {
+        Shapes.activationBackward(f, s, h, g, slope, slopeGrad);
+        boolean prelu = f == Activation.PRELU;
+        double[] partial = prelu ? be.partial(0, g.cols()) : null;
+        Kernels.activationBackward(f, be.data(s), off(s), s.rowStride(), be.data(h), off(h), h.rowStride(), be.data(g),
+                off(g), g.rowStride(), g.rows(), g.cols(), prelu ? be.data(slope) : null, prelu ? off(slope) : 0,
+                partial);
+        if (prelu) {
+            be.addPartials(slopeGrad, 1, true);
+        }
+    }
+
+    /** Element-wise work on contiguous ranges: split into equal chunks per thread. */
+    private final class RangeTask implements CpuWorkers.Task {
+        static final int FILL = 0;
+        static final int SCALE = 1;
+        static final int AXPY = 2;
+        static final int SUM_SQUARES = 3;
+
+        int op;
+        FloatBuffer y;
+        int yOff;
+        FloatBuffer x;
+        int xOff;
+        int n;
+        float value;
+
+        @Override
+        public void run(int part, int parts) {
+            int i0 = lo(n, part, parts);
+            int i1 = lo(n, part + 1, parts);
+            switch (op) {
+                case FILL -> {
+                    for (int i = i0; i < i1; i++) {
+                        y.put(yOff + i, value);
+                    }
+                }
+                case SCALE -> {
+                    for (int i = i0; i < i1; i++) {
+                        y.put(yOff + i, value * y.get(yOff + i));
+                    }
+                }
+                case AXPY -> {
+                    for (int i = i0; i < i1; i++) {
+                        y.put(yOff + i, y.get(yOff + i) + value * x.get(xOff + i));
+                    }
+                }
+                case SUM_SQUARES -> be.partSums[part] = Kernels.sumSquares(y, yOff + i0, i1 - i0);
+                default -> throw new IllegalStateException("op " + op);
+            }
+        }
+    }
+
+    /** Row-wise kernels split by rows (or, for scatter-add, by columns, so repeated ids never race). */
+    private final class RowTask implements CpuWorkers.Task {
+        static final int ADD_ROW_VECTOR = 0;
+        static final int SUM_ROWS = 1;
+        static final int GATHER = 2;
+        static final int SCATTER_ADD = 3;
+
+        int op;
+        FloatBuffer x;
+        int xOff;
+        int xStride;
+        int rows;
+        int cols;
+        FloatBuffer v;
+        int vOff;
+        int vStride;
+        int[] ids;
+        int idOff;
+        boolean accumulate;
+
+        void set(int op, Tensor x, Tensor v, int[] ids, int idOff) {
+            this.op = op;
+            this.x = be.data(x);
+            this.xOff = off(x);
+            this.xStride = x.rowStride();
+            this.rows = x.rows();
+            this.cols = x.cols();
+            this.v = v == null ? null : be.data(v);
+            this.vOff = v == null ? 0 : off(v);
+            this.vStride = v == null ? 0 : v.rowStride();
+            this.ids = ids;
+            this.idOff = idOff;
+        }
+
+        @Override
+        public void run(int part, int parts) {
+            switch (op) {
+                case ADD_ROW_VECTOR -> {
+                    for (int r = lo(rows, part, parts), end = lo(rows, part + 1, parts); r < end; r++) {
+                        int base = xOff + r * xStride;
+                        for (int c = 0; c < cols; c++) {
+                            x.put(base + c, x.get(base + c) + v.get(vOff + c));
+                        }
+                    }
+                }
+                case SUM_ROWS -> {
+                    double[] acc = be.partialRow(part);
+                    for (int r = lo(rows, part, parts), end = lo(rows, part + 1, parts); r < end; r++) {
+                        int base = xOff + r * xStride;
+                        for (int c = 0; c < cols; c++) {
+                            acc[c] += x.get(base + c);
+                        }
+                    }
+                }
+                case GATHER -> {
+                    // x = out (rows × cols), v = table
+                    for (int r = lo(rows, part, parts), end = lo(rows, part + 1, parts); r < end; r++) {
+                        int tb = vOff + ids[idOff + r] * vStride;
+                        int ob = xOff + r * xStride;
+                        if (accumulate) {
+                            for (int c = 0; c < cols; c++) {
+                                x.put(ob + c, x.get(ob + c) + v.get(tb + c));
+                            }
+                        } else {
+                            x.put(ob, v, tb, cols);
+                        }
+                    }
+                }
+                case SCATTER_ADD -> {
+                    // x = src (rows × cols), v = table; this part owns columns [c0, c1)
+                    int c0 = lo(cols, part, parts);
+                    int c1 = lo(cols, part + 1, parts);
+                    for (int r = 0; r < rows; r++) {
+                        int tb = vOff + ids[idOff + r] * vStride;
+                        int sb = xOff + r * xStride;
+                        for (int c = c0; c < c1; c++) {
+                            v.put(tb + c, v.get(tb + c) + x.get(sb + c));
+                        }
+                    }
+                }
+                default -> throw new IllegalStateException("op " + op);
+            }
+        }
+    }
+}
