@@ -4,32 +4,38 @@ import java.util.Locale;
 
 /**
  * The recurrent cell. Gate blocks are laid out in PyTorch's order, each H wide, so that the
- * recurrent and input weights map one-to-one onto {@code nn.LSTM} / {@code nn.GRU}.
+ * recurrent and input weights map one-to-one onto {@code nn.LSTM} / {@code nn.GRU}. Everything a
+ * cell does is in its {@link #implementation()}.
  */
 public enum CellType {
     /** {@code h_t = f(U h_{t−1} + W x_t + b)}. */
-    ELMAN(1),
+    ELMAN(new ElmanCell()),
     /**
      * Long short-term memory, gates i, f, g, o: {@code i, f, o = σ(·)}, {@code g = tanh(·)},
      * {@code c_t = f ⊙ c_{t−1} + i ⊙ g}, {@code h_t = o ⊙ tanh(c_t)}, each gate's pre-activation
      * {@code W_k x_t + U_k h_{t−1} + b_k}.
      */
-    LSTM(4),
+    LSTM(new LstmCell()),
     /**
      * Gated recurrent unit, gates r, z, n (PyTorch's formulation): {@code r, z = σ(W x + b_i + U h + b_h)},
      * {@code n = tanh(W_n x + b_in + r ⊙ (U_n h + b_hn))}, {@code h_t = (1 − z) ⊙ n + z ⊙ h_{t−1}}.
      */
-    GRU(3);
+    GRU(new GruCell());
 
-    private final int gates;
+    private final Cell implementation;
 
-    CellType(int gates) {
-        this.gates = gates;
+    CellType(Cell implementation) {
+        this.implementation = implementation;
     }
 
     /** Gate blocks per cell: the recurrent weights are {@code gates·H × H}. */
     public int gates() {
-        return gates;
+        return implementation.gates();
+    }
+
+    /** The cell: its parameters, scratch, forward, backward and single step. */
+    public Cell implementation() {
+        return implementation;
     }
 
     /** Parses {@code elman} (or {@code rnn}), {@code lstm}, {@code gru}. */

@@ -7,81 +7,80 @@ import java.util.Objects;
 import java.util.SplittableRandom;
 
 /**
- * Runs a token-input {@link RnnModel} one step at a time for one sequence, for sampling text: the
- * cell's step ({@code h ← f(U h + W[x] + b)} for the Elman cell, the fused LSTM or GRU step
- * otherwise), then {@code z = V h + c}. Uses the model's current parameters on its backend; its own
- * state and scratch are allocated once. Not thread-safe; close it when done.
+ * Runs a token-input {@link RnnModel} one step at a time for one sequence, for sampling text: per
+ * layer the input projection {@code W x + b}, then the cell's single step ({@link Cell#step}), then
+ * {@code z = V h + c}. Uses the model's current parameters on its backend; its own state and scratch
+ * are allocated once. Not thread-safe; close it when done.
  */
 public final class Generator implements AutoCloseable {
     private final RnnModel model;
     private final Backend backend;
+    private final Cell cell;
     private final int layers;
-    /** Per layer: gate pre-activations, state, next state, and the gated cells' scratch. */
+    private final LayerParams[] params;
+    /** Per layer: the input projection (then the cell's pre-activations), the states, the next states, scratch. */
     private final Tensor[] pre;
-    private final Tensor[] hidden;
-    private final Tensor[] next;
-    private final Tensor[] hGates;
-    private final Tensor[] cell;
-    private final Tensor[] nextCell;
-    private final Tensor[] tanhC;
-    private final Tensor[] gates;
+    private final Tensor[][] state;
+    private final Tensor[][] next;
+    private final AutoCloseable[] scratch;
     private final Tensor logits;
     private final IndexBuffer token;
     private final int[] tokenScratch = new int[1];
     private final float[] logitScratch;
     private final double[] probScratch;
 
+    /**
+     * A generator for {@code model}, with zero states.
+     *
+     * @param model a token-input model (its parameters are read at every step, not copied)
+     * @throws IllegalArgumentException for a dense-input model
+     */
     public Generator(RnnModel model) {
         this.model = Objects.requireNonNull(model, "model");
         if (model.config().inputKind() != InputKind.TOKENS) {
             throw new IllegalArgumentException("the generator needs a token-input model");
         }
         this.backend = model.backend();
-        int h = model.config().hiddenSize();
-        int o = model.config().outputSize();
-        CellType type = model.config().cell();
-        this.layers = model.config().layers();
+        RnnConfig c = model.config();
+        int h = c.hiddenSize();
+        this.cell = c.cell().implementation();
+        this.layers = c.layers();
+        this.params = LayerParams.all(model.parameters(), layers);
         this.pre = new Tensor[layers];
-        this.hidden = new Tensor[layers];
-        this.next = new Tensor[layers];
-        this.hGates = new Tensor[layers];
-        this.cell = new Tensor[layers];
-        this.nextCell = new Tensor[layers];
-        this.tanhC = new Tensor[layers];
-        this.gates = new Tensor[layers];
+        this.state = new Tensor[layers][cell.stateCount()];
+        this.next = new Tensor[layers][cell.stateCount()];
+        this.scratch = new AutoCloseable[layers];
         for (int l = 0; l < layers; l++) {
-            pre[l] = backend.allocate(1, type.gates() * h);
-            hidden[l] = backend.allocate(1, h);
-            next[l] = backend.allocate(1, h);
-            if (type == CellType.GRU) {
-                hGates[l] = backend.allocate(1, 3 * h);
-                gates[l] = backend.allocate(1, 3 * h);
+            pre[l] = backend.allocate(1, cell.gates() * h);
+            for (int k = 0; k < cell.stateCount(); k++) {
+                state[l][k] = backend.allocate(1, h);
+                next[l][k] = backend.allocate(1, h);
             }
-            if (type == CellType.LSTM) {
-                cell[l] = backend.allocate(1, h);
-                nextCell[l] = backend.allocate(1, h);
-                tanhC[l] = backend.allocate(1, h);
-            }
+            scratch[l] = cell.newStepScratch(backend, 1, h);
         }
-        this.logits = backend.allocate(1, o);
+        this.logits = backend.allocate(1, c.outputSize());
         this.token = backend.allocateIndices(1);
-        this.logitScratch = new float[o];
-        this.probScratch = new double[o];
+        this.logitScratch = new float[c.outputSize()];
+        this.probScratch = new double[c.outputSize()];
     }
 
-    /** Sets the hidden (and LSTM cell) state of every layer to zeros. */
+    /** Sets every state of every layer (h, and the LSTM's c) to zeros. */
     public void reset() {
-        for (int l = 0; l < layers; l++) {
-            backend.fill(hidden[l], 0f);
-            if (cell[l] != null) {
-                backend.fill(cell[l], 0f);
+        for (Tensor[] layer : state) {
+            for (Tensor s : layer) {
+                backend.fill(s, 0f);
             }
         }
     }
 
-    /** Sets the hidden state ({@code L·H} finite values, layer 0 first). */
+    /**
+     * Sets the hidden state of every layer.
+     *
+     * @param h {@code L·H} finite values, layer 0 first
+     * @throws IllegalArgumentException for a wrong length or a non-finite value (nothing changes)
+     */
     public void setState(float[] h) {
-        int hs = hidden[0].cols();
+        int hs = state[0][0].cols();
         if (h.length != layers * hs) {
             throw new IllegalArgumentException("state must have L·H = " + layers + "·" + hs + " values, got " + h.length);
         }
@@ -91,23 +90,26 @@ public final class Generator implements AutoCloseable {
             }
         }
         for (int l = 0; l < layers; l++) {
-            backend.upload(h, l * hs, hidden[l]);
+            backend.upload(h, l * hs, state[l][0]);
         }
     }
 
-    /** The current hidden state of every layer ({@code L·H}, layer 0 first). */
+    /** The current hidden state of every layer: {@code L·H} values, layer 0 first. */
     public float[] state() {
-        int hs = hidden[0].cols();
+        int hs = state[0][0].cols();
         float[] out = new float[layers * hs];
         for (int l = 0; l < layers; l++) {
-            backend.download(hidden[l], out, l * hs);
+            backend.download(state[l][0], out, l * hs);
         }
         return out;
     }
 
     /**
-     * Feeds one token and returns the logits {@code z} of the next-token distribution (a shared
-     * array, overwritten by the next call).
+     * Feeds one token and returns the logits {@code z} of the next-token distribution.
+     *
+     * @param tokenId an id in {@code [0, V)}
+     * @return a shared array, overwritten by the next call
+     * @throws IllegalArgumentException for an id out of range (nothing changes)
      */
     public float[] feed(int tokenId) {
         int v = model.config().inputSize();
@@ -117,52 +119,36 @@ public final class Generator implements AutoCloseable {
         tokenScratch[0] = tokenId;
         backend.uploadIndices(tokenScratch, 0, token, 1);
         for (int l = 0; l < layers; l++) {
-            Tensor w = model.view(ParameterLayout.name(ParameterLayout.INPUT_WEIGHTS, l));
+            LayerParams p = params[l];
             if (l == 0) {
-                backend.gatherRows(w, token, 0, pre[0], false);
+                backend.gatherRows(p.input(), token, 0, pre[0], false);
             } else {
-                backend.gemm(pre[l], hidden[l - 1], false, w, false, 1f, 0f);
+                backend.gemm(pre[l], state[l - 1][0], false, p.input(), false, 1f, 0f);
             }
-            Tensor b = model.view(ParameterLayout.name(ParameterLayout.HIDDEN_BIAS, l));
-            if (b != null) {
-                backend.axpy(1f, b, pre[l]);
+            if (p.hiddenBias() != null) {
+                backend.addRowVector(pre[l], p.hiddenBias());
             }
-            Tensor u = model.view(ParameterLayout.name(ParameterLayout.RECURRENT_WEIGHTS, l));
-            switch (model.config().cell()) {
-                case ELMAN -> {
-                    backend.gemm(pre[l], hidden[l], false, u, true, 1f, 1f);
-                    backend.activationForward(model.config().activation(), pre[l], next[l],
-                            model.view(ParameterLayout.name(ParameterLayout.PRELU_SLOPE, l)));
-                }
-                case LSTM -> {
-                    backend.gemm(pre[l], hidden[l], false, u, true, 1f, 1f);
-                    backend.lstmForward(pre[l], cell[l], nextCell[l], next[l], tanhC[l]);
-                    backend.copy(nextCell[l], cell[l]);
-                }
-                case GRU -> {
-                    backend.gemm(hGates[l], hidden[l], false, u, true, 1f, 0f);
-                    Tensor bh = model.view(ParameterLayout.name(ParameterLayout.RECURRENT_BIAS, l));
-                    if (bh != null) {
-                        backend.axpy(1f, bh, hGates[l]);
-                    }
-                    backend.gruForward(pre[l], hGates[l], hidden[l], next[l], gates[l]);
-                }
-                default -> throw new IllegalStateException("cell " + model.config().cell());
+            cell.step(backend, model.config().activation(), p, pre[l], state[l], next[l], scratch[l]);
+            for (int k = 0; k < state[l].length; k++) {
+                backend.copy(next[l][k], state[l][k]);
             }
-            backend.copy(next[l], hidden[l]);
         }
-        backend.gemm(logits, hidden[layers - 1], false, model.view(ParameterLayout.OUTPUT_WEIGHTS), true, 1f, 0f);
+        backend.gemm(logits, state[layers - 1][0], false, model.view(ParameterLayout.OUTPUT_WEIGHTS), true, 1f, 0f);
         Tensor c = model.view(ParameterLayout.OUTPUT_BIAS);
         if (c != null) {
-            backend.axpy(1f, c, logits);
+            backend.addRowVector(logits, c);
         }
         backend.download(logits, logitScratch, 0);
         return logitScratch;
     }
 
     /**
-     * Feeds {@code tokenId} and draws the next token from {@code softmax(z / temperature)};
-     * temperature 0 takes the most likely token.
+     * Feeds {@code tokenId} and draws the next token from {@code softmax(z / temperature)}.
+     *
+     * @param tokenId the current token
+     * @param temperature finite and {@code ≥ 0}; 0 takes the most likely token
+     * @param rng the random source of the draw
+     * @return the next token id
      */
     public int sampleNext(int tokenId, double temperature, SplittableRandom rng) {
         if (!(temperature >= 0) || Double.isInfinite(temperature)) {
@@ -196,11 +182,14 @@ public final class Generator implements AutoCloseable {
 
     @Override
     public void close() {
-        for (Tensor[] group : new Tensor[][] {pre, hidden, next, hGates, cell, nextCell, tanhC, gates}) {
-            for (Tensor t : group) {
-                if (t != null) {
-                    t.buffer().close();
-                }
+        for (int l = 0; l < layers; l++) {
+            Cell.closeAll(pre[l]);
+            Cell.closeAll(state[l]);
+            Cell.closeAll(next[l]);
+            try {
+                scratch[l].close();
+            } catch (Exception e) {
+                throw new IllegalStateException("closing the generator's scratch failed", e);
             }
         }
         logits.buffer().close();

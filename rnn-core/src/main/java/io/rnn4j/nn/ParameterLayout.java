@@ -10,7 +10,7 @@ import java.util.Map;
  * Where each named parameter lives in the one contiguous parameter arena. The gradient arena and
  * every optimizer-state arena use the same layout. Order: {@code recurrentWeights} (G·H × H, G the
  * cell's gate count), {@code inputWeights} (D × G·H), {@code hiddenBias} (1 × G·H),
- * {@code recurrentBias} (GRU only, 1 × 3H) for layer 0, the same with {@code _l1}, {@code _l2}, …
+ * {@code recurrentBias} (cells with a separate recurrent bias: the GRU, 1 × 3H) for layer 0, the same with {@code _l1}, {@code _l2}, …
  * for stacked layers (whose input weights are H × G·H), then {@code outputWeights},
  * {@code outputBias}, {@code preluSlope} (per layer; absent entries skipped).
  */
@@ -41,7 +41,7 @@ public final class ParameterLayout {
         this.size = size;
     }
 
-    /** The layout of an Elman RNN with this configuration. */
+    /** The layout of the model with this configuration. */
     public static ParameterLayout of(RnnConfig c) {
         Map<String, Entry> m = new LinkedHashMap<>();
         long[] off = {0};
@@ -52,7 +52,7 @@ public final class ParameterLayout {
             add(m, off, name(INPUT_WEIGHTS, l), l == 0 ? c.inputSize() : h, gh);
             if (c.hiddenBias()) {
                 add(m, off, name(HIDDEN_BIAS, l), 1, gh);
-                if (c.cell() == CellType.GRU) {
+                if (c.cell().implementation().hasRecurrentBias()) {
                     add(m, off, name(RECURRENT_BIAS, l), 1, gh);
                 }
             }
@@ -61,6 +61,8 @@ public final class ParameterLayout {
         if (c.outputBias()) {
             add(m, off, OUTPUT_BIAS, 1, c.outputSize());
         }
+        // The PReLU slopes come last (after the head), as in 0.1 checkpoints, whose optimizer states
+        // follow this order.
         if (c.activation() == io.rnn4j.backend.Activation.PRELU) {
             for (int l = 0; l < c.layers(); l++) {
                 add(m, off, name(PRELU_SLOPE, l), 1, h);

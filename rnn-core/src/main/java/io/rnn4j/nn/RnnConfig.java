@@ -35,7 +35,7 @@ public record RnnConfig(InputKind inputKind, int inputSize, int hiddenSize, int 
                 || outputInit == null || cell == null) {
             throw new IllegalArgumentException("RnnConfig: inputKind, activation, cell and initializers must be set");
         }
-        if (cell != CellType.ELMAN && activation != Activation.TANH) {
+        if (!cell.implementation().supports(activation)) {
             throw new IllegalArgumentException(cell + " uses the logistic for its gates and tanh for its state; the"
                     + " activation must be tanh, got " + activation.id());
         }
@@ -51,7 +51,7 @@ public record RnnConfig(InputKind inputKind, int inputSize, int hiddenSize, int 
         if (!Float.isFinite(preluSlope)) {
             throw new IllegalArgumentException("PReLU slope must be finite, got " + preluSlope);
         }
-        if (inputInit.kind() == Init.Kind.IDENTITY && (inputSize != hiddenSize || cell != CellType.ELMAN)) {
+        if (inputInit.kind() == Init.Kind.IDENTITY && (inputSize != hiddenSize || cell.gates() != 1)) {
             throw new IllegalArgumentException("identity input initializer needs an Elman cell with inputSize == hiddenSize");
         }
         if (outputInit.kind() == Init.Kind.IDENTITY && outputSize != hiddenSize) {

@@ -7,9 +7,9 @@ import java.util.Objects;
 import java.util.SplittableRandom;
 
 /**
- * A recurrent network with one layer of Elman, LSTM or GRU cells ({@link RnnConfig#cell()}) and a
- * linear head: for the Elman cell {@code s_t = U h_{t−1} + W x_t (+ b)}, {@code h_t = f(s_t)},
- * {@code z_t = V h_t (+ c)}; the gated cells are in {@link CellType}. Owns its parameter arena on
+ * A recurrent network with one or more layers of Elman, LSTM or GRU cells ({@link RnnConfig#cell()},
+ * {@link RnnConfig#layers()}) and a linear head: for the Elman cell {@code s_t = U h_{t−1} + W x_t (+ b)},
+ * {@code h_t = f(s_t)}, {@code z_t = V h_t (+ c)}; the gated cells are in {@link CellType}. Owns its parameter arena on
  * a backend; training is done by {@link io.rnn4j.train.Trainer}.
  *
  * <p>Parameter names and storage (row-major):
@@ -62,10 +62,9 @@ public final class RnnModel implements AutoCloseable {
             int in = l == 0 ? d : h;
             Init wInit = l == 0 || config.inputInit().kind() != Init.Kind.IDENTITY ? config.inputInit() : Init.glorot();
             parameters.upload(ParameterLayout.name(ParameterLayout.INPUT_WEIGHTS, l), wInit.fill(in, g * h, h, in, h, rW));
-            if (config.cell() == CellType.LSTM && config.hiddenBias()) {
-                float[] b = new float[4 * h];
-                java.util.Arrays.fill(b, h, 2 * h, config.forgetBias()); // gate order i, f, g, o
-                parameters.upload(ParameterLayout.name(ParameterLayout.HIDDEN_BIAS, l), b);
+            float[] bias = config.cell().implementation().initialHiddenBias(config);
+            if (bias != null && config.hiddenBias()) {
+                parameters.upload(ParameterLayout.name(ParameterLayout.HIDDEN_BIAS, l), bias);
             }
             if (config.activation() == Activation.PRELU) {
                 float[] a = new float[h];
