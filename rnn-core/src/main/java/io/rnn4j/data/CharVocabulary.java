@@ -66,6 +66,41 @@ public final class CharVocabulary {
         return text.codePoints().map(this::id).toArray();
     }
 
+    /**
+     * The vocabulary as a JSON array of code points in id order, e.g. {@code [10,32,33,…]}: how
+     * checkpoints store it (metadata entry {@code vocabulary}); in Python
+     * {@code [chr(c) for c in json.loads(metadata["vocabulary"])]} gives the characters by id.
+     */
+    public String toJson() {
+        java.util.List<Object> cps = new java.util.ArrayList<>();
+        for (int cp : codePoints) {
+            cps.add((long) cp);
+        }
+        return io.rnn4j.internal.Json.write(cps);
+    }
+
+    /**
+     * The vocabulary of {@link #toJson()}.
+     *
+     * @throws IllegalArgumentException when the text is not a JSON array of valid, increasing code points
+     */
+    public static CharVocabulary fromJson(String json) {
+        Object parsed = io.rnn4j.internal.Json.parse(json);
+        if (!(parsed instanceof java.util.List<?> list) || list.isEmpty()) {
+            throw new IllegalArgumentException("a vocabulary is a non-empty JSON array of code points");
+        }
+        int[] out = new int[list.size()];
+        for (int i = 0; i < out.length; i++) {
+            if (!(list.get(i) instanceof Long v) || v < 0 || v > Character.MAX_CODE_POINT
+                    || (i > 0 && v <= out[i - 1])) {
+                throw new IllegalArgumentException("vocabulary entry " + i + " (" + list.get(i)
+                        + ") is not a code point above the previous one");
+            }
+            out[i] = v.intValue();
+        }
+        return new CharVocabulary(out);
+    }
+
     /** Decodes ids into a text. */
     public String decode(int[] ids) {
         StringBuilder sb = new StringBuilder(ids.length);

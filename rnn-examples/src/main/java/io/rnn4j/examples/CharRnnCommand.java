@@ -5,7 +5,6 @@ import io.rnn4j.backend.Backend;
 import io.rnn4j.data.CharVocabulary;
 import io.rnn4j.data.SequenceBatcher;
 import io.rnn4j.io.Checkpoint;
-import io.rnn4j.io.Json;
 import io.rnn4j.nn.RnnModel;
 import io.rnn4j.nn.Generator;
 import io.rnn4j.nn.Init;
@@ -275,20 +274,11 @@ final class CharRnnCommand implements Command {
     }
 
     static String vocabJson(CharVocabulary v) {
-        List<Object> cps = new ArrayList<>();
-        for (int cp : v.codePoints()) {
-            cps.add((long) cp);
-        }
-        return Json.write(cps);
+        return v.toJson();
     }
 
     static CharVocabulary vocabFrom(String json) {
-        List<?> cps = (List<?>) Json.parse(json);
-        int[] out = new int[cps.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = ((Number) cps.get(i)).intValue();
-        }
-        return CharVocabulary.ofCodePoints(out);
+        return CharVocabulary.fromJson(json);
     }
 
     /** Samples {@code length} characters starting from token {@code first}. */

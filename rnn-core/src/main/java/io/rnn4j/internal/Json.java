@@ -1,4 +1,4 @@
-package io.rnn4j.io;
+package io.rnn4j.internal;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -6,20 +6,33 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A minimal JSON reader and writer for the safetensors header and the configuration metadata:
- * objects (as {@link LinkedHashMap}), arrays ({@link List}), strings, numbers ({@link Double} or
- * {@link Long}), booleans and null. Malformed input throws {@link IllegalArgumentException} with the
- * offset.
+ * A small, strict JSON (RFC 8259) reader and writer for the safetensors header and the
+ * configuration metadata: objects (as {@link LinkedHashMap}), arrays ({@link List}), strings,
+ * numbers ({@link Long} when integral and written without a fraction or exponent, else
+ * {@link Double}), booleans and null. Malformed input, including numbers with leading zeros,
+ * {@code \\u} escapes without four hex digits and nesting deeper than {@value #MAX_DEPTH}, throws
+ * {@link IllegalArgumentException} with the offset. Writing NaN or an infinity throws: JSON has
+ * no such numbers.
  */
 public final class Json {
+    /** The deepest nesting of objects and arrays accepted (rnn4j's own documents need 4). */
+    public static final int MAX_DEPTH = 64;
+
     private final String s;
     private int i;
+    private int depth;
 
     private Json(String s) {
         this.s = s;
     }
 
-    /** Parses one JSON value. */
+    /**
+     * Parses one JSON value.
+     *
+     * @param text the document
+     * @return the value
+     * @throws IllegalArgumentException naming the offset of the first error
+     */
     public static Object parse(String text) {
         Json p = new Json(text);
         p.ws();
@@ -36,7 +49,11 @@ public final class Json {
     }
 
     private void ws() {
-        while (i < s.length() && Character.isWhitespace(s.charAt(i))) {
+        while (i < s.length()) {
+            char c = s.charAt(i);
+            if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+                return;
+            }
             i++;
         }
     }
@@ -74,12 +91,20 @@ public final class Json {
         i += word.length();
     }
 
+    private void enter() {
+        if (++depth > MAX_DEPTH) {
+            throw error("nested deeper than " + MAX_DEPTH + " levels");
+        }
+    }
+
     private Map<String, Object> object() {
+        enter();
         Map<String, Object> m = new LinkedHashMap<>();
         i++;
         ws();
         if (i < s.length() && s.charAt(i) == '}') {
             i++;
+            depth--;
             return m;
         }
         while (true) {
@@ -94,6 +119,9 @@ public final class Json {
             }
             i++;
             ws();
+            if (m.containsKey(k)) {
+                throw error("duplicate key \"" + k + "\"");
+            }
             m.put(k, value());
             ws();
             if (i >= s.length()) {
@@ -101,6 +129,7 @@ public final class Json {
             }
             char c = s.charAt(i++);
             if (c == '}') {
+                depth--;
                 return m;
             }
             if (c != ',') {
@@ -110,11 +139,13 @@ public final class Json {
     }
 
     private List<Object> array() {
+        enter();
         List<Object> a = new ArrayList<>();
         i++;
         ws();
         if (i < s.length() && s.charAt(i) == ']') {
             i++;
+            depth--;
             return a;
         }
         while (true) {
@@ -126,6 +157,7 @@ public final class Json {
             }
             char c = s.charAt(i++);
             if (c == ']') {
+                depth--;
                 return a;
             }
             if (c != ',') {
@@ -145,53 +177,120 @@ public final class Json {
             if (c == '"') {
                 return sb.toString();
             }
-            if (c == '\\') {
-                if (i >= s.length()) {
-                    throw error("unterminated escape");
-                }
-                char e = s.charAt(i++);
-                switch (e) {
-                    case '"', '\\', '/' -> sb.append(e);
-                    case 'b' -> sb.append('\b');
-                    case 'f' -> sb.append('\f');
-                    case 'n' -> sb.append('\n');
-                    case 'r' -> sb.append('\r');
-                    case 't' -> sb.append('\t');
-                    case 'u' -> {
-                        if (i + 4 > s.length()) {
-                            throw error("bad \\u escape");
-                        }
-                        sb.append((char) Integer.parseInt(s.substring(i, i + 4), 16));
-                        i += 4;
-                    }
-                    default -> throw error("bad escape \\" + e);
-                }
-            } else {
+            if (c < 0x20) {
+                i--;
+                throw error("unescaped control character in a string");
+            }
+            if (c != '\\') {
                 sb.append(c);
+                continue;
+            }
+            if (i >= s.length()) {
+                throw error("unterminated escape");
+            }
+            char e = s.charAt(i++);
+            switch (e) {
+                case '"', '\\', '/' -> sb.append(e);
+                case 'b' -> sb.append('\b');
+                case 'f' -> sb.append('\f');
+                case 'n' -> sb.append('\n');
+                case 'r' -> sb.append('\r');
+                case 't' -> sb.append('\t');
+                case 'u' -> sb.append(hex4());
+                default -> {
+                    i--;
+                    throw error("bad escape \\" + e);
+                }
             }
         }
     }
 
+    /** Four hex digits of a {@code \\u} escape, exactly. */
+    private char hex4() {
+        if (i + 4 > s.length()) {
+            throw error("\\u needs four hex digits");
+        }
+        int v = 0;
+        for (int k = 0; k < 4; k++) {
+            int d = Character.digit(s.charAt(i + k), 16);
+            if (d < 0) {
+                i += k;
+                throw error("\\u needs four hex digits, got '" + s.charAt(i) + "'");
+            }
+            v = v * 16 + d;
+        }
+        i += 4;
+        return (char) v;
+    }
+
+    /** {@code -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?}, as RFC 8259 says. */
     private Object number() {
         int start = i;
-        while (i < s.length() && "+-0123456789.eE".indexOf(s.charAt(i)) >= 0) {
+        boolean integral = true;
+        if (i < s.length() && s.charAt(i) == '-') {
             i++;
         }
-        String t = s.substring(start, i);
-        if (t.isEmpty()) {
-            throw error("unexpected character '" + s.charAt(start) + "'");
-        }
-        try {
-            if (t.indexOf('.') < 0 && t.indexOf('e') < 0 && t.indexOf('E') < 0) {
-                return Long.parseLong(t);
+        if (i < s.length() && s.charAt(i) == '0') {
+            i++;
+            if (i < s.length() && isDigit(s.charAt(i))) {
+                throw error("a number must not start with 0");
             }
-            return Double.parseDouble(t);
-        } catch (NumberFormatException e) {
-            throw error("bad number " + t);
+        } else if (!digits()) {
+            i = start;
+            throw error(i < s.length() ? "unexpected character '" + s.charAt(i) + "'" : "unexpected end");
         }
+        if (i < s.length() && s.charAt(i) == '.') {
+            i++;
+            integral = false;
+            if (!digits()) {
+                throw error("digits expected after '.'");
+            }
+        }
+        if (i < s.length() && (s.charAt(i) == 'e' || s.charAt(i) == 'E')) {
+            i++;
+            integral = false;
+            if (i < s.length() && (s.charAt(i) == '+' || s.charAt(i) == '-')) {
+                i++;
+            }
+            if (!digits()) {
+                throw error("digits expected in the exponent");
+            }
+        }
+        String t = s.substring(start, i);
+        if (integral) {
+            try {
+                return Long.parseLong(t);
+            } catch (NumberFormatException e) {
+                // Beyond a long: keep it as a double.
+            }
+        }
+        double d = Double.parseDouble(t);
+        if (Double.isInfinite(d)) {
+            i = start;
+            throw error("number " + t + " is out of range");
+        }
+        return d;
     }
 
-    /** Writes a value (maps, lists, strings, numbers, booleans, null) as compact JSON. */
+    private boolean digits() {
+        int start = i;
+        while (i < s.length() && isDigit(s.charAt(i))) {
+            i++;
+        }
+        return i > start;
+    }
+
+    private static boolean isDigit(char c) {
+        return c >= '0' && c <= '9';
+    }
+
+    /**
+     * Writes a value (maps, lists, strings, numbers, booleans, null) as compact JSON.
+     *
+     * @param v the value
+     * @return the document
+     * @throws IllegalArgumentException for NaN, an infinity or a type JSON cannot hold
+     */
     public static String write(Object v) {
         StringBuilder sb = new StringBuilder();
         write(sb, v);
@@ -203,6 +302,12 @@ public final class Json {
             sb.append("null");
         } else if (v instanceof String str) {
             quote(sb, str);
+        } else if (v instanceof Double || v instanceof Float) {
+            double d = ((Number) v).doubleValue();
+            if (!Double.isFinite(d)) {
+                throw new IllegalArgumentException("JSON has no " + d + ": cannot write it");
+            }
+            sb.append(v);
         } else if (v instanceof Number || v instanceof Boolean) {
             sb.append(v);
         } else if (v instanceof Map<?, ?> m) {

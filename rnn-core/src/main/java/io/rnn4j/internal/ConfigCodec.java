@@ -1,4 +1,4 @@
-package io.rnn4j.io;
+package io.rnn4j.internal;
 
 import io.rnn4j.backend.Activation;
 import io.rnn4j.backend.UpdateRule;

@@ -1,0 +1,161 @@
+package io.rnn4j.io;
+
+import io.rnn4j.nn.ParameterLayout;
+import io.rnn4j.nn.RnnConfig;
+import io.rnn4j.nn.RnnModel;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The mapping between rnn4j's parameters and PyTorch's {@code nn.RNN} / {@code nn.LSTM} /
+ * {@code nn.GRU} + {@code nn.Linear} state-dict names, with G the cell's gate count:
+ * <ul>
+ *   <li>{@code weight_hh_l{l}} ({@code G·H × H}) is {@code recurrentWeights} as stored;</li>
+ *   <li>{@code weight_ih_l{l}} ({@code G·H × D}) is the transpose of {@code inputWeights} (rnn4j
+ *       stores Wᵀ, so that a token's embedding is a row);</li>
+ *   <li>{@code bias_ih_l{l}} is {@code hiddenBias}; {@code bias_hh_l{l}} is the GRU's
+ *       {@code recurrentBias}, and zeros for the other cells, which add the two (on import the sum
+ *       is taken);</li>
+ *   <li>{@code weight}, {@code bias} of the head are {@code outputWeights} ({@code O × H}) and
+ *       {@code outputBias}; the PReLU slopes, which PyTorch's RNN has not, are
+ *       {@code rnn4j.prelu_slope} ({@code _l{l}} above layer 0).</li>
+ * </ul>
+ */
+final class PyTorchNames {
+    /** The prefixes of rnn4j's own checkpoints: the recurrent module {@code rnn.}, the head {@code fc.}. */
+    static final String RNN = "rnn.";
+    static final String HEAD = "fc.";
+
+    private PyTorchNames() {
+    }
+
+    /** The slope's name for layer {@code l}. */
+    static String slope(int l) {
+        return l == 0 ? "rnn4j.prelu_slope" : "rnn4j.prelu_slope_l" + l;
+    }
+
+    /** The model's parameters under PyTorch's names and shapes, in state-dict order. */
+    static List<SafetensorsFile.Entry> export(RnnModel model) {
+        RnnConfig c = model.config();
+        int h = c.hiddenSize();
+        int gh = c.cell().gates() * h;
+        List<SafetensorsFile.Entry> out = new ArrayList<>();
+        for (int l = 0; l < c.layers(); l++) {
+            int in = l == 0 ? c.inputSize() : h;
+            out.add(entry(RNN + "weight_hh_l" + l, model.parameter(name(ParameterLayout.RECURRENT_WEIGHTS, l)), gh, h));
+            out.add(entry(RNN + "weight_ih_l" + l,
+                    transpose(model.parameter(name(ParameterLayout.INPUT_WEIGHTS, l)), in, gh), gh, in));
+            if (c.hiddenBias()) {
+                out.add(entry(RNN + "bias_ih_l" + l, model.parameter(name(ParameterLayout.HIDDEN_BIAS, l)), gh));
+                String rb = name(ParameterLayout.RECURRENT_BIAS, l);
+                out.add(entry(RNN + "bias_hh_l" + l, model.layout().has(rb) ? model.parameter(rb) : new float[gh], gh));
+            }
+            String sl = name(ParameterLayout.PRELU_SLOPE, l);
+            if (model.layout().has(sl)) {
+                out.add(entry(slope(l), model.parameter(sl), h));
+            }
+        }
+        out.add(entry(HEAD + "weight", model.parameter(ParameterLayout.OUTPUT_WEIGHTS), c.outputSize(), h));
+        if (c.outputBias()) {
+            out.add(entry(HEAD + "bias", model.parameter(ParameterLayout.OUTPUT_BIAS), c.outputSize()));
+        }
+        return out;
+    }
+
+    /**
+     * The values of every parameter of a model of {@code c} from PyTorch-named tensors: each tensor
+     * the configuration needs must be there with exactly its shape and finite values.
+     *
+     * @param rnn the prefix of the recurrent module's names (e.g. {@code rnn.})
+     * @param head the prefix of the head's names (e.g. {@code fc.})
+     * @return parameter name (as in {@link ParameterLayout}) → row-major values
+     * @throws CheckpointException naming the tensor that is missing, misshapen or not finite
+     */
+    static Map<String, float[]> parameters(RnnConfig c, Map<String, SafetensorsFile.Entry> tensors, String rnn,
+                                           String head) throws CheckpointException {
+        int h = c.hiddenSize();
+        int gh = c.cell().gates() * h;
+        Map<String, float[]> out = new LinkedHashMap<>();
+        for (int l = 0; l < c.layers(); l++) {
+            int in = l == 0 ? c.inputSize() : h;
+            out.put(name(ParameterLayout.RECURRENT_WEIGHTS, l), need(tensors, rnn + "weight_hh_l" + l, gh, h));
+            out.put(name(ParameterLayout.INPUT_WEIGHTS, l), transpose(need(tensors, rnn + "weight_ih_l" + l, gh, in), gh,
+                    in));
+            if (c.hiddenBias()) {
+                float[] bi = need(tensors, rnn + "bias_ih_l" + l, gh);
+                float[] bh = need(tensors, rnn + "bias_hh_l" + l, gh);
+                if (c.cell().implementation().hasRecurrentBias()) {
+                    out.put(name(ParameterLayout.HIDDEN_BIAS, l), bi);
+                    out.put(name(ParameterLayout.RECURRENT_BIAS, l), bh);
+                } else {
+                    float[] b = new float[gh];
+                    for (int i = 0; i < gh; i++) {
+                        b[i] = bi[i] + bh[i];
+                    }
+                    out.put(name(ParameterLayout.HIDDEN_BIAS, l), b);
+                }
+            } else {
+                refuse(tensors, rnn + "bias_ih_l" + l, "the model has no biases (RnnConfig.biases(false))");
+            }
+            if (c.activation() == io.rnn4j.backend.Activation.PRELU) {
+                out.put(name(ParameterLayout.PRELU_SLOPE, l), need(tensors, slope(l), h));
+            }
+        }
+        out.put(ParameterLayout.OUTPUT_WEIGHTS, need(tensors, head + "weight", c.outputSize(), h));
+        if (c.outputBias()) {
+            out.put(ParameterLayout.OUTPUT_BIAS, need(tensors, head + "bias", c.outputSize()));
+        } else {
+            refuse(tensors, head + "bias", "the model has no output bias (RnnConfig.outputBias(false))");
+        }
+        return out;
+    }
+
+    /** A tensor of exactly this shape, all finite. */
+    static float[] need(Map<String, SafetensorsFile.Entry> tensors, String name, long... shape)
+            throws CheckpointException {
+        SafetensorsFile.Entry e = tensors.get(name);
+        if (e == null) {
+            throw new CheckpointException("no tensor '" + name + "' (the configuration needs one of shape "
+                    + Arrays.toString(shape) + ")");
+        }
+        if (!Arrays.equals(e.shape(), shape)) {
+            throw new CheckpointException("tensor '" + name + "' has shape " + Arrays.toString(e.shape())
+                    + ", the configuration needs " + Arrays.toString(shape));
+        }
+        float[] v = e.data();
+        for (int i = 0; i < v.length; i++) {
+            if (!Float.isFinite(v[i])) {
+                throw new CheckpointException("tensor '" + name + "' holds " + v[i] + " at index " + i);
+            }
+        }
+        return v;
+    }
+
+    private static void refuse(Map<String, SafetensorsFile.Entry> tensors, String name, String why)
+            throws CheckpointException {
+        if (tensors.containsKey(name)) {
+            throw new CheckpointException("tensor '" + name + "' has no place in this model: " + why);
+        }
+    }
+
+    private static String name(String base, int layer) {
+        return ParameterLayout.name(base, layer);
+    }
+
+    private static SafetensorsFile.Entry entry(String name, float[] v, long... shape) {
+        return new SafetensorsFile.Entry(name, shape, v);
+    }
+
+    static float[] transpose(float[] m, int rows, int cols) {
+        float[] out = new float[m.length];
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                out[c * rows + r] = m[r * cols + c];
+            }
+        }
+        return out;
+    }
+}
