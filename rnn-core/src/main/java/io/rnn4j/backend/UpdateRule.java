@@ -74,4 +74,17 @@ public record UpdateRule(Kind kind, float learningRate, float momentum, float rh
     public int stateTensors() {
         return kind.stateTensors(momentum);
     }
+
+    /**
+     * The rule of {@code kind} at learning rate {@code lr} with PyTorch's defaults for the rest:
+     * momentum 0, ρ = 0.99, β = (0.9, 0.999), ε = 1e-8, no element-wise clipping.
+     */
+    public static UpdateRule defaults(Kind kind, float lr) {
+        return new UpdateRule(kind, lr, 0f, 0.99f, 0.9f, 0.999f, 1e-8f, Float.POSITIVE_INFINITY);
+    }
+
+    /** A copy with another element-wise clip bound. */
+    public UpdateRule withClipValue(float c) {
+        return new UpdateRule(kind, learningRate, momentum, rho, beta1, beta2, epsilon, c);
+    }
 }

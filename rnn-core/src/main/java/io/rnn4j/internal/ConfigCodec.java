@@ -11,10 +11,15 @@ import io.rnn4j.train.Loss;
 import io.rnn4j.train.OptimizerConfig;
 import io.rnn4j.train.Reduction;
 import io.rnn4j.train.TrainerConfig;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.RecordComponent;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Model and training configurations as JSON objects (the checkpoint's metadata). */
+/**
+ * Model and training configurations as JSON objects (the checkpoint's metadata). Reading names the
+ * entry that is missing or of the wrong type; the configurations' constructors validate the values.
+ */
 public final class ConfigCodec {
     private ConfigCodec() {
     }
@@ -47,16 +52,17 @@ public final class ConfigCodec {
     }
 
     public static RnnConfig rnnConfig(Map<String, Object> m) {
-        return new RnnConfig(InputKind.valueOf(str(m, "inputKind")), integer(m, "inputSize"), integer(m, "hiddenSize"),
-                integer(m, "outputSize"), Activation.valueOf(str(m, "activation")), bool(m, "hiddenBias"),
+        return new RnnConfig(enumValue(InputKind.class, str(m, "inputKind")), integer(m, "inputSize"),
+                integer(m, "hiddenSize"), integer(m, "outputSize"), enumValue(Activation.class, str(m, "activation")),
+                bool(m, "hiddenBias"),
                 bool(m, "outputBias"), init(obj(m, "recurrentInit")), init(obj(m, "inputInit")),
                 init(obj(m, "outputInit")), (float) num(m, "preluSlope"), (long) num(m, "seed"),
-                io.rnn4j.nn.CellType.valueOf(str(m, "cell")), (float) num(m, "forgetBias"),
+                enumValue(io.rnn4j.nn.CellType.class, str(m, "cell")), (float) num(m, "forgetBias"),
                 m.containsKey("layers") ? integer(m, "layers") : 1);
     }
 
     private static Init init(Map<String, Object> m) {
-        return new Init(Init.Kind.valueOf(str(m, "kind")), num(m, "value"));
+        return new Init(enumValue(Init.Kind.class, str(m, "kind")), num(m, "value"));
     }
 
     public static Map<String, Object> toMap(TrainerConfig c) {
@@ -64,16 +70,7 @@ public final class ConfigCodec {
         m.put("loss", c.loss().name());
         m.put("reduction", c.reduction().name());
         m.put("clipping", c.clipping().toString());
-        OptimizerConfig o = c.optimizer();
-        Map<String, Object> opt = new LinkedHashMap<>();
-        opt.put("kind", o.kind().name());
-        opt.put("learningRate", (double) o.learningRate());
-        opt.put("momentum", (double) o.momentum());
-        opt.put("rho", (double) o.rho());
-        opt.put("beta1", (double) o.beta1());
-        opt.put("beta2", (double) o.beta2());
-        opt.put("epsilon", (double) o.epsilon());
-        m.put("optimizer", opt);
+        m.put("optimizer", toMap(c.optimizer().rule()));
         m.put("carryState", c.carryState());
         m.put("diagnostics", c.diagnostics());
         m.put("nonFinitePolicy", c.nonFinitePolicy().name());
@@ -81,13 +78,83 @@ public final class ConfigCodec {
     }
 
     public static TrainerConfig trainerConfig(Map<String, Object> m) {
-        Map<String, Object> o = obj(m, "optimizer");
-        OptimizerConfig opt = new OptimizerConfig(UpdateRule.Kind.valueOf(str(o, "kind")), (float) num(o, "learningRate"),
-                (float) num(o, "momentum"), (float) num(o, "rho"), (float) num(o, "beta1"), (float) num(o, "beta2"),
-                (float) num(o, "epsilon"));
-        return new TrainerConfig(Loss.valueOf(str(m, "loss")), Reduction.valueOf(str(m, "reduction")),
+        OptimizerConfig opt = new OptimizerConfig(updateRule(obj(m, "optimizer")));
+        return new TrainerConfig(enumValue(Loss.class, str(m, "loss")), enumValue(Reduction.class, str(m, "reduction")),
                 Clipping.parse(str(m, "clipping")), opt, bool(m, "carryState"), bool(m, "diagnostics"),
-                NonFinitePolicy.valueOf(str(m, "nonFinitePolicy")));
+                enumValue(NonFinitePolicy.class, str(m, "nonFinitePolicy")));
+    }
+
+    /**
+     * Every component of an update rule but its clip value (the trainer's), under its record name:
+     * the rule is the one definition of the optimizer's fields, so a new field is written without
+     * a change here.
+     */
+    public static Map<String, Object> toMap(UpdateRule r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (RecordComponent rc : UpdateRule.class.getRecordComponents()) {
+            if (rc.getName().equals("clipValue")) {
+                continue;
+            }
+            Object v = invoke(rc, r);
+            m.put(rc.getName(), v instanceof Enum<?> e ? e.name() : v instanceof Float f ? (Object) (double) f : v);
+        }
+        return m;
+    }
+
+    /**
+     * The update rule of {@link #toMap(UpdateRule)}: {@code kind} and {@code learningRate} are
+     * required; a field the map lacks (a file written before the field existed) takes the kind's
+     * default ({@link UpdateRule#defaults}). Validation is the rule's own.
+     */
+    public static UpdateRule updateRule(Map<String, Object> m) {
+        UpdateRule.Kind kind = enumValue(UpdateRule.Kind.class, str(m, "kind"));
+        UpdateRule defaults = UpdateRule.defaults(kind, (float) num(m, "learningRate"));
+        RecordComponent[] rcs = UpdateRule.class.getRecordComponents();
+        Class<?>[] types = new Class<?>[rcs.length];
+        Object[] args = new Object[rcs.length];
+        for (int i = 0; i < rcs.length; i++) {
+            String name = rcs[i].getName();
+            types[i] = rcs[i].getType();
+            if (!m.containsKey(name) || name.equals("clipValue")) {
+                args[i] = invoke(rcs[i], defaults);
+            } else if (types[i] == float.class) {
+                args[i] = (float) num(m, name);
+            } else if (types[i] == boolean.class) {
+                args[i] = bool(m, name);
+            } else if (types[i] == int.class) {
+                args[i] = integer(m, name);
+            } else if (types[i].isEnum()) {
+                args[i] = kind;
+            } else {
+                throw new IllegalStateException("UpdateRule component " + name + " of " + types[i] + " has no codec");
+            }
+        }
+        try {
+            return UpdateRule.class.getDeclaredConstructor(types).newInstance(args);
+        } catch (InvocationTargetException e) {
+            if (e.getCause() instanceof IllegalArgumentException iae) {
+                throw iae;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Object invoke(RecordComponent rc, Object record) {
+        try {
+            return rc.getAccessor().invoke(record);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static <E extends Enum<E>> E enumValue(Class<E> type, String name) {
+        try {
+            return Enum.valueOf(type, name);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("unknown " + type.getSimpleName() + " '" + name + "'");
+        }
     }
 
     private static Object get(Map<String, Object> m, String k) {
@@ -110,7 +177,11 @@ public final class ConfigCodec {
     }
 
     private static int integer(Map<String, Object> m, String k) {
-        return (int) num(m, k);
+        double v = num(m, k);
+        if (v != Math.rint(v) || v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("configuration entry '" + k + "' is not an int: " + v);
+        }
+        return (int) v;
     }
 
     private static boolean bool(Map<String, Object> m, String k) {

@@ -2,49 +2,53 @@ package io.rnn4j.train;
 
 import io.rnn4j.backend.UpdateRule;
 import java.util.Locale;
+import java.util.Objects;
 
 /**
- * An optimizer and its hyper-parameters; the formulas are in {@link UpdateRule}.
+ * An optimizer and its hyper-parameters: one {@link UpdateRule}, the single definition of every
+ * field, its validation and its update formula, which the backends read as it is. The element-wise
+ * clip bound is the trainer's ({@link Clipping#value(double)}) and is set when the trainer asks for
+ * {@link #rule(float)}.
  *
- * @param kind SGD, Adagrad, RMSProp or Adam
- * @param learningRate lr
- * @param momentum SGD momentum (0 = plain SGD)
- * @param rho RMSProp decay (default 0.99)
- * @param beta1 Adam β1 (default 0.9)
- * @param beta2 Adam β2 (default 0.999)
- * @param epsilon ε of Adagrad, RMSProp and Adam (default 1e-8)
+ * @param rule the update rule (its clip value is ignored: +∞ here)
  */
-public record OptimizerConfig(UpdateRule.Kind kind, float learningRate, float momentum, float rho, float beta1,
-                              float beta2, float epsilon) {
+public record OptimizerConfig(UpdateRule rule) {
 
+    /** Keeps {@code rule} with no element-wise clipping of its own. */
     public OptimizerConfig {
-        // Validate through the rule, so the messages are the same everywhere.
-        new UpdateRule(kind, learningRate, momentum, rho, beta1, beta2, epsilon, Float.POSITIVE_INFINITY);
+        Objects.requireNonNull(rule, "rule");
+        rule = rule.withClipValue(Float.POSITIVE_INFINITY);
     }
 
     /** Plain SGD. */
     public static OptimizerConfig sgd(double lr) {
-        return new OptimizerConfig(UpdateRule.Kind.SGD, (float) lr, 0f, 0.99f, 0.9f, 0.999f, 1e-8f);
+        return of(UpdateRule.Kind.SGD, lr);
     }
 
     /** SGD with (heavy-ball) momentum. */
     public static OptimizerConfig sgd(double lr, double momentum) {
-        return new OptimizerConfig(UpdateRule.Kind.SGD, (float) lr, (float) momentum, 0.99f, 0.9f, 0.999f, 1e-8f);
+        UpdateRule d = UpdateRule.defaults(UpdateRule.Kind.SGD, (float) lr);
+        return new OptimizerConfig(new UpdateRule(d.kind(), d.learningRate(), (float) momentum, d.rho(), d.beta1(),
+                d.beta2(), d.epsilon(), d.clipValue()));
     }
 
     /** Adagrad, ε = 1e-8 (as in min-char-rnn). */
     public static OptimizerConfig adagrad(double lr) {
-        return new OptimizerConfig(UpdateRule.Kind.ADAGRAD, (float) lr, 0f, 0.99f, 0.9f, 0.999f, 1e-8f);
+        return of(UpdateRule.Kind.ADAGRAD, lr);
     }
 
     /** RMSProp, ρ = 0.99, ε = 1e-8 (PyTorch's defaults). */
     public static OptimizerConfig rmsprop(double lr) {
-        return new OptimizerConfig(UpdateRule.Kind.RMSPROP, (float) lr, 0f, 0.99f, 0.9f, 0.999f, 1e-8f);
+        return of(UpdateRule.Kind.RMSPROP, lr);
     }
 
     /** Adam, β = (0.9, 0.999), ε = 1e-8. */
     public static OptimizerConfig adam(double lr) {
-        return new OptimizerConfig(UpdateRule.Kind.ADAM, (float) lr, 0f, 0.99f, 0.9f, 0.999f, 1e-8f);
+        return of(UpdateRule.Kind.ADAM, lr);
+    }
+
+    private static OptimizerConfig of(UpdateRule.Kind kind, double lr) {
+        return new OptimizerConfig(UpdateRule.defaults(kind, (float) lr));
     }
 
     /** Parses {@code sgd}, {@code momentum} (SGD with μ = 0.9), {@code adagrad}, {@code rmsprop}, {@code adam} with a learning rate. */
@@ -60,18 +64,29 @@ public record OptimizerConfig(UpdateRule.Kind kind, float learningRate, float mo
         };
     }
 
+    /** The optimizer family. */
+    public UpdateRule.Kind kind() {
+        return rule.kind();
+    }
+
+    /** The learning rate. */
+    public float learningRate() {
+        return rule.learningRate();
+    }
+
     /** The backend update rule, with an element-wise clip bound (or +∞). */
     public UpdateRule rule(float clipValue) {
-        return new UpdateRule(kind, learningRate, momentum, rho, beta1, beta2, epsilon, clipValue);
+        return rule.withClipValue(clipValue);
     }
 
     @Override
     public String toString() {
-        return switch (kind) {
-            case SGD -> momentum == 0 ? "sgd(lr " + learningRate + ")" : "sgd(lr " + learningRate + ", momentum " + momentum + ")";
-            case ADAGRAD -> "adagrad(lr " + learningRate + ")";
-            case RMSPROP -> "rmsprop(lr " + learningRate + ", rho " + rho + ")";
-            case ADAM -> "adam(lr " + learningRate + ")";
+        return switch (rule.kind()) {
+            case SGD -> rule.momentum() == 0 ? "sgd(lr " + rule.learningRate() + ")"
+                    : "sgd(lr " + rule.learningRate() + ", momentum " + rule.momentum() + ")";
+            case ADAGRAD -> "adagrad(lr " + rule.learningRate() + ")";
+            case RMSPROP -> "rmsprop(lr " + rule.learningRate() + ", rho " + rule.rho() + ")";
+            case ADAM -> "adam(lr " + rule.learningRate() + ")";
         };
     }
 }
