@@ -1,26 +1,53 @@
 package io.rnn4j.bench;
 
+import java.io.OutputStreamWriter;
 import java.io.PrintStream;
-import java.util.Arrays;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
- * {@code java -jar rnn-bench.jar COMMAND [options]}. Exit codes: 0 success, 1 failure, 2 bad
- * command line.
+ * {@code java -jar rnn-bench.jar [COMMAND] [options]}: without a command, the JMH suite. Exit codes:
+ * 0 success, 1 failure, 2 bad command line.
  */
-public final class Main {
-    static final String HELP = """
-            usage: java -jar rnn-bench.jar [COMMAND] [options]
+@Command(name = "rnn-bench.jar", mixinStandardHelpOptions = true, version = "rnn4j benchmarks 0.1.0-SNAPSHOT",
+        sortOptions = false, description = {"Training-throughput benchmarks of rnn4j.", "",
+            "Without a command: the standard JMH suite on every available backend, one table (suite's options "
+                + "apply)."},
+        subcommands = {SuiteCommand.class, StepCommand.class, Main.Jmh.class},
+        footer = "%n'java -jar rnn-bench.jar COMMAND --help' lists a command's options.")
+public final class Main implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
 
-            commands:
-              suite    (the default) the standard JMH suite on every available backend, one table
-              step     time one configuration's full training step (tokens/s, median and spread)
-              jmh      pass the remaining arguments to JMH (-l lists, -prof gc, -rf json, a regex filter)
+    @Mixin
+    SuiteCommand.Options options = new SuiteCommand.Options();
 
-            'COMMAND --help' lists a command's options.
-            """;
+    /** The suite, as the default command. */
+    @Override
+    public Integer call() throws Exception {
+        return SuiteCommand.run(spec, options, spec.commandLine().getOut());
+    }
 
-    private Main() {
+    /** {@code jmh}: every remaining argument goes to JMH's own command line. */
+    @Command(name = "jmh", description = "Pass the remaining arguments to JMH (-l lists, -prof gc, -rf json, a regex "
+            + "filter).")
+    static final class Jmh implements Callable<Integer> {
+        @Parameters(paramLabel = "JMH-ARGS", description = "JMH's options and benchmark filter")
+        List<String> args = List.of();
+
+        @Override
+        public Integer call() throws Exception {
+            org.openjdk.jmh.Main.main(args.toArray(new String[0]));
+            return 0;
+        }
     }
 
     public static void main(String[] argv) {
@@ -28,48 +55,37 @@ public final class Main {
     }
 
     static int run(String[] argv, PrintStream out, PrintStream err) {
-        if (argv.length > 0 && (argv[0].equals("--help") || argv[0].equals("-h"))) {
-            out.print(HELP);
-            out.println();
-            out.print(SuiteCommand.HELP);
-            return 0;
-        }
-        if (argv.length == 0 || argv[0].startsWith("--")) {
-            String[] shifted = new String[argv.length + 1];
-            shifted[0] = "suite";
-            System.arraycopy(argv, 0, shifted, 1, argv.length);
-            argv = shifted;
-        }
-        List<String> rest = Arrays.asList(argv).subList(1, argv.length);
-        try {
-            switch (argv[0]) {
-                case "suite":
-                    if (rest.contains("--help")) {
-                        out.print(SuiteCommand.HELP);
-                        return 0;
-                    }
-                    return SuiteCommand.run(rest, out);
-                case "jmh":
-                    org.openjdk.jmh.Main.main(rest.toArray(new String[0]));
-                    return 0;
-                case "step":
-                    if (rest.contains("--help")) {
-                        out.print(StepCommand.HELP);
-                        return 0;
-                    }
-                    return StepCommand.run(rest, out);
-                default:
-                    err.println("error: unknown command '" + argv[0] + "'");
-                    err.print(HELP);
-                    return 2;
-            }
-        } catch (UsageException e) {
-            err.println("error: " + e.getMessage());
-            err.print(argv[0].equals("step") ? StepCommand.HELP : argv[0].equals("suite") ? SuiteCommand.HELP : HELP);
+        PrintWriter o = new PrintWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), true);
+        PrintWriter e = new PrintWriter(new OutputStreamWriter(err, StandardCharsets.UTF_8), true);
+        CommandLine cl = new CommandLine(new Main());
+        cl.setOut(o);
+        cl.setErr(e);
+        cl.getSubcommands().get("jmh").setUnmatchedOptionsArePositionalParams(true);
+        cl.setParameterExceptionHandler((ex, args) -> {
+            ex.getCommandLine().getErr().println("error: " + ex.getMessage());
+            ex.getCommandLine().getErr().println("(" + ex.getCommandLine().getCommandSpec().qualifiedName()
+                    + " --help lists the options)");
             return 2;
-        } catch (Exception e) {
-            err.println("error: " + e);
+        });
+        cl.setExecutionExceptionHandler((ex, c, parseResult) -> {
+            String m = ex.getMessage();
+            c.getErr().println("error: " + (m == null || m.isBlank() ? ex.getClass().getSimpleName() : m));
             return 1;
+        });
+        try {
+            return cl.execute(argv);
+        } finally {
+            o.flush();
+            e.flush();
+        }
+    }
+
+    /** Runs a parser; its {@link IllegalArgumentException} becomes picocli's conversion error, with the message alone. */
+    static <T> T parse(java.util.function.Supplier<T> parser) {
+        try {
+            return parser.get();
+        } catch (IllegalArgumentException ex) {
+            throw new CommandLine.TypeConversionException(ex.getMessage());
         }
     }
 }

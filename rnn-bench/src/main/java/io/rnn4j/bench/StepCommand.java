@@ -6,73 +6,83 @@ import io.rnn4j.backend.Backends;
 import io.rnn4j.backend.cpu.CpuBackend;
 import io.rnn4j.backend.cpu.CpuBackendConfig;
 import io.rnn4j.train.Clipping;
-import java.io.PrintStream;
-import java.util.List;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
 import java.util.Locale;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code step}: measures one configuration's full training step and prints the median tokens/s
  * with its spread, as text or as one JSON object.
  */
-final class StepCommand {
-    static final String HELP = """
-            usage: java -jar rnn-bench.jar step [options]
+@Command(name = "step", showDefaultValues = true, sortOptions = false,
+        description = {"Time one configuration's full training step (tokens/s, median and spread).", "",
+            "Times full training steps (forward, BPTT, clipping, SGD update) of a token-input RNN with softmax "
+                + "cross-entropy (summed) on random tokens, after warm-up, and reports the median."})
+final class StepCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
 
-            Times full training steps (forward, BPTT, clipping, SGD update) of a token-input Elman RNN
-            with softmax cross-entropy (summed) on random tokens, after warm-up, and reports the median.
+    /** Not the standard help mixin: its {@code -V} (version) would take the vocabulary's option. */
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help and exit")
+    boolean help;
+    @Option(names = "--backend", paramLabel = "NAME", description = "cpu, or another installed backend (default: the "
+            + "best available)")
+    String backendName = "";
+    @Option(names = "-V", paramLabel = "N", description = "vocabulary")
+    int v = 65;
+    @Option(names = "-H", paramLabel = "N", description = "hidden units")
+    int h = 128;
+    @Option(names = "-B", paramLabel = "N", description = "batch size")
+    int b = 50;
+    @Option(names = "-T", paramLabel = "N", description = "steps per sequence")
+    int t = 50;
+    @Option(names = "--clip", paramLabel = "MODE", description = "none | global:THETA | value:C")
+    String clip = "global:5";
+    @Option(names = "--activation", paramLabel = "F", description = "tanh | logistic | relu | prelu | identity")
+    String activation = "tanh";
+    @Option(names = "--cell", paramLabel = "C", description = "elman | lstm | gru")
+    String cell = "elman";
+    @Option(names = "--layers", paramLabel = "L", description = "stacked recurrent layers")
+    int layers = 1;
+    @Option(names = "--no-bias", description = "no hidden and output biases (as the PyTorch comparison model)")
+    boolean noBias;
+    @Option(names = "--threads", paramLabel = "N", description = "CPU backend: threads, 0 = all processors")
+    int threads = 0;
+    @Option(names = "--warmup", paramLabel = "N", description = "untimed steps first")
+    int warmup = 20;
+    @Option(names = "--repeats", paramLabel = "N", description = "timed steps")
+    int repeats = 50;
+    @Option(names = "--seed", paramLabel = "N", description = "seed of weights and data")
+    long seed = 1;
+    @Option(names = "--format", paramLabel = "FMT", description = "text | json")
+    String format = "text";
+    @Option(names = "--profile", description = "also time every backend kernel and print where a step's time goes")
+    boolean profile;
 
-            options (default in brackets):
-              --backend NAME       cpu, or another installed backend [best available]
-              -V N                 vocabulary [65]
-              -H N                 hidden units [128]
-              -B N                 batch size [50]
-              -T N                 steps per sequence [50]
-              --clip MODE          none | global:THETA | value:C [global:5]
-              --activation F       tanh | logistic | relu | prelu | identity [tanh]
-              --cell C             elman | lstm | gru [elman]
-              --layers L           stacked recurrent layers [1]
-              --no-bias            no hidden and output biases (as the PyTorch comparison model)
-              --threads N          CPU backend: OpenBLAS threads, 0 = all processors [0]
-              --warmup N           untimed steps first [20]
-              --repeats N          timed steps [50]
-              --seed N             seed of weights and data [1]
-              --format text|json   output format [text]
-              --profile            also time every backend kernel and print where a step's time goes
-            """;
-
-    private StepCommand() {
+    private ParameterException usage(String message) {
+        return new ParameterException(spec.commandLine(), message);
     }
 
-    static int run(List<String> argv, PrintStream out) {
-        Opts o = new Opts(argv);
-        int v = o.integer("-V", 65);
-        int h = o.integer("-H", 128);
-        int b = o.integer("-B", 50);
-        int t = o.integer("-T", 50);
-        int threads = o.integer("--threads", 0);
-        int warmup = o.integer("--warmup", 20);
-        int repeats = o.integer("--repeats", 50);
-        long seed = o.integer("--seed", 1);
-        boolean bias = !o.flag("--no-bias");
-        boolean profile = o.flag("--profile");
-        String format = o.string("--format", "text");
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
         if (!format.equals("text") && !format.equals("json")) {
-            throw new UsageException("--format must be text or json, got '" + format + "'");
+            throw usage("--format must be text or json, got '" + format + "'");
         }
-        Clipping clip = o.parse("--clip", "global:5", Clipping::parse);
-        Activation act = o.parse("--activation", "tanh", Activation::parse);
-        io.rnn4j.nn.CellType cell = o.parse("--cell", "elman", io.rnn4j.nn.CellType::parse);
-        int layers = o.integer("--layers", 1);
-        String backendName = o.string("--backend", "");
-        o.done();
         if (repeats < 1 || warmup < 0 || threads < 0) {
-            throw new UsageException("--repeats must be >= 1, --warmup and --threads >= 0");
+            throw usage("--repeats must be >= 1, --warmup and --threads >= 0");
         }
         StepConfig cfg;
         try {
-            cfg = new StepConfig(v, h, b, t, act, clip, bias, cell, layers);
+            cfg = new StepConfig(v, h, b, t, Activation.parse(activation), Clipping.parse(clip), !noBias,
+                    io.rnn4j.nn.CellType.parse(cell), layers);
         } catch (IllegalArgumentException e) {
-            throw new UsageException(e.getMessage());
+            throw usage(e.getMessage());
         }
         try (Backend backend = openBackend(backendName, threads); StepTimer timer = new StepTimer(backend, cfg, seed)) {
             long[] ns = timer.measure(warmup, repeats);

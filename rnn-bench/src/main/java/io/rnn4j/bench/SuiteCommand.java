@@ -2,13 +2,14 @@ package io.rnn4j.bench;
 
 import io.rnn4j.backend.BackendProvider;
 import io.rnn4j.backend.Backends;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
@@ -16,45 +17,62 @@ import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
 import org.openjdk.jmh.runner.options.VerboseMode;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * The standard suite (the jar's default): the training step of every standard configuration with
  * each clipping mode on every available backend, and the dominant kernels, run by JMH, then one
  * table.
  */
-final class SuiteCommand {
-    static final String HELP = """
-            usage: java -jar rnn-bench.jar [suite] [options]
+@Command(name = "suite", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"The standard JMH suite on every available backend, one table (the default command).", "",
+            "Training-step throughput (tokens/s with JMH's 99.9% error), model GFLOP/s (6·H·(H+V)·B·T FLOPs per step: "
+                + "forward and backward of the recurrent and output products), and the clipping overhead "
+                + "(global-norm and value clipping against none, as a percentage of step time); then the LSTM and GRU "
+                + "steps at H 512, B 64, T 100, and the dominant kernels. About 4 minutes on 2 cores."})
+final class SuiteCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
 
-            Runs the standard JMH suite on every available backend and prints one table: training-step
-            throughput (tokens/s with JMH's 99.9% error), model GFLOP/s (6·H·(H+V)·B·T FLOPs per step:
-            forward and backward of the recurrent and output products), and the clipping overhead
-            (global-norm and value clipping against none, as a percentage of step time); then the
-            LSTM and GRU steps at H 512, B 64, T 100, and the dominant kernels. About 4 minutes on 2 cores.
+    @Mixin
+    Options options = new Options();
 
-            options:
-              --configs LIST       comma-separated: C1,C2,C3,C5,C6 [all]
-              --backends LIST      comma-separated backend names [every available one]
-              --quick              1 warm-up and 2 measured iterations of 0.5 s (a smoke run)
-              --no-kernels         skip the kernel benchmarks
-              --verbose            show JMH's own output
-            """;
-
-    private SuiteCommand() {
+    /** The suite's options (also the jar's top-level options). */
+    static final class Options {
+        @Option(names = "--configs", paramLabel = "LIST", description = "comma-separated: C1,C2,C3,C5,C6 (default: all)")
+        String configs = String.join(",", Configs.STANDARD.keySet());
+        @Option(names = "--backends", paramLabel = "LIST",
+                description = "comma-separated backend names (default: every available one)")
+        String backends = "";
+        @Option(names = "--quick", description = "1 warm-up and 2 measured iterations of 0.5 s (a smoke run)")
+        boolean quick;
+        @Option(names = "--no-kernels", description = "skip the kernel benchmarks")
+        boolean noKernels;
+        @Option(names = "--verbose", description = "show JMH's own output")
+        boolean verbose;
     }
 
-    static int run(List<String> argv, PrintStream out) throws RunnerException {
-        Opts o = new Opts(argv);
-        String configs = o.string("--configs", String.join(",", Configs.STANDARD.keySet()));
-        String backends = o.string("--backends", "");
-        boolean quick = o.flag("--quick");
-        boolean noKernels = o.flag("--no-kernels");
-        boolean verbose = o.flag("--verbose");
-        o.done();
+    @Override
+    public Integer call() throws Exception {
+        return run(spec, options, spec.commandLine().getOut());
+    }
+
+    static int run(CommandSpec spec, Options o, PrintWriter out) throws RunnerException {
+        String configs = o.configs;
+        String backends = o.backends;
+        boolean quick = o.quick;
+        boolean noKernels = o.noKernels;
+        boolean verbose = o.verbose;
         String[] cfgs = configs.split(",");
         for (String c : cfgs) {
             if (!Configs.STANDARD.containsKey(c)) {
-                throw new UsageException("unknown configuration '" + c + "' (expected " + Configs.STANDARD.keySet() + ")");
+                throw new ParameterException(spec.commandLine(), "unknown configuration '" + c + "' (expected "
+                        + Configs.STANDARD.keySet() + ")");
             }
         }
         List<String> names = new ArrayList<>();

@@ -40,9 +40,12 @@ class MainTest {
         assertEquals(2, run("step", "--format", "xml"));
         assertEquals(2, run("step", "extra"));
         assertEquals(2, run("nope"));
+        assertTrue(errBytes.toString(StandardCharsets.UTF_8).contains("'nope'"));
         assertEquals(0, run("step", "--help"));
+        assertTrue(outBytes.toString(StandardCharsets.UTF_8).contains("--no-bias"));
         assertEquals(0, run("--help"));
         assertTrue(outBytes.toString(StandardCharsets.UTF_8).contains("suite"));
+        assertEquals(2, run("--configs", "C9"));
         assertEquals(2, run("suite", "--configs", "C9"));
         assertTrue(errBytes.toString(StandardCharsets.UTF_8).contains("unknown configuration 'C9'"));
     }

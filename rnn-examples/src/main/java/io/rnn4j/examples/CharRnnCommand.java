@@ -5,263 +5,294 @@ import io.rnn4j.backend.Backend;
 import io.rnn4j.data.CharVocabulary;
 import io.rnn4j.data.SequenceBatcher;
 import io.rnn4j.io.Checkpoint;
-import io.rnn4j.nn.RnnModel;
+import io.rnn4j.nn.CellType;
 import io.rnn4j.nn.Generator;
 import io.rnn4j.nn.Init;
 import io.rnn4j.nn.RnnConfig;
+import io.rnn4j.nn.RnnModel;
 import io.rnn4j.train.Clipping;
 import io.rnn4j.train.OptimizerConfig;
 import io.rnn4j.train.Reduction;
 import io.rnn4j.train.StepResult;
 import io.rnn4j.train.Trainer;
 import io.rnn4j.train.TrainerConfig;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code char-rnn}: a character-level language model on any text, with truncated BPTT, periodic
  * loss and smoothed loss, samples, checkpoints and resume. {@code --preset min-char-rnn} runs the
  * classic configuration and its 0.999-smoothed loss.
  */
-final class CharRnnCommand implements Command {
-    static final Map<String, String> OPTIONS = new LinkedHashMap<>();
+@Command(name = "char-rnn", mixinStandardHelpOptions = true, showDefaultValues = true, sortOptions = false,
+        description = {"A character-level language model on any text file, with samples, checkpoints and resume.", "",
+            "Trains on a UTF-8 text with truncated BPTT (the hidden state is carried from each window to the next, "
+                + "reset at each pass over the text). Prints the loss and an exponentially smoothed loss, samples "
+                + "text, writes checkpoints (safetensors) and resumes from one. Writes char-rnn.csv (step, loss, "
+                + "smoothed) and char-rnn.png to --out."})
+final class CharRnnCommand implements Callable<Integer> {
+    /** The {@code --text} value that selects the built-in text. */
+    static final String BUILTIN = "builtin";
 
-    static {
-        OPTIONS.put("text", "");
-        OPTIONS.put("preset", "");
-        OPTIONS.put("batch", "32");
-        OPTIONS.put("seq", "64");
-        OPTIONS.put("hidden", "256");
-        OPTIONS.put("activation", "tanh");
-        OPTIONS.put("cell", "elman");
-        OPTIONS.put("layers", "1");
-        OPTIONS.put("init", "");
-        OPTIONS.put("optimizer", "adam");
-        OPTIONS.put("lr", "0.002");
-        OPTIONS.put("clip", "global:5");
-        OPTIONS.put("reduction", "mean");
-        OPTIONS.put("steps", "2000");
-        OPTIONS.put("print-every", "100");
-        OPTIONS.put("smoothing", "0.999");
-        OPTIONS.put("sample-every", "500");
-        OPTIONS.put("sample-length", "200");
-        OPTIONS.put("temperature", "0.8");
-        OPTIONS.put("checkpoint", "");
-        OPTIONS.put("checkpoint-every", "1000");
-        OPTIONS.put("resume", "");
-        OPTIONS.put("seed", "1");
-        OPTIONS.put("out", "out/char-rnn");
-        OPTIONS.put("backend", "");
-    }
+    @Spec
+    CommandSpec spec;
 
-    @Override
-    public String name() {
-        return "char-rnn";
-    }
-
-    @Override
-    public String summary() {
-        return "a character-level language model on any text file, with samples, checkpoints and resume";
-    }
-
-    @Override
-    public String help() {
-        return """
-                usage: java -jar rnn-examples.jar char-rnn --text FILE [options]
-
-                Trains a character-level Elman RNN on a UTF-8 text with truncated BPTT (the hidden state is carried
-                from each window to the next, reset at each pass over the text). Prints the loss and an
-                exponentially smoothed loss, samples text, writes checkpoints (safetensors) and resumes from one.
-                Writes char-rnn.csv (step, loss, smoothed) and char-rnn.png to --out.
-
-                options (default in brackets):
-                  --text FILE            training text (required; "builtin" for the demo's 2 KB text)
-                  --preset min-char-rnn  batch 1, seq 25, hidden 100, Adagrad lr 0.1, value clip 5, summed loss,
-                                         weights N(0, 0.01²), zero biases (options given after it still apply)
-                  --batch B              sequences per step (parallel tracks of the text) [32]
-                  --seq T                truncated-BPTT window [64]
-                  --hidden H             hidden units [256]
-                  --activation F         tanh | logistic | relu | prelu | identity [tanh] (Elman)
-                  --cell C               elman | lstm | gru [elman]
-                  --layers L             stacked recurrent layers [1]
-                  --init SPEC            initializer of every weight matrix [uniform ±1/√H]
-                  --optimizer NAME       sgd | momentum | adagrad | rmsprop | adam [adam]
-                  --lr X                 learning rate [0.002]
-                  --clip MODE            none | global:THETA | value:C [global:5]
-                  --reduction R          mean (nats per character) | sum (per window) [mean]
-                  --steps N              total training steps (a resumed run continues to N) [2000]
-                  --print-every N        [100]
-                  --smoothing S          smoothed = S·smoothed + (1 − S)·loss [0.999]
-                  --sample-every N       [500] (0: only at the end)
-                  --sample-length N      [200]
-                  --temperature X        sampling temperature [0.8]
-                  --checkpoint FILE      write checkpoints here [none]
-                  --checkpoint-every N   [1000]
-                  --resume FILE          continue from a checkpoint written by this command
-                  --seed N               initialization and sampling seed [1]
-                  --out DIR              output folder [out/char-rnn]
-                  --backend NAME         force a backend
-                """;
-    }
+    @Option(names = "--text", paramLabel = "FILE", required = true,
+            description = "training text, UTF-8 (\"builtin\" for the demo's 2 KB text)")
+    String text;
+    @Option(names = "--preset", paramLabel = "NAME", description = "min-char-rnn: batch 1, seq 25, hidden 100, Adagrad "
+            + "lr 0.1, value clip 5, summed loss, weights N(0, 0.01²), zero biases (options given explicitly win)")
+    String preset;
+    @Option(names = "--batch", paramLabel = "B", description = "sequences per step (parallel tracks of the text)")
+    int batch = 32;
+    @Option(names = "--seq", paramLabel = "T", description = "truncated-BPTT window")
+    int seq = 64;
+    @Option(names = "--hidden", paramLabel = "H", description = "hidden units")
+    int hidden = 256;
+    @Option(defaultValue = "tanh", names = "--activation", paramLabel = "F", converter = Cli.ActivationConverter.class,
+            description = "tanh | logistic | relu | prelu | identity (Elman)")
+    Activation activation;
+    @Option(defaultValue = "elman", names = "--cell", paramLabel = "C", converter = Cli.CellConverter.class, description = "elman | lstm | gru")
+    CellType cell;
+    @Option(names = "--layers", paramLabel = "L", description = "stacked recurrent layers")
+    int layers = 1;
+    @Option(names = "--init", paramLabel = "SPEC", converter = Cli.InitConverter.class,
+            description = "initializer of every weight matrix (default: uniform ±1/√H)")
+    Init init;
+    @Option(names = "--optimizer", paramLabel = "NAME", converter = Studies.OptimizerNameConverter.class,
+            description = "sgd | momentum | adagrad | rmsprop | adam")
+    String optimizer = "adam";
+    @Option(names = "--lr", paramLabel = "X", description = "learning rate")
+    double lr = 0.002;
+    @Option(defaultValue = "global:5", names = "--clip", paramLabel = "MODE", converter = Cli.ClippingConverter.class,
+            description = "none | global:THETA | value:C")
+    Clipping clip;
+    @Option(defaultValue = "mean", names = "--reduction", paramLabel = "R", converter = Cli.ReductionConverter.class,
+            description = "mean (nats per character) | sum (per window)")
+    Reduction reduction;
+    @Option(names = "--steps", paramLabel = "N", description = "total training steps (a resumed run continues to N)")
+    int steps = 2000;
+    @Option(names = "--print-every", paramLabel = "N", description = "steps between printed lines")
+    int printEvery = 100;
+    @Option(names = "--smoothing", paramLabel = "S", description = "smoothed = S·smoothed + (1 − S)·loss, in [0, 1)")
+    double smoothing = 0.999;
+    @Option(names = "--sample-every", paramLabel = "N", description = "steps between samples (0: only at the end)")
+    int sampleEvery = 500;
+    @Option(names = "--sample-length", paramLabel = "N", description = "characters per sample")
+    int sampleLength = 200;
+    @Option(names = "--temperature", paramLabel = "X", description = "sampling temperature, ≥ 0 (0: greedy)")
+    double temperature = 0.8;
+    @Option(names = "--checkpoint", paramLabel = "FILE", description = "write checkpoints here (default: none)")
+    Path checkpoint;
+    @Option(names = "--checkpoint-every", paramLabel = "N", description = "steps between checkpoints")
+    int checkpointEvery = 1000;
+    @Option(names = "--resume", paramLabel = "FILE", description = "continue from a checkpoint written by this command")
+    Path resume;
+    @Option(names = "--seed", paramLabel = "N", description = "initialization and sampling seed")
+    long seed = 1;
+    @Option(names = "--out", paramLabel = "DIR", description = "output folder")
+    Path out = Path.of("out/char-rnn");
+    @Option(names = "--backend", paramLabel = "NAME", description = "force a backend (cpu, cuda; default: the best available)")
+    String backend = "";
 
     @Override
-    public int run(List<String> argv, PrintStream out) throws Exception {
-        List<String> effective = new ArrayList<>();
-        int presetAt = argv.indexOf("--preset");
-        if (presetAt >= 0 && presetAt + 1 < argv.size()) {
-            if (!argv.get(presetAt + 1).equals("min-char-rnn")) {
-                throw new Args.UsageException("unknown preset '" + argv.get(presetAt + 1) + "' (expected min-char-rnn)");
-            }
-            effective.addAll(List.of("--batch", "1", "--seq", "25", "--hidden", "100", "--optimizer", "adagrad",
-                    "--lr", "0.1", "--clip", "value:5", "--reduction", "sum", "--init", "normal:0.01"));
+    public Integer call() throws Exception {
+        applyPreset();
+        checkRanges();
+        OptimizerConfig opt = Studies.optimizer(spec, optimizer, lr);
+        String corpus = BUILTIN.equals(text) ? builtInText() : TextFiles.read(spec, "--text", Path.of(text));
+        CharVocabulary vocab = CharVocabulary.of(corpus);
+        int[] tokens = vocab.encode(corpus);
+        Checkpoint from = null;
+        if (resume != null) {
+            from = Checkpoint.read(resume);
+            new ResumeChecks(spec, from, resume).check(vocab, opt, this);
         }
-        effective.addAll(argv);
-        Args a = new Args(effective, OPTIONS);
-        if (a.get("text").isEmpty()) {
-            throw new Args.UsageException("--text FILE is required");
+        fitWindowToText(tokens.length);
+        SequenceBatcher batches = new SequenceBatcher(tokens, batch, seq);
+        if (checkpoint != null) {
+            TextFiles.checkWritable(spec, "--checkpoint", checkpoint);
         }
-        String text;
-        if (a.get("text").equals(BUILTIN)) {
-            text = builtInText();
-        } else {
-            Path textPath = Path.of(a.get("text"));
-            if (!Files.isReadable(textPath)) {
-                throw new Args.UsageException("cannot read --text " + textPath);
-            }
-            text = Files.readString(textPath, StandardCharsets.UTF_8);
-        }
-        int batch = a.integer("batch", 1);
-        int seq = a.integer("seq", 1);
-        int hidden = a.integer("hidden", 1);
-        int steps = a.integer("steps", 1);
-        int printEvery = a.integer("print-every", 1);
-        int sampleEvery = a.integer("sample-every", 0);
-        int sampleLength = a.integer("sample-length", 0);
-        int checkpointEvery = a.integer("checkpoint-every", 1);
-        double smoothing = a.number("smoothing");
-        double temperature = a.number("temperature");
-        Activation f = a.parse("activation", Activation::parse);
-        Clipping clip = a.parse("clip", Clipping::parse);
-        Reduction reduction = a.parse("reduction", Reduction::parse);
-        OptimizerConfig opt = Studies.optimizer(a);
-        long seed = a.longValue("seed");
-        CharVocabulary vocab = CharVocabulary.of(text);
-        int[] tokens = vocab.encode(text);
-        SequenceBatcher batches;
-        try {
-            batches = new SequenceBatcher(tokens, batch, seq);
-        } catch (IllegalArgumentException e) {
-            throw new Args.UsageException(e.getMessage());
-        }
-        RnnConfig.Builder mb = RnnConfig.tokens(vocab.size(), hidden).activation(f).seed(seed)
-                .cell(a.parse("cell", io.rnn4j.nn.CellType::parse)).layers(a.integer("layers", 1));
-        if (!a.get("init").isEmpty()) {
-            mb.init(a.parse("init", Init::parse));
-        }
-        TrainerConfig tc = TrainerConfig.builder().optimizer(opt).clipping(clip).reduction(reduction).carryState(true)
-                .build();
-        Path checkpoint = a.get("checkpoint").isEmpty() ? null : Path.of(a.get("checkpoint"));
-        Output output = new Output(Path.of(a.get("out")), out);
+        PrintWriter log = spec.commandLine().getOut();
+        Output output = new Output(out, log);
         Rng rng = new Rng(seed);
-        try (Backend backend = Studies.backend(a.get("backend"))) {
+        try (Backend be = Studies.backend(backend)) {
             Trainer trainer;
-            RnnModel model;
             int window = 0;
-            double smooth;
-            if (!a.get("resume").isEmpty()) {
-                Path from = Path.of(a.get("resume"));
-                Checkpoint cp = Checkpoint.read(from);
-                String v = cp.metadata().get("vocabulary");
-                if (v == null || !v.equals(vocabJson(vocab))) {
-                    throw new Args.UsageException("checkpoint " + from + " was trained on a text with another vocabulary");
-                }
-                trainer = Checkpoint.load(from, backend);
-                model = trainer.model();
-                window = Integer.parseInt(cp.metadata().getOrDefault("batcher.window", "0"));
-                smooth = Double.parseDouble(cp.metadata().getOrDefault("smoothed_loss", "NaN"));
-                rng.setState(Long.parseLong(cp.metadata().getOrDefault("rng", Long.toString(seed))));
-                out.printf("resumed from %s at step %d%n", from, trainer.stepCount());
+            double smooth = Double.NaN;
+            if (from != null) {
+                trainer = Checkpoint.load(resume, be);
+                window = Integer.parseInt(from.metadata().getOrDefault("batcher.window", "0"));
+                smooth = Double.parseDouble(from.metadata().getOrDefault("smoothed_loss", "NaN"));
+                rng.setState(Long.parseLong(from.metadata().getOrDefault("rng", Long.toString(seed))));
+                log.printf("resumed from %s at step %d%n", resume, trainer.stepCount());
             } else {
-                model = new RnnModel(backend, mb.build());
-                trainer = new Trainer(model, tc);
-                smooth = Double.NaN;
-            }
-            for (int i = 0; i < window; i++) {
-                batches.next();
-            }
-            if (Double.isNaN(smooth)) {
-                // The loss of a uniform prediction: ln V per character (times the window for a summed loss).
-                smooth = Math.log(vocab.size()) * (reduction == Reduction.SUM ? batch * seq : 1);
-            }
-            out.printf("char-rnn: %,d characters, vocabulary %d; %s×%d H=%d %s, B=%d, T=%d, %s, clip %s, %s loss, backend %s%n",
-                    tokens.length, vocab.size(), model.config().cell().name().toLowerCase(), model.config().layers(),
-                    model.config().hiddenSize(),
-                    model.config().activation().id(), batch, seq,
-                    trainer.config().optimizer(), trainer.config().clipping(),
-                    trainer.config().reduction().name().toLowerCase(), backend.description());
-            out.printf("%8s %12s %14s %12s %14s%n", "step", "loss", "smoothed", "grad norm", "chars/s");
-            List<double[]> rows = new ArrayList<>();
-            long chars = 0;
-            long nanos = 0;
-            try (Progress bar = new Progress("char-rnn", steps - trainer.stepCount())) {
-                while (trainer.stepCount() < steps) {
-                    if (batches.atStart()) {
-                        trainer.resetState();
-                    }
-                    StepResult r = trainer.step(batches.next());
-                    window = (window + 1) % batches.windowsPerEpoch();
-                    smooth = smoothing * smooth + (1 - smoothing) * r.loss();
-                    chars += r.tokens();
-                    nanos += r.elapsedNanos();
-                    long s = trainer.stepCount();
-                    rows.add(new double[] {s, r.loss(), smooth});
-                    bar.step();
-                    if (s % printEvery == 0 || s == steps) {
-                        out.printf("%8d %12.4f %14.4f %12.3f %,14.0f%n", s, r.loss(), smooth, r.gradNorm(),
-                                chars * 1e9 / Math.max(1, nanos));
-                        chars = 0;
-                        nanos = 0;
-                    }
-                    if (sampleEvery > 0 && s % sampleEvery == 0 && s != steps) {
-                        out.printf("--- sample at step %d ---%n%s%n---%n", s,
-                                sample(model, vocab, tokens[0], sampleLength, temperature, rng));
-                    }
-                    if (checkpoint != null && (s % checkpointEvery == 0 || s == steps)) {
-                        Map<String, String> meta = new LinkedHashMap<>();
-                        meta.put("vocabulary", vocabJson(vocab));
-                        meta.put("batcher.window", Integer.toString(window));
-                        meta.put("smoothed_loss", Double.toString(smooth));
-                        meta.put("rng", Long.toString(rng.state()));
-                        Checkpoint.save(checkpoint, trainer, meta);
-                    }
+                RnnConfig.Builder mb = RnnConfig.tokens(vocab.size(), hidden).activation(activation).seed(seed)
+                        .cell(cell).layers(layers);
+                if (init != null) {
+                    mb.init(init);
                 }
+                trainer = new Trainer(new RnnModel(be, mb.build()), TrainerConfig.builder().optimizer(opt)
+                        .clipping(clip).reduction(reduction).carryState(true).build());
             }
-            if (sampleLength > 0) {
-                out.printf("--- sample at step %d (temperature %.2f) ---%n%s%n---%n", trainer.stepCount(), temperature,
-                        sample(model, vocab, tokens[0], sampleLength, temperature, rng));
+            try (RnnModel model = trainer.model(); Trainer t = trainer) {
+                train(log, output, vocab, tokens, batches, t, model, window, smooth, rng, be.description());
             }
-            output.csv("char-rnn.csv", "step,loss,smoothed_loss", rows);
-            output.plot("char-rnn.png", "char-rnn training loss", "step", "loss", false, List.of(
-                    new Output.Series("loss", rows.stream().mapToDouble(v -> v[0]).toArray(),
-                            rows.stream().mapToDouble(v -> v[1]).toArray()),
-                    new Output.Series("smoothed", rows.stream().mapToDouble(v -> v[0]).toArray(),
-                            rows.stream().mapToDouble(v -> v[2]).toArray())));
-            out.printf("final smoothed loss %.4f after %d steps; files: %s%s%n", smooth, trainer.stepCount(),
-                    output.written(), checkpoint != null ? ", checkpoint " + checkpoint : "");
-            trainer.close();
-            model.close();
         }
         return 0;
     }
 
-    /** The {@code --text} value that selects the built-in text. */
-    static final String BUILTIN = "builtin";
+    /** The min-char-rnn preset's values for every option not given explicitly. */
+    private void applyPreset() {
+        if (preset == null) {
+            return;
+        }
+        if (!preset.equals("min-char-rnn")) {
+            throw Cli.usage(spec, "unknown preset '" + preset + "' (expected min-char-rnn)");
+        }
+        if (!Cli.given(spec, "--batch")) {
+            batch = 1;
+        }
+        if (!Cli.given(spec, "--seq")) {
+            seq = 25;
+        }
+        if (!Cli.given(spec, "--hidden")) {
+            hidden = 100;
+        }
+        if (!Cli.given(spec, "--optimizer")) {
+            optimizer = "adagrad";
+        }
+        if (!Cli.given(spec, "--lr")) {
+            lr = 0.1;
+        }
+        if (!Cli.given(spec, "--clip")) {
+            clip = Clipping.value(5);
+        }
+        if (!Cli.given(spec, "--reduction")) {
+            reduction = Reduction.SUM;
+        }
+        if (!Cli.given(spec, "--init")) {
+            init = Init.parse("normal:0.01");
+        }
+    }
+
+    private void checkRanges() {
+        Cli.atLeast(spec, "--batch", batch, 1);
+        Cli.atLeast(spec, "--seq", seq, 1);
+        Cli.atLeast(spec, "--hidden", hidden, 1);
+        Cli.atLeast(spec, "--layers", layers, 1);
+        Cli.atLeast(spec, "--steps", steps, 1);
+        Cli.atLeast(spec, "--print-every", printEvery, 1);
+        Cli.atLeast(spec, "--sample-every", sampleEvery, 0);
+        Cli.atLeast(spec, "--sample-length", sampleLength, 0);
+        Cli.atLeast(spec, "--checkpoint-every", checkpointEvery, 1);
+        Cli.inRange(spec, "--smoothing", smoothing, 0, 1);
+        Cli.inRange(spec, "--temperature", temperature, 0, Double.POSITIVE_INFINITY);
+    }
+
+    /**
+     * A text shorter than one window of every track: lowers --batch (then --seq) when the user left
+     * them at their defaults, else says which option to lower.
+     */
+    private void fitWindowToText(int n) {
+        if ((long) batch * seq + 1 <= n) {
+            return;
+        }
+        boolean batchGiven = Cli.given(spec, "--batch") || resume != null;
+        boolean seqGiven = Cli.given(spec, "--seq") || resume != null;
+        if (!batchGiven && n - 1 >= seq) {
+            int b = (n - 1) / seq;
+            spec.commandLine().getOut().printf("(the text has %,d characters: --batch lowered from %d to %d so that %d "
+                    + "tracks of --seq %d fit)%n", n, batch, b, b, seq);
+            batch = b;
+        } else if (!batchGiven && !seqGiven && n >= 2) {
+            spec.commandLine().getOut().printf("(the text has %,d characters: --batch lowered to 1 and --seq to %d)%n",
+                    n, n - 1);
+            batch = 1;
+            seq = n - 1;
+        } else {
+            throw Cli.usage(spec, "the text has " + n + " characters, too short for --batch " + batch + " × --seq " + seq
+                    + " (needs at least " + ((long) batch * seq + 1) + "): lower --batch or --seq");
+        }
+    }
+
+    private void train(PrintWriter log, Output output, CharVocabulary vocab, int[] tokens, SequenceBatcher batches,
+                       Trainer trainer, RnnModel model, int window, double smooth, Rng rng, String backendName)
+            throws Exception {
+        for (int i = 0; i < window; i++) {
+            batches.next();
+        }
+        if (Double.isNaN(smooth)) {
+            // The loss of a uniform prediction: ln V per character (times the window for a summed loss).
+            smooth = Math.log(vocab.size()) * (trainer.config().reduction() == Reduction.SUM ? batch * seq : 1);
+        }
+        RnnConfig mc = model.config();
+        log.printf("char-rnn: %,d characters, vocabulary %d; %s×%d H=%d %s, B=%d, T=%d, %s, clip %s, %s loss, backend %s%n",
+                tokens.length, vocab.size(), mc.cell().name().toLowerCase(java.util.Locale.ROOT), mc.layers(),
+                mc.hiddenSize(), mc.activation().id(), batch, seq, trainer.config().optimizer(),
+                trainer.config().clipping(), trainer.config().reduction().name().toLowerCase(java.util.Locale.ROOT),
+                backendName);
+        log.printf("%8s %12s %14s %12s %14s%n", "step", "loss", "smoothed", "grad norm", "chars/s");
+        List<double[]> rows = new ArrayList<>();
+        long chars = 0;
+        long nanos = 0;
+        try (Progress bar = new Progress("char-rnn", steps - trainer.stepCount())) {
+            while (trainer.stepCount() < steps) {
+                if (batches.atStart()) {
+                    trainer.resetState();
+                }
+                StepResult r = trainer.step(batches.next());
+                window = (window + 1) % batches.windowsPerEpoch();
+                smooth = smoothing * smooth + (1 - smoothing) * r.loss();
+                chars += r.tokens();
+                nanos += r.elapsedNanos();
+                long s = trainer.stepCount();
+                rows.add(new double[] {s, r.loss(), smooth});
+                bar.step();
+                if (s % printEvery == 0 || s == steps) {
+                    log.printf("%8d %12.4f %14.4f %12.3f %,14.0f%n", s, r.loss(), smooth, r.gradNorm(),
+                            chars * 1e9 / Math.max(1, nanos));
+                    chars = 0;
+                    nanos = 0;
+                }
+                if (sampleEvery > 0 && s % sampleEvery == 0 && s != steps) {
+                    log.printf("--- sample at step %d ---%n%s%n---%n", s,
+                            sample(model, vocab, tokens[0], sampleLength, temperature, rng));
+                }
+                if (checkpoint != null && (s % checkpointEvery == 0 || s == steps)) {
+                    Map<String, String> meta = new LinkedHashMap<>();
+                    meta.put("vocabulary", vocab.toJson());
+                    meta.put("batcher.window", Integer.toString(window));
+                    meta.put("batcher.batch", Integer.toString(batch));
+                    meta.put("batcher.seq", Integer.toString(seq));
+                    meta.put("smoothed_loss", Double.toString(smooth));
+                    meta.put("rng", Long.toString(rng.state()));
+                    Checkpoint.save(checkpoint, trainer, meta);
+                }
+            }
+        }
+        if (sampleLength > 0) {
+            log.printf("--- sample at step %d (temperature %.2f) ---%n%s%n---%n", trainer.stepCount(), temperature,
+                    sample(model, vocab, tokens[0], sampleLength, temperature, rng));
+        }
+        output.csv("char-rnn.csv", "step,loss,smoothed_loss", rows);
+        output.plot("char-rnn.png", "char-rnn training loss", "step", "loss", false, List.of(
+                new Output.Series("loss", rows.stream().mapToDouble(v -> v[0]).toArray(),
+                        rows.stream().mapToDouble(v -> v[1]).toArray()),
+                new Output.Series("smoothed", rows.stream().mapToDouble(v -> v[0]).toArray(),
+                        rows.stream().mapToDouble(v -> v[2]).toArray())));
+        log.printf("final smoothed loss %.4f after %d steps; files: %s%s%n", smooth, trainer.stepCount(),
+                output.written(), checkpoint != null ? ", checkpoint " + checkpoint : "");
+    }
 
     /** The demo's built-in text (a resource of this jar). */
     static String builtInText() throws java.io.IOException {
@@ -269,16 +300,8 @@ final class CharRnnCommand implements Command {
             if (in == null) {
                 throw new IllegalStateException("built-in corpus missing from the jar");
             }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         }
-    }
-
-    static String vocabJson(CharVocabulary v) {
-        return v.toJson();
-    }
-
-    static CharVocabulary vocabFrom(String json) {
-        return CharVocabulary.fromJson(json);
     }
 
     /** Samples {@code length} characters starting from token {@code first}. */

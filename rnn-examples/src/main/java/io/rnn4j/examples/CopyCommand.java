@@ -3,6 +3,7 @@ package io.rnn4j.examples;
 import io.rnn4j.backend.Backend;
 import io.rnn4j.data.Batch;
 import io.rnn4j.diagnostics.NonFinitePolicy;
+import io.rnn4j.nn.CellType;
 import io.rnn4j.nn.RnnModel;
 import io.rnn4j.nn.Init;
 import io.rnn4j.nn.RnnConfig;
@@ -12,97 +13,84 @@ import io.rnn4j.train.OptimizerConfig;
 import io.rnn4j.train.Reduction;
 import io.rnn4j.train.Trainer;
 import io.rnn4j.train.TrainerConfig;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code copy}: the copying-memory problem against the memoryless baseline 10·ln 8/(T+20). */
-final class CopyCommand implements Command {
-    static final Map<String, String> OPTIONS = new LinkedHashMap<>();
+@Command(name = "copy", mixinStandardHelpOptions = true, showDefaultValues = true, sortOptions = false,
+        description = {"The copying-memory problem: cross-entropy against the memoryless baseline.", "",
+            "10 symbols from 8, T − 1 blanks, a delimiter, 10 blanks; the net must output blanks, then reproduce the "
+                + "10 symbols. Cross-entropy (mean per step) at every step. The memoryless baseline is "
+                + "10·ln 8/(T+20). Writes copy.csv and copy.png to --out."})
+final class CopyCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
 
-    static {
-        OPTIONS.put("T", "50");
-        OPTIONS.put("hidden", "64");
-        OPTIONS.put("model", "tanh");
-        OPTIONS.put("cell", "");
-        OPTIONS.put("layers", "1");
-        OPTIONS.put("init", "orthogonal");
-        OPTIONS.put("optimizer", "rmsprop");
-        OPTIONS.put("lr", "0.001");
-        OPTIONS.put("clip", "global:1");
-        OPTIONS.put("steps", "2000");
-        OPTIONS.put("batch", "32");
-        OPTIONS.put("seed", "1");
-        OPTIONS.put("eval-every", "100");
-        OPTIONS.put("out", "out/copy");
-        OPTIONS.put("backend", "");
-    }
-
-    @Override
-    public String name() {
-        return "copy";
-    }
-
-    @Override
-    public String summary() {
-        return "the copying-memory problem: cross-entropy against the memoryless baseline";
-    }
-
-    @Override
-    public String help() {
-        return """
-                usage: java -jar rnn-examples.jar copy [options]
-
-                The copying-memory problem: 10 symbols from 8, T − 1 blanks, a delimiter, 10 blanks; the net
-                must output blanks, then reproduce the 10 symbols. Cross-entropy (mean per step) at every step.
-                The memoryless baseline is 10·ln 8/(T+20). Writes copy.csv and copy.png to --out.
-
-                options (default in brackets):
-                  --T N              delay [50]
-                  --hidden H         hidden units [64]
-                  --model M          tanh | logistic | relu | irnn | prelu | linear | lstm | gru [tanh]
-                  --cell C           elman | lstm | gru: overrides the model's cell [the model's]
-                  --layers L         stacked recurrent layers [1]
-                  --init SPEC        recurrent initializer [orthogonal]
-                  --optimizer NAME   sgd | momentum | adagrad | rmsprop | adam [rmsprop]
-                  --lr X             learning rate [0.001]
-                  --clip MODE        none | global:THETA | value:C [global:1]
-                  --steps N          training steps [2000]
-                  --batch B          sequences per step [32]
-                  --seed N           seed [1]
-                  --eval-every N     steps between test evaluations [100]
-                  --out DIR          output folder [out/copy]
-                  --backend NAME     force a backend
-                """;
-    }
+    @Option(names = "--T", paramLabel = "N", description = "delay")
+    int t = 50;
+    @Option(names = "--hidden", paramLabel = "H", description = "hidden units")
+    int hidden = 64;
+    @Option(defaultValue = "tanh", names = "--model", paramLabel = "M", converter = Studies.ModelConverter.class,
+            description = "tanh | logistic | relu | irnn | prelu | linear | lstm | gru")
+    Studies.ModelKind model;
+    @Option(names = "--cell", paramLabel = "C", converter = Cli.CellConverter.class,
+            description = "elman | lstm | gru: overrides the model's cell (default: the model's)")
+    CellType cell;
+    @Option(names = "--layers", paramLabel = "L", description = "stacked recurrent layers")
+    int layers = 1;
+    @Option(defaultValue = "orthogonal", names = "--init", paramLabel = "SPEC", converter = Cli.InitConverter.class,
+            description = "recurrent initializer")
+    Init init;
+    @Option(names = "--optimizer", paramLabel = "NAME", converter = Studies.OptimizerNameConverter.class,
+            description = "sgd | momentum | adagrad | rmsprop | adam")
+    String optimizer = "rmsprop";
+    @Option(names = "--lr", paramLabel = "X", description = "learning rate")
+    double lr = 0.001;
+    @Option(defaultValue = "global:1", names = "--clip", paramLabel = "MODE", converter = Cli.ClippingConverter.class,
+            description = "none | global:THETA | value:C")
+    Clipping clip;
+    @Option(names = "--steps", paramLabel = "N", description = "training steps")
+    int steps = 2000;
+    @Option(names = "--batch", paramLabel = "B", description = "sequences per step")
+    int batch = 32;
+    @Option(names = "--seed", paramLabel = "N", description = "seed")
+    long seed = 1;
+    @Option(names = "--eval-every", paramLabel = "N", description = "steps between test evaluations")
+    int every = 100;
+    @Option(names = "--out", paramLabel = "DIR", description = "output folder")
+    Path out = Path.of("out/copy");
+    @Option(names = "--backend", paramLabel = "NAME", description = "force a backend (cpu, cuda; default: the best available)")
+    String backend = "";
 
     @Override
-    public int run(List<String> argv, PrintStream out) throws Exception {
-        Args a = new Args(argv, OPTIONS);
-        int t = a.integer("T", 1);
-        int hidden = a.integer("hidden", 1);
-        Studies.ModelKind kind = Studies.modelKind(a);
-        Init init = Studies.recurrentInit(a, kind);
-        Clipping clip = a.parse("clip", Clipping::parse);
-        OptimizerConfig opt = Studies.optimizer(a);
-        int steps = a.integer("steps", 1);
-        int batch = a.integer("batch", 1);
-        int every = a.integer("eval-every", 1);
-        long seed = a.longValue("seed");
-        Output output = new Output(Path.of(a.get("out")), out);
+    public Integer call() throws Exception {
+        Cli.atLeast(spec, "--T", t, 1);
+        Cli.atLeast(spec, "--hidden", hidden, 1);
+        Cli.atLeast(spec, "--layers", layers, 1);
+        Cli.atLeast(spec, "--steps", steps, 1);
+        Cli.atLeast(spec, "--batch", batch, 1);
+        Cli.atLeast(spec, "--eval-every", every, 1);
+        Studies.ModelKind kind = Studies.modelKind(model, cell);
+        OptimizerConfig opt = Studies.optimizer(spec, optimizer, lr);
+        PrintWriter out = spec.commandLine().getOut();
+        Output output = new Output(this.out, out);
         double baseline = Tasks.copyBaseline(t);
         out.printf("copying memory: T=%d (length %d), H=%d, model %s (init %s), %s, clip %s, B=%d, %d steps%n", t,
                 t + 20, hidden, kind.name(), init, opt, clip, batch, steps);
         out.printf("memoryless baseline: %.4f nats per step%n", baseline);
         List<double[]> rows = new ArrayList<>();
         double loss;
-        try (Backend backend = Studies.backend(a.get("backend"));
-             RnnModel model = new RnnModel(backend, RnnConfig.tokens(Tasks.COPY_VOCAB, hidden).cell(kind.cell()).activation(kind.activation())
-                     .recurrentInit(init).layers(a.integer("layers", 1)).seed(seed).build());
+        try (Backend be = Studies.backend(backend);
+             RnnModel model = new RnnModel(be, RnnConfig.tokens(Tasks.COPY_VOCAB, hidden).cell(kind.cell()).activation(kind.activation())
+                     .recurrentInit(init).layers(layers).seed(seed).build());
              Trainer trainer = new Trainer(model, TrainerConfig.builder().loss(Loss.SOFTMAX_CROSS_ENTROPY)
                      .reduction(Reduction.MEAN).optimizer(opt).clipping(clip)
                      .nonFinitePolicy(NonFinitePolicy.SKIP_UPDATE).build());

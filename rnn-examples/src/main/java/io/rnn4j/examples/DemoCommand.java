@@ -1,85 +1,68 @@
 package io.rnn4j.examples;
 
-import java.io.PrintStream;
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * The small demo: {@code char-rnn} on the built-in 2 KB text with settings that learn it in about
  * a second (truncated BPTT with the state carried, Adam, global-norm clipping), then a sample.
  */
-final class DemoCommand implements Command {
-    private static final Map<String, String> OPTIONS = new LinkedHashMap<>();
+@Command(name = "demo", mixinStandardHelpOptions = true, showDefaultValues = true, sortOptions = false,
+        description = {"A character-level RNN learns a short built-in text in about a second, then samples it.", "",
+            "char-rnn on a built-in 2 KB text: mean cross-entropy per character, truncated BPTT with the state "
+                + "carried, global-norm clipping, Adam; prints the loss as it falls and a sample. For your own text "
+                + "and every option, use char-rnn."})
+final class DemoCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
 
-    static {
-        OPTIONS.put("steps", "1000");
-        OPTIONS.put("hidden", "128");
-        OPTIONS.put("batch", "16");
-        OPTIONS.put("seq", "32");
-        OPTIONS.put("cell", "elman");
-        OPTIONS.put("activation", "tanh");
-        OPTIONS.put("optimizer", "adam");
-        OPTIONS.put("lr", "0.005");
-        OPTIONS.put("clip", "global:5");
-        OPTIONS.put("seed", "1");
-        OPTIONS.put("report", "100");
-        OPTIONS.put("sample", "300");
-        OPTIONS.put("temperature", "0.5");
-        OPTIONS.put("out", "out/demo");
-        OPTIONS.put("backend", "");
-    }
+    @Option(names = "--steps", paramLabel = "N", description = "training steps")
+    String steps = "1000";
+    @Option(names = "--hidden", paramLabel = "H", description = "hidden units")
+    String hidden = "128";
+    @Option(names = "--batch", paramLabel = "B", description = "sequences per batch")
+    String batch = "16";
+    @Option(names = "--seq", paramLabel = "T", description = "BPTT window length")
+    String seq = "32";
+    @Option(names = "--cell", paramLabel = "C", description = "elman | lstm | gru")
+    String cell = "elman";
+    @Option(names = "--activation", paramLabel = "F", description = "tanh | logistic | relu | prelu | identity")
+    String activation = "tanh";
+    @Option(names = "--optimizer", paramLabel = "NAME", description = "sgd | momentum | adagrad | rmsprop | adam")
+    String optimizer = "adam";
+    @Option(names = "--lr", paramLabel = "X", description = "learning rate")
+    String lr = "0.005";
+    @Option(names = "--clip", paramLabel = "MODE", description = "none | global:THETA | value:C")
+    String clip = "global:5";
+    @Option(names = "--seed", paramLabel = "N", description = "initialization and sampling seed")
+    String seed = "1";
+    @Option(names = "--report", paramLabel = "N", description = "print a line every N steps")
+    String report = "100";
+    @Option(names = "--sample", paramLabel = "N", description = "characters to sample at the end")
+    String sample = "300";
+    @Option(names = "--temperature", paramLabel = "X", description = "sampling temperature, 0 = greedy")
+    String temperature = "0.5";
+    @Option(names = "--out", paramLabel = "DIR", description = "output folder")
+    String out = "out/demo";
+    @Option(names = "--backend", paramLabel = "NAME", description = "force a backend (cpu, cuda; default: the best available)")
+    String backend = "";
 
+    /** Runs char-rnn with these settings (its checks and messages apply, under this command's option names). */
     @Override
-    public String name() {
-        return "demo";
-    }
-
-    @Override
-    public String summary() {
-        return "a character-level RNN learns a short built-in text in about a second, then samples it";
-    }
-
-    @Override
-    public String help() {
-        return """
-                usage: java -jar rnn-examples.jar demo [options]
-
-                char-rnn on a built-in 2 KB text: mean cross-entropy per character, truncated BPTT with the
-                state carried, global-norm clipping, Adam; prints the loss as it falls and a sample. For
-                your own text and every option, use char-rnn.
-
-                options (default in brackets):
-                  --steps N          training steps [1000]
-                  --hidden H         hidden units [128]
-                  --batch B          sequences per batch [16]
-                  --seq T            BPTT window length [32]
-                  --cell C           elman | lstm | gru [elman]
-                  --activation F     tanh | logistic | relu | prelu | identity [tanh]
-                  --optimizer NAME   sgd | momentum | adagrad | rmsprop | adam [adam]
-                  --lr X             learning rate [0.005]
-                  --clip MODE        none | global:THETA | value:C [global:5]
-                  --seed N           initialization and sampling seed [1]
-                  --report N         print a line every N steps [100]
-                  --sample N         characters to sample at the end [300]
-                  --temperature X    sampling temperature, 0 = greedy [0.5]
-                  --out DIR          output folder [out/demo]
-                  --backend NAME     force a backend
-                """;
-    }
-
-    @Override
-    public int run(List<String> argv, PrintStream out) throws Exception {
-        Args a = new Args(argv, OPTIONS);
-        List<String> args = new java.util.ArrayList<>(List.of("--text", CharRnnCommand.BUILTIN, "--smoothing", "0.95",
-                "--sample-every", "0", "--steps", a.get("steps"), "--hidden", a.get("hidden"), "--batch", a.get("batch"),
-                "--seq", a.get("seq"), "--cell", a.get("cell"), "--activation", a.get("activation"), "--optimizer",
-                a.get("optimizer"), "--lr", a.get("lr"), "--clip", a.get("clip"), "--seed", a.get("seed"),
-                "--print-every", a.get("report"), "--sample-length", a.get("sample"), "--temperature",
-                a.get("temperature"), "--out", a.get("out")));
-        if (!a.get("backend").isEmpty()) {
-            args.addAll(List.of("--backend", a.get("backend")));
+    public Integer call() {
+        List<String> args = new ArrayList<>(List.of("--text", CharRnnCommand.BUILTIN, "--smoothing", "0.95",
+                "--sample-every", "0", "--steps", steps, "--hidden", hidden, "--batch", batch, "--seq", seq, "--cell",
+                cell, "--activation", activation, "--optimizer", optimizer, "--lr", lr, "--clip", clip, "--seed", seed,
+                "--print-every", report, "--sample-length", sample, "--temperature", temperature, "--out", out));
+        if (!backend.isEmpty()) {
+            args.addAll(List.of("--backend", backend));
         }
-        return new CharRnnCommand().run(args, out);
+        return Cli.commandLine(new CharRnnCommand(), spec.commandLine().getOut(), spec.commandLine().getErr())
+                .execute(args.toArray(new String[0]));
     }
 }

@@ -15,70 +15,55 @@ import io.rnn4j.train.Reduction;
 import io.rnn4j.train.StepResult;
 import io.rnn4j.train.Trainer;
 import io.rnn4j.train.TrainerConfig;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code exploding}: a network whose recurrent matrix has spectral radius well above 1, trained with
  * and without global-norm clipping: gradient norm and loss per update.
  */
-final class ExplodingCommand implements Command {
-    static final Map<String, String> OPTIONS = new LinkedHashMap<>();
+@Command(name = "exploding", mixinStandardHelpOptions = true, showDefaultValues = true, sortOptions = false,
+        description = {"Spectral radius well above 1, trained with and without global-norm clipping.", "",
+            "U starts as an orthogonal matrix times --gain (spectral radius = gain); the same network and data are "
+                + "trained by SGD on the adding problem twice, without clipping and with global-norm clipping at "
+                + "--theta. Prints the gradient norm and loss statistics, writes exploding.csv, exploding-norm.png "
+                + "and exploding-loss.png. A step whose loss or gradient is not finite skips its update and is "
+                + "counted."})
+final class ExplodingCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
 
-    static {
-        OPTIONS.put("T", "40");
-        OPTIONS.put("hidden", "32");
-        OPTIONS.put("gain", "2");
-        OPTIONS.put("activation", "relu");
-        OPTIONS.put("lr", "0.01");
-        OPTIONS.put("theta", "1");
-        OPTIONS.put("steps", "300");
-        OPTIONS.put("batch", "32");
-        OPTIONS.put("seed", "1");
-        OPTIONS.put("out", "out/exploding");
-        OPTIONS.put("backend", "");
-    }
-
-    @Override
-    public String name() {
-        return "exploding";
-    }
-
-    @Override
-    public String summary() {
-        return "spectral radius well above 1, trained with and without global-norm clipping";
-    }
-
-    @Override
-    public String help() {
-        return """
-                usage: java -jar rnn-examples.jar exploding [options]
-
-                Exploding gradients and how clipping contains them: U starts as an orthogonal matrix times
-                --gain (spectral radius = gain); the same network and data are trained by SGD on the adding
-                problem twice, without clipping and with global-norm clipping at --theta. Prints the gradient
-                norm and loss statistics, writes exploding.csv, exploding-norm.png and exploding-loss.png.
-                A step whose loss or gradient is not finite skips its update and is counted.
-
-                options (default in brackets):
-                  --T N            sequence length [40]
-                  --hidden H       hidden units [32]
-                  --gain G         spectral radius of the initial U [2]
-                  --activation F   tanh | logistic | relu | prelu | identity [relu]
-                  --lr X           SGD learning rate [0.01]
-                  --theta X        global-norm threshold of the clipped run [1]
-                  --steps N        updates per run [300]
-                  --batch B        sequences per step [32]
-                  --seed N         seed [1]
-                  --out DIR        output folder [out/exploding]
-                  --backend NAME   force a backend
-                """;
-    }
+    @Option(names = "--T", paramLabel = "N", description = "sequence length")
+    int t = 40;
+    @Option(names = "--hidden", paramLabel = "H", description = "hidden units")
+    int hidden = 32;
+    @Option(names = "--gain", paramLabel = "G", description = "spectral radius of the initial U")
+    double gain = 2;
+    @Option(defaultValue = "relu", names = "--activation", paramLabel = "F", converter = Cli.ActivationConverter.class,
+            description = "tanh | logistic | relu | prelu | identity")
+    Activation f;
+    @Option(names = "--lr", paramLabel = "X", description = "SGD learning rate")
+    double lr = 0.01;
+    @Option(names = "--theta", paramLabel = "X", description = "global-norm threshold of the clipped run")
+    double theta = 1;
+    @Option(names = "--steps", paramLabel = "N", description = "updates per run")
+    int steps = 300;
+    @Option(names = "--batch", paramLabel = "B", description = "sequences per step")
+    int batch = 32;
+    @Option(names = "--seed", paramLabel = "N", description = "seed")
+    long seed = 1;
+    @Option(names = "--out", paramLabel = "DIR", description = "output folder")
+    Path out = Path.of("out/exploding");
+    @Option(names = "--backend", paramLabel = "NAME", description = "force a backend (cpu, cuda; default: the best available)")
+    String backend = "";
 
     /** One run's per-update record. */
     record Run(String name, double[] norm, double[] loss, int nonFinite, int clipped, double spectralRadius) {
@@ -108,21 +93,19 @@ final class ExplodingCommand implements Command {
     }
 
     @Override
-    public int run(List<String> argv, PrintStream out) throws Exception {
-        Args a = new Args(argv, OPTIONS);
-        int t = a.integer("T", 2);
-        int hidden = a.integer("hidden", 1);
-        double gain = a.number("gain");
-        Activation f = a.parse("activation", Activation::parse);
-        double lr = a.number("lr");
-        double theta = a.number("theta");
-        int steps = a.integer("steps", 1);
-        int batch = a.integer("batch", 1);
-        long seed = a.longValue("seed");
-        Output output = new Output(Path.of(a.get("out")), out);
+    public Integer call() throws Exception {
+        Cli.atLeast(spec, "--T", t, 2);
+        Cli.atLeast(spec, "--hidden", hidden, 1);
+        Cli.positive(spec, "--gain", gain);
+        Cli.positive(spec, "--lr", lr);
+        Cli.positive(spec, "--theta", theta);
+        Cli.atLeast(spec, "--steps", steps, 1);
+        Cli.atLeast(spec, "--batch", batch, 1);
+        PrintWriter out = spec.commandLine().getOut();
+        Output output = new Output(this.out, out);
         out.printf("exploding gradients: U = orthogonal × %.2f, %s, T=%d, H=%d, SGD lr %.3g, %d updates%n", gain,
                 f.id(), t, hidden, lr, steps);
-        List<Run> runs = run(a.get("backend"), t, hidden, gain, f, lr, theta, steps, batch, seed);
+        List<Run> runs = run(backend, t, hidden, gain, f, lr, theta, steps, batch, seed);
         List<double[]> rows = new ArrayList<>();
         double[] xs = new double[steps];
         for (int s = 0; s < steps; s++) {

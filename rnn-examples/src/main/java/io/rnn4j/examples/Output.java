@@ -1,7 +1,7 @@
 package io.rnn4j.examples;
 
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,11 +16,23 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 /** The output folder of a study: CSV files and PNG line plots (XChart). */
 final class Output {
     private final Path dir;
-    private final PrintStream log;
+    private final PrintWriter log;
     private final List<Path> written = new ArrayList<>();
 
-    Output(Path dir, PrintStream log) throws IOException {
-        this.dir = Files.createDirectories(dir);
+    /**
+     * Creates the folder.
+     *
+     * @throws IOException naming the folder when it cannot be created or written
+     */
+    Output(Path dir, PrintWriter log) throws IOException {
+        try {
+            this.dir = Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new IOException("cannot create the output folder " + dir + ": " + Cli.describe(e), e);
+        }
+        if (!Files.isWritable(this.dir)) {
+            throw new IOException("the output folder " + dir + " is not writable: choose another with --out");
+        }
         this.log = log;
     }
 
@@ -93,7 +105,7 @@ final class Output {
             written.add(p);
             return p;
         } catch (Throwable t) {
-            log.println("  (plot " + name + " skipped: " + t + ")");
+            log.println("  (plot " + name + " skipped: " + Cli.describe(t) + ")");
             return null;
         }
     }

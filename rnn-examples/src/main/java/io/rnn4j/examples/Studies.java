@@ -33,6 +33,11 @@ final class Studies {
             };
         }
 
+        /** A comma-separated list of models. */
+        static java.util.List<ModelKind> parseAll(String list) {
+            return java.util.Arrays.stream(list.split(",")).map(ModelKind::parse).toList();
+        }
+
         private static ModelKind elman(String name, Activation f, Init u) {
             return new ModelKind(name, CellType.ELMAN, f, u);
         }
@@ -47,21 +52,36 @@ final class Studies {
         }
     }
 
-    /** {@code --model}, with {@code --cell} (when given) overriding its cell. */
-    static ModelKind modelKind(Args a) {
-        ModelKind kind = a.parse("model", ModelKind::parse);
-        return a.get("cell").isEmpty() ? kind : kind.withCell(a.parse("cell", CellType::parse));
+    /** {@code --model}, with {@code --cell} (when given, else null) overriding its cell. */
+    static ModelKind modelKind(ModelKind model, CellType cell) {
+        return cell == null ? model : model.withCell(cell);
     }
 
-    /** {@code --init} when given, else the model's own recurrent initializer. */
-    static Init recurrentInit(Args a, ModelKind kind) {
-        return a.get("init").isEmpty() ? kind.recurrent() : a.parse("init", Init::parse);
+    /** {@code --init} when given (else null), otherwise the model's own recurrent initializer. */
+    static Init recurrentInit(Init init, ModelKind kind) {
+        return init == null ? kind.recurrent() : init;
     }
 
-    /** {@code --optimizer} at learning rate {@code --lr}. */
-    static OptimizerConfig optimizer(Args a) {
-        double lr = a.number("lr");
-        return a.parse("optimizer", n -> OptimizerConfig.parse(n, lr));
+    /** Converts {@code --model}. */
+    static final class ModelConverter implements picocli.CommandLine.ITypeConverter<ModelKind> {
+        @Override
+        public ModelKind convert(String s) {
+            return Cli.parse(() -> ModelKind.parse(s));
+        }
+    }
+
+    /** Converts {@code --optimizer} (a name; the learning rate comes from {@code --lr}). */
+    static final class OptimizerNameConverter implements picocli.CommandLine.ITypeConverter<String> {
+        @Override
+        public String convert(String s) {
+            Cli.parse(() -> OptimizerConfig.parse(s, 1.0));
+            return s;
+        }
+    }
+
+    /** {@code --optimizer} at learning rate {@code --lr} (checked positive and finite). */
+    static OptimizerConfig optimizer(picocli.CommandLine.Model.CommandSpec spec, String name, double lr) {
+        return OptimizerConfig.parse(name, Cli.positive(spec, "--lr", lr));
     }
 
     static Backend backend(String name) {

@@ -11,89 +11,71 @@ import io.rnn4j.train.OptimizerConfig;
 import io.rnn4j.train.Reduction;
 import io.rnn4j.train.Trainer;
 import io.rnn4j.train.TrainerConfig;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code vanishing}: ‖∂E_T/∂h_k‖ against T − k for several models, at initialization and after
  * training on the adding problem, with the fitted decay rate per step.
  */
-final class VanishingCommand implements Command {
-    static final Map<String, String> OPTIONS = new LinkedHashMap<>();
+@Command(name = "vanishing", mixinStandardHelpOptions = true, showDefaultValues = true, sortOptions = false,
+        description = {"‖∂E_T/∂h_k‖ against T−k for tanh, logistic, ReLU, IRNN, LSTM and GRU, before and after "
+                + "training.", "",
+            "The gradient of the last step's loss with respect to an earlier hidden state, ‖∂E_T/∂h_k‖, shrinks (or "
+                + "grows) geometrically with the lag T − k. For each model, on batches of the adding problem (loss at "
+                + "the last step only), at initialization and after training, with the fitted rate per step (slope of "
+                + "ln‖∂E_T/∂h_k‖ against T − k). Writes vanishing.csv, vanishing-init.png and vanishing-trained.png "
+                + "to --out."})
+final class VanishingCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
 
-    static {
-        OPTIONS.put("T", "100");
-        OPTIONS.put("hidden", "64");
-        OPTIONS.put("models", "tanh,logistic,relu,irnn,lstm,gru");
-        OPTIONS.put("train-steps", "500");
-        OPTIONS.put("batch", "32");
-        OPTIONS.put("lr", "0.001");
-        OPTIONS.put("seed", "1");
-        OPTIONS.put("out", "out/vanishing");
-        OPTIONS.put("backend", "");
-    }
-
-    @Override
-    public String name() {
-        return "vanishing";
-    }
-
-    @Override
-    public String summary() {
-        return "‖∂E_T/∂h_k‖ against T−k for tanh, logistic, ReLU, IRNN, LSTM and GRU, before and after training";
-    }
-
-    @Override
-    public String help() {
-        return """
-                usage: java -jar rnn-examples.jar vanishing [options]
-
-                The derivation's central claim, measured: the gradient of the last step's loss with respect to
-                an earlier hidden state, ‖∂E_T/∂h_k‖, shrinks (or grows) geometrically with the lag T − k. For
-                each model, on batches of the adding problem (loss at the last step only), at initialization and
-                after training, with the fitted rate per step (slope of ln‖∂E_T/∂h_k‖ against T − k). Writes
-                vanishing.csv, vanishing-init.png and vanishing-trained.png to --out.
-
-                options (default in brackets):
-                  --T N              sequence length [100]
-                  --hidden H         hidden units [64]
-                  --models LIST      of tanh, logistic, relu, irnn, prelu, linear, lstm, gru
-                                     [tanh,logistic,relu,irnn,lstm,gru]
-                  --train-steps N    Adam steps on the adding problem between the two measurements [500]
-                  --batch B          sequences per batch [32]
-                  --lr X             Adam learning rate [0.001]
-                  --seed N           seed [1]
-                  --out DIR          output folder [out/vanishing]
-                  --backend NAME     force a backend
-                """;
-    }
+    @Option(names = "--T", paramLabel = "N", description = "sequence length")
+    int t = 100;
+    @Option(names = "--hidden", paramLabel = "H", description = "hidden units")
+    int hidden = 64;
+    @Option(defaultValue = "tanh,logistic,relu,irnn,lstm,gru", names = "--models", paramLabel = "LIST", split = ",", converter = Studies.ModelConverter.class,
+            description = "of tanh, logistic, relu, irnn, prelu, linear, lstm, gru")
+    List<Studies.ModelKind> models;
+    @Option(names = "--train-steps", paramLabel = "N",
+            description = "Adam steps on the adding problem between the two measurements")
+    int trainSteps = 500;
+    @Option(names = "--batch", paramLabel = "B", description = "sequences per batch")
+    int batch = 32;
+    @Option(names = "--lr", paramLabel = "X", description = "Adam learning rate")
+    double lr = 0.001;
+    @Option(names = "--seed", paramLabel = "N", description = "seed")
+    long seed = 1;
+    @Option(names = "--out", paramLabel = "DIR", description = "output folder")
+    Path out = Path.of("out/vanishing");
+    @Option(names = "--backend", paramLabel = "NAME", description = "force a backend (cpu, cuda; default: the best available)")
+    String backend = "";
 
     /** Per model: normalized curves at init and trained, and the decay rates. */
     record Result(String model, double[] init, double[] trained, double rateInit, double rateTrained) {
     }
 
     @Override
-    public int run(List<String> argv, PrintStream out) throws Exception {
-        Args a = new Args(argv, OPTIONS);
-        int t = a.integer("T", 2);
-        int hidden = a.integer("hidden", 1);
-        int trainSteps = a.integer("train-steps", 0);
-        int batch = a.integer("batch", 1);
-        double lr = a.number("lr");
-        long seed = a.longValue("seed");
-        List<Studies.ModelKind> kinds = new ArrayList<>();
-        for (String m : a.get("models").split(",")) {
-            kinds.add(a.parse("models", x -> Studies.ModelKind.parse(m)));
-        }
-        Output output = new Output(Path.of(a.get("out")), out);
+    public Integer call() throws Exception {
+        Cli.atLeast(spec, "--T", t, 2);
+        Cli.atLeast(spec, "--hidden", hidden, 1);
+        Cli.atLeast(spec, "--train-steps", trainSteps, 0);
+        Cli.atLeast(spec, "--batch", batch, 1);
+        Cli.positive(spec, "--lr", lr);
+        List<Studies.ModelKind> kinds = models;
+        PrintWriter out = spec.commandLine().getOut();
+        Output output = new Output(this.out, out);
         out.printf("vanishing gradients: ‖∂E_T/∂h_k‖ on the adding problem, T=%d, H=%d, B=%d; %d Adam steps between%n",
                 t, hidden, batch, trainSteps);
-        List<Result> results = run(a.get("backend"), kinds, t, hidden, trainSteps, batch, lr, seed);
+        List<Result> results = run(backend, kinds, t, hidden, trainSteps, batch, lr, seed);
         List<double[]> rows = new ArrayList<>();
         List<Output.Series> initSeries = new ArrayList<>();
         List<Output.Series> trainedSeries = new ArrayList<>();

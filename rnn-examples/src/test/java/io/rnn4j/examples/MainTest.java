@@ -1,6 +1,7 @@
 package io.rnn4j.examples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -83,7 +84,7 @@ class MainTest {
         assertEquals(2, run("sample", "--checkpoint", ck.toString(), "--prime", "xyz"));
         assertTrue(err().contains("not in the vocabulary"), err());
         assertEquals(2, run("char-rnn"));
-        assertTrue(err().contains("--text FILE is required"));
+        assertTrue(err().contains("Missing required option: '--text=FILE'"), err());
     }
 
     @Test
@@ -100,15 +101,18 @@ class MainTest {
         assertTrue(out().contains("demo"));
         assertEquals(0, run("demo", "--help"));
         assertTrue(out().contains("--temperature"));
+        assertEquals(2, run());
+        assertTrue(err().contains("a command is required"), err());
         assertEquals(2, run("nonsense"));
-        assertTrue(err().contains("unknown command 'nonsense'"));
+        assertTrue(err().contains("'nonsense'"), err());
         assertEquals(2, run("demo", "--hidden", "zero"));
-        assertTrue(err().contains("--hidden needs an integer"), err());
+        assertTrue(err().contains("--hidden") && err().contains("'zero' is not an int"), err());
         assertEquals(2, run("demo", "--bogus"));
-        assertTrue(err().contains("unknown option --bogus"), err());
+        assertTrue(err().contains("Unknown option: '--bogus'"), err());
         assertEquals(2, run("demo", "--activation", "swish"));
         assertTrue(err().contains("unknown activation 'swish'"), err());
         assertEquals(2, run("demo", "--batch", "1000", "--seq", "100"));
         assertTrue(err().contains("too short"), err());
+        assertFalse(err().contains("java."), "no class names in errors: " + err());
     }
 }

@@ -1,0 +1,129 @@
+package io.rnn4j.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The command line as a new user meets it: every mistake is one line that names the option or the
+ * file and says what to do, found before training starts, with exit code 2 (1 for failures while
+ * running), never a class name.
+ */
+class CliErrorsTest {
+    @TempDir
+    Path tmp;
+    private final ByteArrayOutputStream outBytes = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
+
+    private int run(String... args) {
+        outBytes.reset();
+        errBytes.reset();
+        return Main.run(args, new PrintStream(outBytes, true, StandardCharsets.UTF_8),
+                new PrintStream(errBytes, true, StandardCharsets.UTF_8));
+    }
+
+    private String out() {
+        return outBytes.toString(StandardCharsets.UTF_8);
+    }
+
+    private String err() {
+        String e = errBytes.toString(StandardCharsets.UTF_8);
+        assertFalse(e.contains("java.") || e.contains("Exception"), "no class names in errors: " + e);
+        return e;
+    }
+
+    @Test
+    void theBuiltInTextRunsWithTheDefaultsAndSaysWhatItLowered() {
+        assertEquals(0, run("char-rnn", "--text", "builtin", "--steps", "2", "--hidden", "8", "--print-every", "1",
+                "--sample-length", "0", "--out", tmp.resolve("b").toString()), err());
+        assertTrue(out().contains("--batch lowered from 32 to 30"), out());
+        assertEquals(2, run("char-rnn", "--text", "builtin", "--batch", "32", "--seq", "64", "--out",
+                tmp.resolve("b").toString()));
+        assertTrue(err().contains("needs at least 2049): lower --batch or --seq"), err());
+    }
+
+    @Test
+    void rangesAreCheckedBeforeTraining() {
+        Path o = tmp.resolve("r");
+        String[][] cases = {
+            {"--temperature", "-1", "--temperature must be in [0.0, Infinity), got -1.0"},
+            {"--smoothing", "1", "--smoothing must be in [0.0, 1.0), got 1.0"},
+            {"--lr", "0", "--lr must be a positive finite number, got 0.0"},
+            {"--lr", "NaN", "--lr must be a positive finite number"},
+            {"--steps", "99999999999", "'99999999999' is not an int"},
+            {"--hidden", "0", "--hidden must be at least 1, got 0"},
+            {"--clip", "global:-1", "clipping threshold must be a positive finite number"},
+            {"--optimizer", "lion", "unknown optimizer 'lion'"},
+        };
+        for (String[] c : cases) {
+            assertEquals(2, run("char-rnn", "--text", "builtin", c[0], c[1], "--out", o.toString()), c[0]);
+            assertTrue(err().contains(c[2]), c[0] + ": " + err());
+        }
+        assertFalse(Files.exists(o.resolve("char-rnn.csv")), "nothing ran");
+    }
+
+    @Test
+    void unreadableTextsAreNamed() throws Exception {
+        Path latin1 = tmp.resolve("latin1.txt");
+        Files.write(latin1, "caf\u00e9 au lait ".repeat(50).getBytes(StandardCharsets.ISO_8859_1));
+        assertEquals(2, run("char-rnn", "--text", latin1.toString()));
+        assertTrue(err().contains(latin1 + " is not UTF-8 text") && err().contains("iconv"), err());
+        assertEquals(2, run("char-rnn", "--text", tmp.toString()));
+        assertTrue(err().contains(tmp + " is a folder: give a text file"), err());
+        assertEquals(2, run("char-rnn", "--text", tmp.resolve("missing.txt").toString()));
+        assertTrue(err().contains("missing.txt does not exist"), err());
+    }
+
+    @Test
+    void aResumedRunSaysEveryDisagreementUpFront() throws Exception {
+        Path text = tmp.resolve("t.txt");
+        Files.writeString(text, "the cat sat on the mat. ".repeat(40));
+        Path ck = tmp.resolve("ck.safetensors");
+        String o = tmp.resolve("c").toString();
+        assertEquals(0, run("char-rnn", "--text", text.toString(), "--batch", "2", "--seq", "8", "--hidden", "16",
+                "--steps", "10", "--print-every", "10", "--sample-length", "0", "--checkpoint", ck.toString(), "--out",
+                o), err());
+        String[][] cases = {
+            {"--batch", "3", "--batch 3 differs from the checkpoint's 2"},
+            {"--hidden", "32", "--hidden 32 differs from the checkpoint's 16"},
+            {"--lr", "0.1", "--lr 0.1 differs from the checkpoint's 0.002"},
+            {"--optimizer", "sgd", "--optimizer SGD differs from the checkpoint's ADAM"},
+            {"--steps", "5", "the checkpoint is at step 10, so --steps 5 leaves nothing to do"},
+        };
+        for (String[] c : cases) {
+            String[] steps = c[0].equals("--steps") ? new String[0] : new String[] {"--steps", "20"};
+            String[] args = java.util.stream.Stream.of(new String[] {"char-rnn", "--text", text.toString(), "--resume",
+                ck.toString(), c[0], c[1], "--out", o}, steps).flatMap(java.util.Arrays::stream).toArray(String[]::new);
+            assertEquals(2, run(args), c[0]);
+            assertTrue(err().contains(c[2]), c[0] + ": " + err());
+        }
+        // Without --batch and --seq the checkpoint's are used.
+        assertEquals(0, run("char-rnn", "--text", text.toString(), "--resume", ck.toString(), "--steps", "12",
+                "--print-every", "1", "--sample-length", "0", "--out", o), err());
+        assertTrue(out().contains("B=2, T=8"), out());
+    }
+
+    @Test
+    void anUnwritableCheckpointPathIsFoundBeforeTraining() throws Exception {
+        Path file = Files.writeString(tmp.resolve("plain.txt"), "x");
+        assertEquals(2, run("char-rnn", "--text", "builtin", "--steps", "2", "--checkpoint",
+                file.resolve("ck.safetensors").toString(), "--out", tmp.resolve("u").toString()));
+        assertTrue(err().contains("--checkpoint " + file.resolve("ck.safetensors") + ": its folder cannot be created"),
+                err());
+        assertFalse(Files.exists(tmp.resolve("u/char-rnn.csv")), "nothing ran");
+    }
+
+    @Test
+    void aMissingGpuModuleIsNamed() {
+        assertEquals(1, run("demo", "--steps", "2", "--backend", "cuda", "--out", tmp.resolve("g").toString()));
+        assertTrue(err().contains("io.rnn4j:rnn-cuda, which is not on the class path"), err());
+    }
+}
