@@ -18,10 +18,6 @@ import static org.bytedeco.cuda.global.cudart.cudaHostAlloc;
 import static org.bytedeco.cuda.global.cudart.cudaHostAllocMapped;
 import static org.bytedeco.cuda.global.cudart.cudaHostGetDevicePointer;
 import static org.bytedeco.cuda.global.cudart.cudaMalloc;
-import static org.bytedeco.cuda.global.cudart.cudaMallocHost;
-import static org.bytedeco.cuda.global.cudart.cudaMemcpy2DAsync;
-import static org.bytedeco.cuda.global.cudart.cudaMemcpyDeviceToHost;
-import static org.bytedeco.cuda.global.cudart.cudaMemcpyHostToDevice;
 import static org.bytedeco.cuda.global.cudart.cudaMemsetAsync;
 import static org.bytedeco.cuda.global.cudart.cudaSetDevice;
 import static org.bytedeco.cuda.global.cudart.cudaStreamCreate;
@@ -33,7 +29,6 @@ import io.rnn4j.backend.Backend;
 import io.rnn4j.backend.IndexBuffer;
 import io.rnn4j.backend.Tensor;
 import io.rnn4j.backend.UpdateRule;
-import io.rnn4j.internal.Shapes;
 import java.util.HashMap;
 import java.util.Map;
 import org.bytedeco.cuda.cublas.cublasContext;
@@ -41,7 +36,6 @@ import org.bytedeco.cuda.cudart.CUfunc_st;
 import org.bytedeco.cuda.cudart.CUmod_st;
 import org.bytedeco.cuda.cudart.CUstream_st;
 import org.bytedeco.javacpp.BytePointer;
-import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerPointer;
@@ -73,14 +67,7 @@ public final class CudaBackend implements Backend {
     private final KernelArgs args = new KernelArgs();
     private final CudaKernels kernels;
 
-    /**
-     * Pinned host staging for uploads and downloads, grown on demand, with its float and int views.
-     * Every transfer synchronizes the stream before it returns, so the next one finds it free.
-     */
-    private Pointer staging;
-    private FloatPointer stagingFloats;
-    private IntPointer stagingInts;
-    private long stagingBytes;
+    private final CudaTransfers transfers = new CudaTransfers(this);
     /** Device scratch: one double accumulator. */
     private long scratch;
     /** The kernels' error flag: pinned, mapped host memory, and its device address. */
@@ -88,10 +75,6 @@ public final class CudaBackend implements Backend {
     private long errorDevice;
 
     private final CudaBuffers.Address pa = new CudaBuffers.Address();
-    private final CudaBuffers.Address pb = new CudaBuffers.Address();
-    private final CudaBuffers.Address pc = new CudaBuffers.Address();
-    private final FloatPointer alphaHost = new FloatPointer(1);
-    private final FloatPointer betaHost = new FloatPointer(1);
     private boolean closed;
     private Thread lastThread;
 
@@ -157,12 +140,7 @@ public final class CudaBackend implements Backend {
             errorHost = null;
             t = CudaErrors.release(() -> cuda(cudaFreeHost(e), "cudaFreeHost(error flag)"), t);
         }
-        if (staging != null) {
-            Pointer s = staging;
-            staging = null;
-            stagingBytes = 0;
-            t = CudaErrors.release(() -> cuda(cudaFreeHost(s), "cudaFreeHost(staging)"), t);
-        }
+        t = CudaErrors.release(transfers::close, t);
         if (!module.isNull()) {
             t = CudaErrors.release(() -> cu(cuModuleUnload(module), "cuModuleUnload"), t);
             module.setNull();
@@ -203,13 +181,21 @@ public final class CudaBackend implements Backend {
         }
     }
 
-    private void sync(String what) {
+    void sync(String what) {
         cuda(cudaStreamSynchronize(stream), "cudaStreamSynchronize (" + what + ")");
         checkErrorFlag();
     }
 
     CUstream_st stream() {
         return stream;
+    }
+
+    cublasContext cublas() {
+        return cublas;
+    }
+
+    boolean tf32() {
+        return tf32;
     }
 
     CUfunc_st function(String name) {
@@ -290,74 +276,22 @@ public final class CudaBackend implements Backend {
         return buffer;
     }
 
-    /** Grows the staging memory to at least {@code bytes}. */
-    private void reserveStaging(long bytes) {
-        if (bytes > stagingBytes) {
-            if (staging != null) {
-                sync("before growing the staging memory");
-                Pointer old = staging;
-                staging = null;
-                stagingBytes = 0;
-                cuda(cudaFreeHost(old), "cudaFreeHost(staging)");
-            }
-            long size = Math.max(bytes, 1 << 16);
-            Pointer p = new Pointer();
-            cuda(cudaMallocHost(p, size), "cudaMallocHost(" + size + ")");
-            staging = p;
-            stagingFloats = new FloatPointer(p);
-            stagingInts = new IntPointer(p);
-            stagingBytes = size;
-        }
-    }
-
     @Override
     public synchronized void upload(float[] src, int srcOffset, Tensor dst) {
         enter();
-        long n = dst.size();
-        Shapes.range("upload source", src.length, srcOffset, n);
-        if (n == 0) {
-            return;
-        }
-        long target = addr(dst);
-        reserveStaging(4 * n);
-        stagingFloats.put(src, srcOffset, (int) n);
-        cuda(cudaMemcpy2DAsync(pa.aim(target), 4L * dst.rowStride(), stagingFloats, 4L * dst.cols(), 4L * dst.cols(),
-                dst.rows(), cudaMemcpyHostToDevice, stream), "cudaMemcpy2DAsync (upload)");
-        sync("upload");
+        transfers.upload(src, srcOffset, dst);
     }
 
     @Override
     public synchronized void uploadIndices(int[] src, int srcOffset, IndexBuffer dst, int count) {
         enter();
-        Shapes.range("index upload source", src.length, srcOffset, count);
-        if (count > dst.length()) {
-            throw new IllegalArgumentException("index upload of " + count + " into a buffer of " + dst.length());
-        }
-        if (count == 0) {
-            return;
-        }
-        long target = addr(dst, 0);
-        reserveStaging(4L * count);
-        stagingInts.put(src, srcOffset, count);
-        cuda(cudaMemcpy2DAsync(pa.aim(target), 4L * count, stagingInts, 4L * count, 4L * count, 1,
-                cudaMemcpyHostToDevice, stream), "cudaMemcpy2DAsync (index upload)");
-        sync("index upload");
+        transfers.uploadIndices(src, srcOffset, dst, count);
     }
 
     @Override
     public synchronized void download(Tensor src, float[] dst, int dstOffset) {
         enter();
-        long n = src.size();
-        Shapes.range("download target", dst.length, dstOffset, n);
-        if (n == 0) {
-            return;
-        }
-        long source = addr(src);
-        reserveStaging(4 * n);
-        cuda(cudaMemcpy2DAsync(stagingFloats, 4L * src.cols(), pa.aim(source), 4L * src.rowStride(), 4L * src.cols(),
-                src.rows(), cudaMemcpyDeviceToHost, stream), "cudaMemcpy2DAsync (download)");
-        sync("download");
-        stagingFloats.get(dst, dstOffset, (int) n);
+        transfers.download(src, dst, dstOffset);
     }
 
     @Override
@@ -378,20 +312,7 @@ public final class CudaBackend implements Backend {
     public synchronized void gemm(Tensor c, Tensor a, boolean transA, Tensor b, boolean transB, float alpha,
                                   float beta) {
         enter();
-        int k = Shapes.gemmOrDegenerate(this, c, a, transA, b, transB, beta);
-        if (k == 0) {
-            return;
-        }
-        int m = c.rows();
-        int n = c.cols();
-        alphaHost.put(0, alpha);
-        betaHost.put(0, beta);
-        // Row-major C = op(A)·op(B) is column-major Cᵀ = op(B)ᵀ·op(A)ᵀ: swap the operands.
-        blas(org.bytedeco.cuda.global.cublas.cublasSgemm_v2(cublas,
-                transB ? org.bytedeco.cuda.global.cublas.CUBLAS_OP_T : org.bytedeco.cuda.global.cublas.CUBLAS_OP_N,
-                transA ? org.bytedeco.cuda.global.cublas.CUBLAS_OP_T : org.bytedeco.cuda.global.cublas.CUBLAS_OP_N,
-                n, m, k, alphaHost, pb.aim(addr(b)), CudaKernels.ld(b), pa.aim(addr(a)), CudaKernels.ld(a), betaHost,
-                pc.aim(addr(c)), CudaKernels.ld(c)), "cublasSgemm");
+        kernels.gemm(c, a, transA, b, transB, alpha, beta);
     }
 
     // ------------------------------------------------------------------ fused kernels (CudaKernels)

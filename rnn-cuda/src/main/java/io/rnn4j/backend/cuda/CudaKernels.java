@@ -1,7 +1,11 @@
 package io.rnn4j.backend.cuda;
 
+import static io.rnn4j.backend.cuda.CudaErrors.blas;
 import static io.rnn4j.backend.cuda.CudaErrors.cu;
 import static io.rnn4j.backend.cuda.CudaErrors.cuda;
+import static org.bytedeco.cuda.global.cublas.CUBLAS_OP_N;
+import static org.bytedeco.cuda.global.cublas.CUBLAS_OP_T;
+import static org.bytedeco.cuda.global.cublas.cublasSgemm_v2;
 import static org.bytedeco.cuda.global.cudart.cuLaunchKernel;
 import static org.bytedeco.cuda.global.cudart.cudaMemsetAsync;
 
@@ -11,10 +15,11 @@ import io.rnn4j.backend.Tensor;
 import io.rnn4j.backend.UpdateRule;
 import io.rnn4j.internal.Shapes;
 import org.bytedeco.cuda.cudart.CUfunc_st;
+import org.bytedeco.javacpp.FloatPointer;
 
 /**
- * The launches of the fused kernels of {@code kernels.cu}, one method per {@link io.rnn4j.backend.Backend}
- * kernel, each checking its operands as every backend does ({@link Shapes}). A launch starts its
+ * cuBLAS GEMM and the launches of the fused kernels of {@code kernels.cu}, one method per
+ * {@link io.rnn4j.backend.Backend} kernel, each checking its operands as every backend does ({@link Shapes}). A launch starts its
  * arguments with {@link #kernel(String)} and queues with {@link #launch(long)}.
  */
 final class CudaKernels {
@@ -52,6 +57,28 @@ final class CudaKernels {
     private void launchBlocks(int blocks) {
         cu(cuLaunchKernel(current, blocks, 1, 1, THREADS, 1, 1, 0, be.stream(), be.args().params(), null),
                 "cuLaunchKernel(" + currentName + ")");
+    }
+
+    private final CudaBuffers.Address pa = new CudaBuffers.Address();
+    private final CudaBuffers.Address pb = new CudaBuffers.Address();
+    private final CudaBuffers.Address pc = new CudaBuffers.Address();
+    private final FloatPointer alphaHost = new FloatPointer(1);
+    private final FloatPointer betaHost = new FloatPointer(1);
+
+    /** cuBLAS SGEMM: row-major C = op(A)·op(B) is column-major Cᵀ = op(B)ᵀ·op(A)ᵀ, so the operands swap. */
+    void gemm(Tensor c, Tensor a, boolean transA, Tensor b, boolean transB, float alpha, float beta) {
+        int k = Shapes.gemmOrDegenerate(be, c, a, transA, b, transB, beta);
+        if (k == 0) {
+            return;
+        }
+        long ca = be.addr(c);
+        long aa = be.addr(a);
+        long ba = be.addr(b);
+        alphaHost.put(0, alpha);
+        betaHost.put(0, beta);
+        blas(cublasSgemm_v2(be.cublas(), transB ? CUBLAS_OP_T : CUBLAS_OP_N, transA ? CUBLAS_OP_T : CUBLAS_OP_N,
+                c.cols(), c.rows(), k, alphaHost, pb.aim(ba), ld(b), pa.aim(aa), ld(a), betaHost, pc.aim(ca), ld(c)),
+                "cublasSgemm");
     }
 
     void fill(Tensor t, float value) {
