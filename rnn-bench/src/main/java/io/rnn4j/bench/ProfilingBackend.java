@@ -249,9 +249,9 @@ final class ProfilingBackend implements Backend {
 
     @Override
     public void optimizerUpdate(UpdateRule rule, Tensor params, Tensor grads, Tensor state1, Tensor state2,
-                                Tensor gradScale, long step) {
+                                Tensor state3, Tensor gradScale, long step) {
         long t = start();
-        inner.optimizerUpdate(rule, params, grads, state1, state2, gradScale, step);
+        inner.optimizerUpdate(rule, params, grads, state1, state2, state3, gradScale, step);
         stop("optimizerUpdate", t);
     }
 

@@ -19,39 +19,83 @@ package io.rnn4j.backend;
  */
 public interface Backend extends AutoCloseable {
 
-    /** Short name, e.g. {@code cpu} or {@code cuda}; the name used by {@code -Drnn4j.backend}. */
+    /**
+     * The short name, the one {@code -Drnn4j.backend} takes.
+     *
+     * @return e.g. {@code cpu} or {@code cuda}
+     */
     String name();
 
-    /** Human-readable description (library, threads, device). */
+    /**
+     * What runs the kernels, for logs and benchmark tables.
+     *
+     * @return a human-readable description (library, threads, device)
+     */
     String description();
 
     // ---------------------------------------------------------------- memory
 
-    /** Allocates a dense {@code rows × cols} tensor owning a new buffer, zero-filled. */
+    /**
+     * Allocates a dense tensor owning a new buffer, zero-filled.
+     *
+     * @param rows at least 0
+     * @param cols at least 0
+     * @return a {@code rows × cols} view of the whole new buffer
+     */
     Tensor allocate(int rows, int cols);
 
-    /** Allocates an index buffer of {@code length} ints, zero-filled. */
+    /**
+     * Allocates an index buffer, zero-filled.
+     *
+     * @param length ints, at least 0
+     * @return the new buffer
+     */
     IndexBuffer allocateIndices(int length);
 
     /**
      * Copies {@code dst.rows() * dst.cols()} floats from {@code src[srcOffset...]} (row-major,
      * dense) into {@code dst}. Overwrites.
+     *
+     * @param src host values
+     * @param srcOffset the first value to copy
+     * @param dst the destination view (any row stride)
      */
     void upload(float[] src, int srcOffset, Tensor dst);
 
-    /** Copies {@code count} ints from {@code src[srcOffset...]} into {@code dst[0...]}. Overwrites. */
+    /**
+     * Copies {@code count} ints from {@code src[srcOffset...]} into {@code dst[0...]}. Overwrites.
+     *
+     * @param src host ids
+     * @param srcOffset the first id to copy
+     * @param dst the destination buffer, at least {@code count} long
+     * @param count ids to copy
+     */
     void uploadIndices(int[] src, int srcOffset, IndexBuffer dst, int count);
 
     /**
      * Waits for queued work, then copies {@code src} into {@code dst[dstOffset...]} (row-major,
      * dense).
+     *
+     * @param src the source view
+     * @param dst host array with room for {@code src.size()} values from {@code dstOffset}
+     * @param dstOffset where the first value goes
      */
     void download(Tensor src, float[] dst, int dstOffset);
 
-    /** Sets every element of {@code t} to {@code value}. */
+    /**
+     * Sets every element of {@code t} to {@code value}.
+     *
+     * @param t the view to fill
+     * @param value the value (NaN allowed)
+     */
     void fill(Tensor t, float value);
 
-    /** {@code dst ← src}; same shape; must not overlap. */
+    /**
+     * {@code dst ← src}; same shape; must not overlap.
+     *
+     * @param src the source
+     * @param dst the destination
+     */
     void copy(Tensor src, Tensor dst);
 
     // ---------------------------------------------------------------- BLAS-like
@@ -60,28 +104,60 @@ public interface Backend extends AutoCloseable {
      * {@code C ← alpha · op(A) · op(B) + beta · C}, with {@code op(X) = Xᵀ} when the flag is set.
      * {@code C} must not overlap {@code A} or {@code B}. With {@code beta == 0} the old contents of
      * {@code C} are ignored (NaN included).
+     *
+     * @param c the output, {@code m × n}
+     * @param a A ({@code m × k}, or {@code k × m} when transposed)
+     * @param transA whether op(A) is Aᵀ
+     * @param b B ({@code k × n}, or {@code n × k} when transposed)
+     * @param transB whether op(B) is Bᵀ
+     * @param alpha the product's factor
+     * @param beta the factor of C's old contents
      */
     void gemm(Tensor c, Tensor a, boolean transA, Tensor b, boolean transB, float alpha, float beta);
 
-    /** {@code x ← alpha · x}, in place. */
+    /**
+     * {@code x ← alpha · x}, in place.
+     *
+     * @param x the view to scale
+     * @param alpha the factor
+     */
     void scale(Tensor x, float alpha);
 
-    /** {@code y ← alpha · x + y}; same shape; must not overlap. */
+    /**
+     * {@code y ← alpha · x + y}; same shape; must not overlap.
+     *
+     * @param alpha the factor of x
+     * @param x read
+     * @param y accumulated into
+     */
     void axpy(float alpha, Tensor x, Tensor y);
 
     /**
      * {@code out[0,0] ← (accumulate ? out[0,0] : 0) + Σ x²}, reduced on the backend (for norms).
      * {@code out} is a 1×1 tensor; the sum is accumulated in at least float32 with pairwise or
      * double accumulation so that it is accurate for millions of elements.
+     *
+     * @param x the values
+     * @param out a 1×1 tensor
+     * @param accumulate add to {@code out} instead of overwriting it
      */
     void sumSquares(Tensor x, Tensor out, boolean accumulate);
 
-    /** {@code x[r, :] += v[0, :]} for every row {@code r} (a bias broadcast); {@code v} is {@code 1 × cols}. */
+    /**
+     * {@code x[r, :] += v[0, :]} for every row {@code r} (a bias broadcast).
+     *
+     * @param x the rows, updated in place
+     * @param v {@code 1 × x.cols()}, outside x
+     */
     void addRowVector(Tensor x, Tensor v);
 
     /**
      * Column sums: {@code out[0, c] ← (accumulate ? out[0, c] : 0) + Σ_r x[r, c]} (a bias gradient);
      * {@code out} is {@code 1 × cols}.
+     *
+     * @param x the rows
+     * @param out {@code 1 × x.cols()}, outside x
+     * @param accumulate add to {@code out} instead of overwriting it
      */
     void sumRows(Tensor x, Tensor out, boolean accumulate);
 
@@ -91,12 +167,23 @@ public interface Backend extends AutoCloseable {
      * {@code out[i, :] ← (accumulate ? out[i, :] : 0) + table[ids[idOffset + i], :]} for every row
      * {@code i} of {@code out}. {@code table.cols() == out.cols()}; ids must be valid rows of
      * {@code table}.
+     *
+     * @param table the rows to pick from
+     * @param ids row numbers of {@code table}
+     * @param idOffset the id of row 0 of {@code out}
+     * @param out one row per id, outside {@code table}
+     * @param accumulate add to {@code out} instead of overwriting it
      */
     void gatherRows(Tensor table, IndexBuffer ids, int idOffset, Tensor out, boolean accumulate);
 
     /**
      * {@code table[ids[idOffset + i], :] += src[i, :]} for every row {@code i} of {@code src}.
      * Repeated ids accumulate. Always accumulates.
+     *
+     * @param src the rows to add
+     * @param ids row numbers of {@code table}
+     * @param idOffset the id of row 0 of {@code src}
+     * @param table accumulated into, outside {@code src}
      */
     void scatterAddRows(Tensor src, IndexBuffer ids, int idOffset, Tensor table);
 
@@ -106,6 +193,11 @@ public interface Backend extends AutoCloseable {
      * Fused activation forward: {@code h ← f(s)} element-wise. {@code h} may be {@code s} (in
      * place) or a tensor of the same shape. For {@link Activation#PRELU}, {@code slope} is a
      * {@code 1 × cols} tensor of per-unit slopes; otherwise it is ignored and may be {@code null}.
+     *
+     * @param f the activation
+     * @param s the pre-activations
+     * @param h the output (may be {@code s})
+     * @param slope PReLU slopes or null
      */
     void activationForward(Activation f, Tensor s, Tensor h, Tensor slope);
 
@@ -116,6 +208,13 @@ public interface Backend extends AutoCloseable {
      * For {@link Activation#PRELU}, {@code slopeGrad[0, j] += Σ_rows g[r, j] · s[r, j]} over the rows
      * with {@code s ≤ 0}, using {@code g} before it is overwritten; {@code slope} and
      * {@code slopeGrad} are {@code 1 × cols}, else ignored and may be {@code null}.
+     *
+     * @param f the activation
+     * @param s the pre-activations of the forward step
+     * @param h its outputs
+     * @param g ∂E/∂h on entry, δ on exit
+     * @param slope PReLU slopes or null
+     * @param slopeGrad accumulates the PReLU slope gradient, or null
      */
     void activationBackward(Activation f, Tensor s, Tensor h, Tensor g, Tensor slope, Tensor slopeGrad);
 
@@ -131,7 +230,9 @@ public interface Backend extends AutoCloseable {
      * @param recurrent U, {@code H × H}
      * @param pre {@code T·batch × H}: the input terms {@code W x_t (+ b)} on entry, {@code s_t} on exit
      * @param hidden {@code (T+1)·batch × H}: {@code h_0} in block 0 on entry; blocks 1..T written
+     * @param f the activation
      * @param slope PReLU slopes ({@code 1 × H}) or null
+     * @param batch B, the rows of one step
      */
     default void recurrentForward(Activation f, Tensor recurrent, Tensor pre, Tensor hidden, Tensor slope,
                                   int batch) {
@@ -155,6 +256,14 @@ public interface Backend extends AutoCloseable {
      *     squares of {@code ∂E/∂h_t} (column 0, before the multiplication by f') and of
      *     {@code δ_t} (column 1) over the batch: the per-step gradient norms of the diagnostics,
      *     recorded inside the sweep (overwrites)
+     * @param f the activation
+     * @param recurrent U, {@code H × H}
+     * @param pre the forward sweep's {@code s_t}, {@code T·B × H}
+     * @param hidden the forward sweep's states, {@code (T+1)·B × H}
+     * @param grad ∂E/∂h from outside the recurrence on entry, δ on exit
+     * @param slope PReLU slopes or null
+     * @param slopeGrad accumulates the PReLU slope gradient, or null
+     * @param batch B
      */
     default void recurrentBackward(Activation f, Tensor recurrent, Tensor pre, Tensor hidden, Tensor grad,
                                    Tensor slope, Tensor slopeGrad, int batch, Tensor stepSquares) {
@@ -179,8 +288,13 @@ public interface Backend extends AutoCloseable {
     }
 
     /**
-     * Shape checks shared by the recurrence kernels; returns T.
+     * Shape checks shared by the recurrence kernels.
      *
+     * @param recurrent U
+     * @param pre {@code T·B × H}
+     * @param hidden {@code (T+1)·B × H}
+     * @param batch B
+     * @return T
      * @throws IllegalArgumentException naming the mismatch
      */
     static int checkRecurrence(Tensor recurrent, Tensor pre, Tensor hidden, int batch) {
@@ -204,6 +318,12 @@ public interface Backend extends AutoCloseable {
      * {@code σ(i), σ(f), tanh(g), σ(o)} on exit (overwrites, kept for the backward step). Writes
      * {@code c = f ⊙ cPrev + i ⊙ g}, {@code tanhC = tanh(c)} and {@code h = o ⊙ tanhC} (all
      * {@code B × H}; none may overlap another).
+     *
+     * @param gates {@code B × 4H}: pre-activations in, activated gates out
+     * @param cPrev c_{t−1}
+     * @param c c_t, written
+     * @param h h_t, written
+     * @param tanhC tanh(c_t), written
      */
     void lstmForward(Tensor gates, Tensor cPrev, Tensor c, Tensor h, Tensor tanhC);
 
@@ -212,6 +332,13 @@ public interface Backend extends AutoCloseable {
      * {@code tanhC} of the step, {@code dh = ∂E/∂h_t} ({@code B × H}, read) and {@code dc}
      * ({@code B × H}: ∂E/∂c_t from the later steps on entry, ∂E/∂c_{t−1} on exit), writes
      * {@code dGates} ({@code B × 4H}, overwrites) = ∂E/∂ of the four gate pre-activations.
+     *
+     * @param gates the step's activated gates
+     * @param cPrev c_{t−1}
+     * @param tanhC tanh(c_t)
+     * @param dh ∂E/∂h_t
+     * @param dc ∂E/∂c_t in, ∂E/∂c_{t−1} out
+     * @param dGates written
      */
     void lstmBackward(Tensor gates, Tensor cPrev, Tensor tanhC, Tensor dh, Tensor dc, Tensor dGates);
 
@@ -221,6 +348,12 @@ public interface Backend extends AutoCloseable {
      * writes the activated gates {@code r = σ(x_r + h_r)}, {@code z = σ(x_z + h_z)},
      * {@code n = tanh(x_n + r ⊙ h_n)} into {@code gates} ({@code B × 3H}) and
      * {@code h = (1 − z) ⊙ n + z ⊙ hPrev} ({@code B × H}).
+     *
+     * @param xGates {@code W x_t + b_i}
+     * @param hGates {@code U h_{t−1} + b_h}
+     * @param hPrev h_{t−1}
+     * @param h h_t, written
+     * @param gates the activated gates, written
      */
     void gruForward(Tensor xGates, Tensor hGates, Tensor hPrev, Tensor h, Tensor gates);
 
@@ -229,6 +362,14 @@ public interface Backend extends AutoCloseable {
      * and {@code hPrev}, and {@code dh = ∂E/∂h_t}, writes {@code dxGates} = ∂E/∂(W x_t + b_i),
      * {@code dhGates} = ∂E/∂(U h_{t−1} + b_h) (both {@code B × 3H}) and {@code dhPrev} =
      * {@code z ⊙ dh}, the direct part of ∂E/∂h_{t−1} ({@code B × H}); all overwrite.
+     *
+     * @param gates the step's activated gates
+     * @param hGates the step's {@code U h_{t−1} + b_h}
+     * @param hPrev h_{t−1}
+     * @param dh ∂E/∂h_t
+     * @param dxGates written
+     * @param dhGates written
+     * @param dhPrev written
      */
     void gruBackward(Tensor gates, Tensor hGates, Tensor hPrev, Tensor dh, Tensor dxGates, Tensor dhGates,
                      Tensor dhPrev);
@@ -239,6 +380,13 @@ public interface Backend extends AutoCloseable {
      * {@code loss[0,0] += Σ_i w_i · (−log softmax(z_i)[targets[targetOffset + i]])} (accumulates) and
      * {@code z_i ← gradScale · w_i · (softmax(z_i) − onehot(target_i))} (overwrites). Rows with
      * {@code w_i == 0} get a zero gradient and add nothing, whatever their target.
+     *
+     * @param z logits in, ∂E/∂z out
+     * @param targets target ids
+     * @param targetOffset the target of row 0
+     * @param weights {@code n × 1} loss weights, or null for 1
+     * @param gradScale the factor of the gradient (1/Σw for a mean)
+     * @param loss 1×1, accumulated into
      */
     void softmaxCrossEntropy(Tensor z, IndexBuffer targets, int targetOffset, Tensor weights,
                              float gradScale, Tensor loss);
@@ -247,6 +395,12 @@ public interface Backend extends AutoCloseable {
      * Fused squared error + gradient: with {@code w_i} as above,
      * {@code loss[0,0] += Σ_i w_i Σ_j (pred[i,j] − target[i,j])²} (accumulates) and
      * {@code pred ← gradScale · w_i · 2 (pred − target)} (overwrites; {@code pred} becomes ∂E/∂pred).
+     *
+     * @param pred predictions in, ∂E/∂pred out
+     * @param target the targets, same shape
+     * @param weights {@code n × 1} loss weights, or null for 1
+     * @param gradScale the factor of the gradient
+     * @param loss 1×1, accumulated into
      */
     void squaredError(Tensor pred, Tensor target, Tensor weights, float gradScale, Tensor loss);
 
@@ -255,17 +409,31 @@ public interface Backend extends AutoCloseable {
      * {@code scale[0,0] ← n ≥ threshold ? threshold / n : 1}. {@code threshold} may be
      * {@link Float#POSITIVE_INFINITY} (no clipping: scale 1). A non-finite norm gives a non-finite
      * scale, so that the caller's non-finite check sees it.
+     *
+     * @param sumSquares 1×1: the squared norm
+     * @param threshold θ
+     * @param scale 1×1, written
      */
     void clipScale(Tensor sumSquares, float threshold, Tensor scale);
 
     /**
      * One fused optimizer update over a whole parameter arena (see {@link UpdateRule} for the
      * formulas): reads {@code grads}, multiplies by {@code gradScale[0,0]}, clamps to the rule's
-     * clip value, updates {@code state1}/{@code state2} (as many as the rule needs; others may be
-     * {@code null}) and {@code params} in place. {@code step} is the 1-based update count (for
-     * Adam's bias correction). All tensors have the same shape; {@code grads} is not modified.
+     * clip value, updates the state arenas (as many as {@link UpdateRule#stateTensors()}, in the
+     * order {@link UpdateRule} lists them; the others may be {@code null}) and {@code params} in
+     * place. {@code step} is the 1-based update count (for Adam's bias correction). All tensors have
+     * the same shape; {@code grads} is not modified.
+     *
+     * @param rule the optimizer and its hyper-parameters
+     * @param params updated in place
+     * @param grads read
+     * @param state1 the first state arena, or null when the rule needs none
+     * @param state2 the second state arena, or null when the rule needs fewer
+     * @param state3 the third state arena (RMSProp with momentum, centered), or null
+     * @param gradScale 1×1: the clipping factor
+     * @param step the 1-based update count
      */
-    void optimizerUpdate(UpdateRule rule, Tensor params, Tensor grads, Tensor state1, Tensor state2,
+    void optimizerUpdate(UpdateRule rule, Tensor params, Tensor grads, Tensor state1, Tensor state2, Tensor state3,
                          Tensor gradScale, long step);
 
     /** Waits until all queued work is done. A no-op on a synchronous backend. */

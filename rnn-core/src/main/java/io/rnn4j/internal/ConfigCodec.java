@@ -7,6 +7,8 @@ import io.rnn4j.nn.Init;
 import io.rnn4j.nn.InputKind;
 import io.rnn4j.nn.RnnConfig;
 import io.rnn4j.train.Clipping;
+import io.rnn4j.train.Dropout;
+import io.rnn4j.train.LearningRateSchedule;
 import io.rnn4j.train.Loss;
 import io.rnn4j.train.OptimizerConfig;
 import io.rnn4j.train.Reduction;
@@ -74,14 +76,28 @@ public final class ConfigCodec {
         m.put("carryState", c.carryState());
         m.put("diagnostics", c.diagnostics());
         m.put("nonFinitePolicy", c.nonFinitePolicy().name());
+        m.put("schedule", c.schedule().spec());
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("kind", c.dropout().kind().name());
+        d.put("p", (double) c.dropout().p());
+        d.put("seed", c.dropout().seed());
+        m.put("dropout", d);
         return m;
     }
 
     public static TrainerConfig trainerConfig(Map<String, Object> m) {
         OptimizerConfig opt = new OptimizerConfig(updateRule(obj(m, "optimizer")));
+        LearningRateSchedule schedule = m.containsKey("schedule") ? LearningRateSchedule.parse(str(m, "schedule"))
+                : LearningRateSchedule.constant();
+        Dropout dropout = Dropout.none();
+        if (m.containsKey("dropout")) {
+            Map<String, Object> d = obj(m, "dropout");
+            dropout = new Dropout(enumValue(Dropout.Kind.class, str(d, "kind")), (float) num(d, "p"),
+                    (long) num(d, "seed"));
+        }
         return new TrainerConfig(enumValue(Loss.class, str(m, "loss")), enumValue(Reduction.class, str(m, "reduction")),
                 Clipping.parse(str(m, "clipping")), opt, bool(m, "carryState"), bool(m, "diagnostics"),
-                enumValue(NonFinitePolicy.class, str(m, "nonFinitePolicy")));
+                enumValue(NonFinitePolicy.class, str(m, "nonFinitePolicy")), schedule, dropout);
     }
 
     /**

@@ -173,7 +173,7 @@ public final class Shapes {
      * contiguous arenas, a 1×1 scale and a step of at least 1.
      */
     public static void optimizerUpdate(UpdateRule rule, Tensor params, Tensor grads, Tensor state1, Tensor state2,
-                                       Tensor gradScale, long step) {
+                                       Tensor state3, Tensor gradScale, long step) {
         if (rule == null) {
             throw new IllegalArgumentException("optimizerUpdate: rule is null");
         }
@@ -192,11 +192,18 @@ public final class Shapes {
             }
             same("optimizerUpdate state2", params, state2);
         }
+        if (states >= 3) {
+            if (state3 == null) {
+                throw new IllegalArgumentException("optimizerUpdate: " + rule.kind() + " needs state3");
+            }
+            same("optimizerUpdate state3", params, state3);
+        }
         if (step < 1) {
             throw new IllegalArgumentException("optimizerUpdate: step must be >= 1, got " + step);
         }
         if (!params.isContiguous() || !grads.isContiguous()
-                || (states >= 1 && !state1.isContiguous()) || (states >= 2 && !state2.isContiguous())) {
+                || (states >= 1 && !state1.isContiguous()) || (states >= 2 && !state2.isContiguous())
+                || (states >= 3 && !state3.isContiguous())) {
             throw new IllegalArgumentException("optimizerUpdate: arenas must be contiguous");
         }
         noOverlap("optimizerUpdate", params, grads);

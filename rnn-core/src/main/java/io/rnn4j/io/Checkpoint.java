@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Metadata ({@code __metadata__}, strings)</h2>
  * {@code format} = {@value #FORMAT}; {@code model} and {@code trainer}: the configurations as JSON;
- * {@code step}: updates applied; {@code sha256}: the SHA-256 of the whole file (header and data),
+ * {@code step}: updates applied; {@code learningRate}: the rate the next update uses (the schedule's
+ * value, which a resumed run recomputes from the step); {@code sha256}: the SHA-256 of the whole file (header and data),
  * verified on load; plus any caller entries (e.g. {@code vocabulary} or an RNG state).
  *
  * <p>Loading checks everything before anything is used: the checksum, the configurations, every
@@ -166,6 +167,7 @@ public final class Checkpoint {
         meta.put("model", Json.write(ConfigCodec.toMap(c)));
         meta.put("trainer", Json.write(ConfigCodec.toMap(trainer.config())));
         meta.put("step", Long.toString(trainer.stepCount()));
+        meta.put("learningRate", Double.toString(trainer.learningRate()));
         if (extraMetadata != null) {
             for (Map.Entry<String, String> e : extraMetadata.entrySet()) {
                 if (meta.containsKey(e.getKey()) || e.getKey().equals(SafetensorsFile.CHECKSUM)) {
@@ -223,9 +225,11 @@ public final class Checkpoint {
                     + " does not match the trainer's " + describe(mine));
         }
         TrainerConfig tc = trainerConfig();
-        if (tc.optimizer().kind() != trainer.config().optimizer().kind()) {
-            throw new CheckpointException(file + ": checkpoint optimizer " + tc.optimizer().kind()
-                    + " does not match the trainer's " + trainer.config().optimizer().kind());
+        if (tc.optimizer().kind() != trainer.config().optimizer().kind()
+                || tc.optimizer().rule().stateTensors() != trainer.config().optimizer().rule().stateTensors()) {
+            throw new CheckpointException(file + ": checkpoint optimizer " + tc.optimizer()
+                    + " does not match the trainer's " + trainer.config().optimizer()
+                    + " (their kinds or state arenas differ)");
         }
         Map<String, float[]> values = PyTorchNames.parameters(mine, entries, PyTorchNames.RNN, PyTorchNames.HEAD);
         TrainingState state = trainingState(trainer, mine);

@@ -6,9 +6,18 @@ import java.util.Objects;
 
 /**
  * An optimizer and its hyper-parameters: one {@link UpdateRule}, the single definition of every
- * field, its validation and its update formula, which the backends read as it is. The element-wise
- * clip bound is the trainer's ({@link Clipping#value(double)}) and is set when the trainer asks for
- * {@link #rule(float)}.
+ * field, its validation and its update formula, which the backends read as it is. The factories
+ * take PyTorch's defaults; the knobs return changed copies:
+ *
+ * <pre>
+ *   OptimizerConfig.adamW(1e-3).weightDecay(0.05).betas(0.9, 0.98)
+ *   OptimizerConfig.sgd(0.1).momentum(0.9).nesterov()
+ *   OptimizerConfig.rmsprop(1e-3).alpha(0.9).momentum(0.9).centered()
+ *   OptimizerConfig.adagrad(0.1).epsilon(1e-8).initialAccumulator(0.1)
+ * </pre>
+ *
+ * The element-wise clip bound is the trainer's ({@link Clipping#value(double)}) and is set when the
+ * trainer asks for {@link #rule(float)}.
  *
  * @param rule the update rule (its clip value is ignored: +∞ here)
  */
@@ -20,47 +29,58 @@ public record OptimizerConfig(UpdateRule rule) {
         rule = rule.withClipValue(Float.POSITIVE_INFINITY);
     }
 
-    /** Plain SGD. */
+    /** Plain SGD (add {@link #momentum(double)} and {@link #nesterov()} as needed). */
     public static OptimizerConfig sgd(double lr) {
         return of(UpdateRule.Kind.SGD, lr);
     }
 
     /** SGD with (heavy-ball) momentum. */
     public static OptimizerConfig sgd(double lr, double momentum) {
-        UpdateRule d = UpdateRule.defaults(UpdateRule.Kind.SGD, (float) lr);
-        return new OptimizerConfig(new UpdateRule(d.kind(), d.learningRate(), (float) momentum, d.rho(), d.beta1(),
-                d.beta2(), d.epsilon(), d.clipValue()));
+        return sgd(lr).momentum(momentum);
     }
 
-    /** Adagrad, ε = 1e-8 (as in min-char-rnn). */
+    /** Adagrad, ε = 1e-10, initial accumulator 0 (PyTorch's defaults). */
     public static OptimizerConfig adagrad(double lr) {
         return of(UpdateRule.Kind.ADAGRAD, lr);
     }
 
-    /** RMSProp, ρ = 0.99, ε = 1e-8 (PyTorch's defaults). */
+    /** RMSProp, α = 0.99, ε = 1e-8, no momentum, not centered (PyTorch's defaults). */
     public static OptimizerConfig rmsprop(double lr) {
         return of(UpdateRule.Kind.RMSPROP, lr);
     }
 
-    /** Adam, β = (0.9, 0.999), ε = 1e-8. */
+    /** Adam, β = (0.9, 0.999), ε = 1e-8, no weight decay. */
     public static OptimizerConfig adam(double lr) {
         return of(UpdateRule.Kind.ADAM, lr);
+    }
+
+    /** AdamW: Adam with decoupled weight decay 0.01 (PyTorch's default). */
+    public static OptimizerConfig adamW(double lr) {
+        return of(UpdateRule.Kind.ADAMW, lr);
     }
 
     private static OptimizerConfig of(UpdateRule.Kind kind, double lr) {
         return new OptimizerConfig(UpdateRule.defaults(kind, (float) lr));
     }
 
-    /** Parses {@code sgd}, {@code momentum} (SGD with μ = 0.9), {@code adagrad}, {@code rmsprop}, {@code adam} with a learning rate. */
+    /**
+     * Parses a name with a learning rate: {@code sgd}, {@code momentum} (SGD with μ = 0.9),
+     * {@code nesterov} (SGD with Nesterov momentum 0.9), {@code adagrad}, {@code rmsprop},
+     * {@code adam}, {@code adamw}.
+     *
+     * @throws IllegalArgumentException for an unknown name or a bad learning rate
+     */
     public static OptimizerConfig parse(String name, double lr) {
         return switch (name.trim().toLowerCase(Locale.ROOT)) {
             case "sgd" -> sgd(lr);
             case "momentum" -> sgd(lr, 0.9);
+            case "nesterov" -> sgd(lr, 0.9).nesterov();
             case "adagrad" -> adagrad(lr);
             case "rmsprop" -> rmsprop(lr);
             case "adam" -> adam(lr);
+            case "adamw" -> adamW(lr);
             default -> throw new IllegalArgumentException("unknown optimizer '" + name
-                    + "' (expected sgd, momentum, adagrad, rmsprop or adam)");
+                    + "' (expected sgd, momentum, nesterov, adagrad, rmsprop, adam or adamw)");
         };
     }
 
@@ -69,7 +89,7 @@ public record OptimizerConfig(UpdateRule rule) {
         return rule.kind();
     }
 
-    /** The learning rate. */
+    /** The (base) learning rate. */
     public float learningRate() {
         return rule.learningRate();
     }
@@ -79,14 +99,88 @@ public record OptimizerConfig(UpdateRule rule) {
         return rule.withClipValue(clipValue);
     }
 
+    private OptimizerConfig with(float lr, float momentum, float rho, float beta1, float beta2, float epsilon,
+                                 float weightDecay, boolean nesterov, boolean centered, float initialAccumulator) {
+        return new OptimizerConfig(new UpdateRule(rule.kind(), lr, momentum, rho, beta1, beta2, epsilon, weightDecay,
+                nesterov, centered, initialAccumulator, Float.POSITIVE_INFINITY));
+    }
+
+    /** Another learning rate. */
+    public OptimizerConfig learningRate(double lr) {
+        UpdateRule r = rule;
+        return with((float) lr, r.momentum(), r.rho(), r.beta1(), r.beta2(), r.epsilon(), r.weightDecay(),
+                r.nesterov(), r.centered(), r.initialAccumulator());
+    }
+
+    /** Momentum μ (SGD, RMSProp). */
+    public OptimizerConfig momentum(double mu) {
+        UpdateRule r = rule;
+        return with(r.learningRate(), (float) mu, r.rho(), r.beta1(), r.beta2(), r.epsilon(), r.weightDecay(),
+                r.nesterov(), r.centered(), r.initialAccumulator());
+    }
+
+    /** Nesterov momentum (SGD with momentum). */
+    public OptimizerConfig nesterov() {
+        UpdateRule r = rule;
+        return with(r.learningRate(), r.momentum(), r.rho(), r.beta1(), r.beta2(), r.epsilon(), r.weightDecay(), true,
+                r.centered(), r.initialAccumulator());
+    }
+
+    /** RMSProp's smoothing constant α. */
+    public OptimizerConfig alpha(double alpha) {
+        UpdateRule r = rule;
+        return with(r.learningRate(), r.momentum(), (float) alpha, r.beta1(), r.beta2(), r.epsilon(), r.weightDecay(),
+                r.nesterov(), r.centered(), r.initialAccumulator());
+    }
+
+    /** RMSProp's centered variant. */
+    public OptimizerConfig centered() {
+        UpdateRule r = rule;
+        return with(r.learningRate(), r.momentum(), r.rho(), r.beta1(), r.beta2(), r.epsilon(), r.weightDecay(),
+                r.nesterov(), true, r.initialAccumulator());
+    }
+
+    /** Adam's (β1, β2). */
+    public OptimizerConfig betas(double beta1, double beta2) {
+        UpdateRule r = rule;
+        return with(r.learningRate(), r.momentum(), r.rho(), (float) beta1, (float) beta2, r.epsilon(),
+                r.weightDecay(), r.nesterov(), r.centered(), r.initialAccumulator());
+    }
+
+    /** ε of Adagrad, RMSProp and Adam. */
+    public OptimizerConfig epsilon(double eps) {
+        UpdateRule r = rule;
+        return with(r.learningRate(), r.momentum(), r.rho(), r.beta1(), r.beta2(), (float) eps, r.weightDecay(),
+                r.nesterov(), r.centered(), r.initialAccumulator());
+    }
+
+    /** Weight decay λ: L2 for every kind but AdamW, decoupled for AdamW. */
+    public OptimizerConfig weightDecay(double lambda) {
+        UpdateRule r = rule;
+        return with(r.learningRate(), r.momentum(), r.rho(), r.beta1(), r.beta2(), r.epsilon(), (float) lambda,
+                r.nesterov(), r.centered(), r.initialAccumulator());
+    }
+
+    /** Adagrad's initial accumulator. */
+    public OptimizerConfig initialAccumulator(double value) {
+        UpdateRule r = rule;
+        return with(r.learningRate(), r.momentum(), r.rho(), r.beta1(), r.beta2(), r.epsilon(), r.weightDecay(),
+                r.nesterov(), r.centered(), (float) value);
+    }
+
     @Override
     public String toString() {
-        return switch (rule.kind()) {
-            case SGD -> rule.momentum() == 0 ? "sgd(lr " + rule.learningRate() + ")"
-                    : "sgd(lr " + rule.learningRate() + ", momentum " + rule.momentum() + ")";
-            case ADAGRAD -> "adagrad(lr " + rule.learningRate() + ")";
-            case RMSPROP -> "rmsprop(lr " + rule.learningRate() + ", rho " + rule.rho() + ")";
-            case ADAM -> "adam(lr " + rule.learningRate() + ")";
+        UpdateRule r = rule;
+        String lr = "lr " + r.learningRate();
+        String wd = r.weightDecay() != 0 ? ", weight decay " + r.weightDecay() : "";
+        return switch (r.kind()) {
+            case SGD -> r.momentum() == 0 ? "sgd(" + lr + wd + ")" : "sgd(" + lr + ", momentum " + r.momentum()
+                    + (r.nesterov() ? " nesterov" : "") + wd + ")";
+            case ADAGRAD -> "adagrad(" + lr + wd + ")";
+            case RMSPROP -> "rmsprop(" + lr + ", alpha " + r.rho() + (r.momentum() != 0 ? ", momentum " + r.momentum()
+                    : "") + (r.centered() ? ", centered" : "") + wd + ")";
+            case ADAM -> "adam(" + lr + wd + ")";
+            case ADAMW -> "adamw(" + lr + wd + ")";
         };
     }
 }

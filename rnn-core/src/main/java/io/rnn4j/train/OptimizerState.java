@@ -8,26 +8,36 @@ import io.rnn4j.nn.RnnModel;
 
 /**
  * The optimizer of a trainer: its update rule, its state arenas (as many as the rule needs, in the
- * parameter layout) and the update count, and the one fused update over the whole arena.
+ * parameter layout, at their initial values), the update count, the learning-rate schedule, and the
+ * one fused update over the whole arena.
  */
 final class OptimizerState implements AutoCloseable {
     private final Backend backend;
     private final RnnModel model;
-    private final UpdateRule rule;
-    private final Arena state1;
-    private final Arena state2;
+    private final UpdateRule base;
+    private final LearningRateSchedule schedule;
+    private final Arena[] states;
     private long steps;
+    /** The rule at the last scheduled rate (a new record only when the rate changes). */
+    private UpdateRule current;
 
-    OptimizerState(RnnModel model, UpdateRule rule) {
+    OptimizerState(RnnModel model, UpdateRule rule, LearningRateSchedule schedule) {
         this.backend = model.backend();
         this.model = model;
-        this.rule = rule;
-        this.state1 = rule.stateTensors() >= 1 ? new Arena(backend, model.layout()) : null;
-        this.state2 = rule.stateTensors() >= 2 ? new Arena(backend, model.layout()) : null;
+        this.base = rule;
+        this.schedule = schedule;
+        this.current = rule;
+        this.states = new Arena[rule.stateTensors()];
+        for (int i = 0; i < states.length; i++) {
+            states[i] = new Arena(backend, model.layout());
+            if (rule.initialState(i) != 0f) {
+                backend.fill(states[i].all(), rule.initialState(i));
+            }
+        }
     }
 
     UpdateRule rule() {
-        return rule;
+        return base;
     }
 
     /** Updates applied so far. */
@@ -35,49 +45,66 @@ final class OptimizerState implements AutoCloseable {
         return steps;
     }
 
+    /** The learning rate of update {@code t} (1-based). */
+    float learningRate(long t) {
+        return (float) (base.learningRate() * schedule.factor(t));
+    }
+
+    /** The learning rate the next update will use. */
+    float nextLearningRate() {
+        return learningRate(steps + 1);
+    }
+
     /** One update of every parameter from {@code grads}, scaled by the backend scalar {@code gradScale}. */
     void update(Arena grads, Tensor gradScale) {
-        backend.optimizerUpdate(rule, model.parameters().all(), grads.all(), state1 == null ? null : state1.all(),
-                state2 == null ? null : state2.all(), gradScale, steps + 1);
+        float lr = nextLearningRate();
+        if (current.learningRate() != lr) {
+            current = base.withLearningRate(lr);
+        }
+        backend.optimizerUpdate(current, model.parameters().all(), grads.all(), arena(0), arena(1), arena(2),
+                gradScale, steps + 1);
         steps++;
+    }
+
+    private Tensor arena(int i) {
+        return i < states.length ? states[i].all() : null;
     }
 
     /** State arena {@code index} as a host array. */
     float[] download(int index) {
-        Arena a = index == 0 ? state1 : index == 1 ? state2 : null;
-        if (a == null) {
-            throw new IllegalArgumentException(rule.kind() + " has " + rule.stateTensors() + " state arenas, not index "
+        if (index < 0 || index >= states.length) {
+            throw new IllegalArgumentException(base.kind() + " has " + states.length + " state arenas, not index "
                     + index);
         }
-        return a.downloadAll();
+        return states[index].downloadAll();
     }
 
     /** Every state arena as host arrays. */
     float[][] downloadAll() {
-        float[][] states = new float[rule.stateTensors()][];
-        for (int i = 0; i < states.length; i++) {
-            states[i] = download(i);
+        float[][] out = new float[states.length][];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = download(i);
         }
-        return states;
+        return out;
     }
 
     /** Checks a restored update count and state arenas; changes nothing. */
-    void check(long count, float[][] states) {
+    void check(long count, float[][] values) {
         if (count < 0) {
             throw new IllegalArgumentException("step count must be >= 0, got " + count);
         }
-        if (states.length != rule.stateTensors()) {
-            throw new IllegalArgumentException(rule.kind() + " has " + rule.stateTensors() + " state arenas, got "
-                    + states.length);
+        if (values.length != states.length) {
+            throw new IllegalArgumentException(base.kind() + " has " + states.length + " state arenas, got "
+                    + values.length);
         }
-        for (int i = 0; i < states.length; i++) {
-            if (states[i].length != model.parameterCount()) {
-                throw new IllegalArgumentException("optimizer state " + i + " has " + states[i].length
+        for (int i = 0; i < values.length; i++) {
+            if (values[i].length != model.parameterCount()) {
+                throw new IllegalArgumentException("optimizer state " + i + " has " + values[i].length
                         + " values, the model has " + model.parameterCount() + " parameters");
             }
-            for (int k = 0; k < states[i].length; k++) {
-                if (!Float.isFinite(states[i][k])) {
-                    throw new IllegalArgumentException("optimizer state " + i + " value " + states[i][k] + " at index "
+            for (int k = 0; k < values[i].length; k++) {
+                if (!Float.isFinite(values[i][k])) {
+                    throw new IllegalArgumentException("optimizer state " + i + " value " + values[i][k] + " at index "
                             + k + " is not finite");
                 }
             }
@@ -85,21 +112,17 @@ final class OptimizerState implements AutoCloseable {
     }
 
     /** Sets checked values ({@link #check}). */
-    void apply(long count, float[][] states) {
-        Arena[] arenas = {state1, state2};
-        for (int i = 0; i < states.length; i++) {
-            arenas[i].uploadAll(states[i]);
+    void apply(long count, float[][] values) {
+        for (int i = 0; i < values.length; i++) {
+            states[i].uploadAll(values[i]);
         }
         this.steps = count;
     }
 
     @Override
     public void close() {
-        if (state1 != null) {
-            state1.close();
-        }
-        if (state2 != null) {
-            state2.close();
+        for (Arena a : states) {
+            a.close();
         }
     }
 }

@@ -17,9 +17,12 @@ import io.rnn4j.diagnostics.NonFiniteLocation;
  * @param updated whether the parameters were updated (false for {@link Trainer#computeGradients}
  *     and for a skipped non-finite step)
  * @param nonFinite where a NaN or infinity first appeared in this step, or null
+ * @param learningRate the learning rate of this update (the schedule's value; the rate the next
+ *     update would use for {@link Trainer#computeGradients})
  */
 public record StepResult(long step, double loss, Reduction reduction, long tokens, double gradNorm,
-                         double clipScale, long elapsedNanos, boolean updated, NonFiniteLocation nonFinite) {
+                         double clipScale, long elapsedNanos, boolean updated, NonFiniteLocation nonFinite,
+                         double learningRate) {
 
     /** Tokens per second of this step. */
     public double tokensPerSecond() {

@@ -81,9 +81,12 @@ public final class Trainer implements AutoCloseable {
         this.backend = model.backend();
         this.cell = mc.cell().implementation();
         this.layerCount = mc.layers();
+        if (config.dropout().active()) {
+            throw new IllegalArgumentException("dropout is not supported by this version of the trainer");
+        }
         this.grads = new Arena(backend, model.layout());
         this.optimizer = new OptimizerState(model, config.optimizer().rule(config.clipping().mode()
-                == Clipping.Mode.VALUE ? config.clipping().threshold() : Float.POSITIVE_INFINITY));
+                == Clipping.Mode.VALUE ? config.clipping().threshold() : Float.POSITIVE_INFINITY), config.schedule());
         this.layers = new LayerStack(model, grads);
         this.staging = new BatchStaging(mc, config.loss());
         this.head = new LossHead(model, grads, config);
@@ -107,6 +110,11 @@ public final class Trainer implements AutoCloseable {
         return optimizer.steps();
     }
 
+    /** The learning rate the next update will use (the schedule's value at update {@link #stepCount()} + 1). */
+    public double learningRate() {
+        return optimizer.nextLearningRate();
+    }
+
     /**
      * One training step: forward, BPTT, clipping, optimizer update.
      *
@@ -122,6 +130,7 @@ public final class Trainer implements AutoCloseable {
         backward();
         NonFiniteLocation bad = reduceAndCheck();
         boolean update = bad == null || config.nonFinitePolicy() == NonFinitePolicy.CONTINUE;
+        double lr = optimizer.nextLearningRate();
         if (update) {
             optimizer.update(grads, ws.clipScale);
             advanceState();
@@ -129,7 +138,7 @@ public final class Trainer implements AutoCloseable {
         recordFlow();
         long elapsed = System.nanoTime() - start;
         return new StepResult(optimizer.steps(), lastLoss, config.reduction(), staging.contributing, lastNorm,
-                ws.scalarScratch[2], elapsed, update, bad);
+                ws.scalarScratch[2], elapsed, update, bad, lr);
     }
 
     /**
@@ -154,7 +163,7 @@ public final class Trainer implements AutoCloseable {
         double norm = Math.sqrt(ws.scalarScratch[1]);
         NonFiniteLocation bad = Double.isFinite(loss) && Double.isFinite(norm) ? null : locator.locate(ws, grads, loss);
         return new StepResult(0, loss, config.reduction(), staging.contributing, norm, 1.0,
-                System.nanoTime() - start, false, bad);
+                System.nanoTime() - start, false, bad, optimizer.nextLearningRate());
     }
 
     /**

@@ -17,21 +17,34 @@ import io.rnn4j.diagnostics.NonFinitePolicy;
  *     norms, one extra host read per step (default false: no cost)
  * @param nonFinitePolicy what a NaN or infinite loss or gradient does (default: throw, naming the
  *     first tensor and time step where it appears)
+ * @param schedule the learning rate of each update as a factor of the optimizer's (default constant)
+ * @param dropout dropout while training (default none)
  */
 public record TrainerConfig(Loss loss, Reduction reduction, Clipping clipping, OptimizerConfig optimizer,
-                            boolean carryState, boolean diagnostics, NonFinitePolicy nonFinitePolicy) {
+                            boolean carryState, boolean diagnostics, NonFinitePolicy nonFinitePolicy,
+                            LearningRateSchedule schedule, Dropout dropout) {
 
+    /** Checks that every field is set. */
     public TrainerConfig {
-        if (loss == null || reduction == null || clipping == null || optimizer == null || nonFinitePolicy == null) {
-            throw new IllegalArgumentException(
-                    "TrainerConfig: loss, reduction, clipping, optimizer and nonFinitePolicy must be set");
+        if (loss == null || reduction == null || clipping == null || optimizer == null || nonFinitePolicy == null
+                || schedule == null || dropout == null) {
+            throw new IllegalArgumentException("TrainerConfig: loss, reduction, clipping, optimizer, nonFinitePolicy,"
+                    + " schedule and dropout must be set");
         }
+    }
+
+    /** The configuration of rnn4j 0.1's seven fields, with a constant schedule and no dropout. */
+    public TrainerConfig(Loss loss, Reduction reduction, Clipping clipping, OptimizerConfig optimizer,
+                         boolean carryState, boolean diagnostics, NonFinitePolicy nonFinitePolicy) {
+        this(loss, reduction, clipping, optimizer, carryState, diagnostics, nonFinitePolicy,
+                LearningRateSchedule.constant(), Dropout.none());
     }
 
     /** A builder starting from this configuration. */
     public Builder toBuilder() {
         return builder().loss(loss).reduction(reduction).clipping(clipping).optimizer(optimizer)
-                .carryState(carryState).diagnostics(diagnostics).nonFinitePolicy(nonFinitePolicy);
+                .carryState(carryState).diagnostics(diagnostics).nonFinitePolicy(nonFinitePolicy).schedule(schedule)
+                .dropout(dropout);
     }
 
     /** A builder with the defaults above. */
@@ -48,6 +61,8 @@ public record TrainerConfig(Loss loss, Reduction reduction, Clipping clipping, O
         private boolean carryState;
         private boolean diagnostics;
         private NonFinitePolicy nonFinitePolicy = NonFinitePolicy.THROW;
+        private LearningRateSchedule schedule = LearningRateSchedule.constant();
+        private Dropout dropout = Dropout.none();
 
         public Builder loss(Loss l) {
             this.loss = l;
@@ -84,8 +99,21 @@ public record TrainerConfig(Loss loss, Reduction reduction, Clipping clipping, O
             return this;
         }
 
+        /** The learning-rate schedule (default constant). */
+        public Builder schedule(LearningRateSchedule s) {
+            this.schedule = s;
+            return this;
+        }
+
+        /** Dropout while training (default none). */
+        public Builder dropout(Dropout d) {
+            this.dropout = d;
+            return this;
+        }
+
         public TrainerConfig build() {
-            return new TrainerConfig(loss, reduction, clipping, optimizer, carryState, diagnostics, nonFinitePolicy);
+            return new TrainerConfig(loss, reduction, clipping, optimizer, carryState, diagnostics, nonFinitePolicy,
+                    schedule, dropout);
         }
     }
 }

@@ -161,8 +161,7 @@ public abstract class BackendContractTest {
         Tensor b = upload(2, 2, random(4, 1));
         Tensor scalar = be.allocate(1, 1);
         IndexBuffer ids = be.allocateIndices(2);
-        UpdateRule sgd = new UpdateRule(UpdateRule.Kind.SGD, 0.1f, 0f, 0.9f, 0.9f, 0.999f, 1e-8f,
-                Float.POSITIVE_INFINITY);
+        UpdateRule sgd = UpdateRule.defaults(UpdateRule.Kind.SGD, 0.1f);
         be.close();
         be.close();
         float[] host = new float[4];
@@ -173,7 +172,7 @@ public abstract class BackendContractTest {
                 () -> be.axpy(1f, a, b), () -> be.sumSquares(a, scalar, false), () -> be.sumRows(a, b.rows(0, 1), false),
                 () -> be.activationForward(Activation.TANH, a, b, null),
                 () -> be.recurrentForward(Activation.TANH, a, a.rows(0, 1), b, null, 1),
-                () -> be.clipScale(scalar, 1f, scalar), () -> be.optimizerUpdate(sgd, a, b, null, null, scalar, 1),
+                () -> be.clipScale(scalar, 1f, scalar), () -> be.optimizerUpdate(sgd, a, b, null, null, null, scalar, 1),
                 be::synchronize);
         for (int i = 0; i < calls.size(); i++) {
             IllegalStateException e = assertThrows(IllegalStateException.class, calls.get(i), "call " + i);
@@ -204,13 +203,13 @@ public abstract class BackendContractTest {
     @ParameterizedTest
     @EnumSource(UpdateRule.Kind.class)
     void valueClippingKeepsANaNGradientNaN(UpdateRule.Kind kind) {
-        UpdateRule rule = new UpdateRule(kind, 0.1f, 0f, 0.9f, 0.9f, 0.999f, 1e-8f, 0.5f);
+        UpdateRule rule = UpdateRule.defaults(kind, 0.1f).withClipValue(0.5f);
         Tensor p = upload(1, 2, new float[] {1f, 1f});
         Tensor g = upload(1, 2, new float[] {Float.NaN, 3f});
         Tensor s1 = be.allocate(1, 2);
         Tensor s2 = be.allocate(1, 2);
         Tensor k = upload(1, 1, new float[] {1f});
-        be.optimizerUpdate(rule, p, g, s1, s2, k, 1);
+        be.optimizerUpdate(rule, p, g, s1, s2, null, k, 1);
         float[] out = down(p);
         assertTrue(Float.isNaN(out[0]), kind + ": a NaN gradient must not be clamped to the bound, got " + out[0]);
         assertTrue(Float.isFinite(out[1]) && out[1] < 1f, kind + ": the clamped finite gradient still updates");
@@ -221,8 +220,7 @@ public abstract class BackendContractTest {
 
     @Test
     void optimizerUpdateRejectsBadOperands() {
-        UpdateRule adam = new UpdateRule(UpdateRule.Kind.ADAM, 0.1f, 0f, 0.9f, 0.9f, 0.999f, 1e-8f,
-                Float.POSITIVE_INFINITY);
+        UpdateRule adam = UpdateRule.defaults(UpdateRule.Kind.ADAM, 0.1f);
         Tensor p = be.allocate(1, 6);
         Tensor g = be.allocate(1, 6);
         Tensor s1 = be.allocate(1, 6);
@@ -230,17 +228,17 @@ public abstract class BackendContractTest {
         Tensor k = be.allocate(1, 1);
         Tensor wide = be.allocate(1, 2);
         Tensor strided = be.allocate(2, 6).cols(0, 3);
-        assertThrows(IllegalArgumentException.class, () -> be.optimizerUpdate(adam, p, g, s1, s2, wide, 1),
+        assertThrows(IllegalArgumentException.class, () -> be.optimizerUpdate(adam, p, g, s1, s2, null, wide, 1),
                 "the scale must be 1x1");
-        assertThrows(IllegalArgumentException.class, () -> be.optimizerUpdate(adam, p, g, s1, null, k, 1),
+        assertThrows(IllegalArgumentException.class, () -> be.optimizerUpdate(adam, p, g, s1, null, null, k, 1),
                 "Adam needs two states");
-        assertThrows(IllegalArgumentException.class, () -> be.optimizerUpdate(adam, p, g, s1, wide, k, 1),
+        assertThrows(IllegalArgumentException.class, () -> be.optimizerUpdate(adam, p, g, s1, wide, null, k, 1),
                 "states have the parameters' shape");
         assertThrows(IllegalArgumentException.class,
-                () -> be.optimizerUpdate(adam, strided, strided, strided, strided, k, 1), "arenas are contiguous");
-        assertThrows(IllegalArgumentException.class, () -> be.optimizerUpdate(adam, p, g, s1, s2, k, 0),
+                () -> be.optimizerUpdate(adam, strided, strided, strided, strided, null, k, 1), "arenas are contiguous");
+        assertThrows(IllegalArgumentException.class, () -> be.optimizerUpdate(adam, p, g, s1, s2, null, k, 0),
                 "steps count from 1");
-        assertThrows(IllegalArgumentException.class, () -> be.optimizerUpdate(adam, p, p, s1, s2, k, 1),
+        assertThrows(IllegalArgumentException.class, () -> be.optimizerUpdate(adam, p, p, s1, s2, null, k, 1),
                 "parameters and gradients must not overlap");
         close(p, g, s1, s2, k, wide);
         strided.buffer().close();
@@ -962,78 +960,134 @@ public abstract class BackendContractTest {
 
     // ------------------------------------------------------------------ optimizers
 
-    @ParameterizedTest
-    @EnumSource(UpdateRule.Kind.class)
-    void optimizerUpdateMatchesTheFormulas(UpdateRule.Kind kind) {
+    /** Every optimizer with every option that changes its formula, as PyTorch's torch.optim writes it. */
+    static java.util.stream.Stream<UpdateRule> optimizerCases() {
+        java.util.List<UpdateRule> out = new java.util.ArrayList<>();
         for (float clip : new float[] {Float.POSITIVE_INFINITY, 0.3f}) {
-            int n = 37;
-            UpdateRule rule = new UpdateRule(kind, 0.05f, kind == UpdateRule.Kind.SGD ? 0.9f : 0f, 0.95f, 0.8f, 0.99f,
-                    1e-6f, clip);
-            float[] p = random(n, 1);
-            float[] s1 = new float[n];
-            float[] s2 = new float[n];
-            Tensor P = upload(1, n, p);
-            Tensor S1 = be.allocate(1, n);
-            Tensor S2 = be.allocate(1, n);
-            Tensor K = upload(1, 1, new float[] {0.7f});
-            double[] pd = new double[n];
-            double[] m1 = new double[n];
-            double[] m2 = new double[n];
-            for (int i = 0; i < n; i++) {
-                pd[i] = p[i];
-            }
-            for (int step = 1; step <= 3; step++) {
-                float[] g = random(n, 1);
-                Tensor G = upload(1, n, g);
-                be.optimizerUpdate(rule, P, G, S1, S2, K, step);
-                assertArrayEquals(g, down(G), "gradients are not modified");
-                for (int i = 0; i < n; i++) {
-                    double gi = 0.7 * g[i];
-                    gi = Math.max(-clip, Math.min(clip, gi));
-                    switch (kind) {
-                        case SGD -> {
-                            m1[i] = 0.9 * m1[i] + gi;
-                            pd[i] -= 0.05 * m1[i];
-                        }
-                        case ADAGRAD -> {
-                            m1[i] += gi * gi;
-                            pd[i] -= 0.05 * gi / (Math.sqrt(m1[i]) + 1e-6);
-                        }
-                        case RMSPROP -> {
-                            m1[i] = 0.95 * m1[i] + 0.05 * gi * gi;
-                            pd[i] -= 0.05 * gi / (Math.sqrt(m1[i]) + 1e-6);
-                        }
-                        case ADAM -> {
-                            m1[i] = 0.8 * m1[i] + 0.2 * gi;
-                            m2[i] = 0.99 * m2[i] + 0.01 * gi * gi;
-                            double mh = m1[i] / (1 - Math.pow(0.8, step));
-                            double vh = m2[i] / (1 - Math.pow(0.99, step));
-                            pd[i] -= 0.05 * mh / (Math.sqrt(vh) + 1e-6);
-                        }
+            for (float wd : new float[] {0f, 0.05f}) {
+                out.add(rule(UpdateRule.Kind.SGD, 0f, false, false, wd, 0f, clip));
+                out.add(rule(UpdateRule.Kind.SGD, 0.9f, false, false, wd, 0f, clip));
+                out.add(rule(UpdateRule.Kind.SGD, 0.9f, true, false, wd, 0f, clip));
+                out.add(rule(UpdateRule.Kind.ADAGRAD, 0f, false, false, wd, 0f, clip));
+                out.add(rule(UpdateRule.Kind.ADAGRAD, 0f, false, false, wd, 0.1f, clip));
+                for (float mu : new float[] {0f, 0.8f}) {
+                    for (boolean centered : new boolean[] {false, true}) {
+                        out.add(rule(UpdateRule.Kind.RMSPROP, mu, false, centered, wd, 0f, clip));
                     }
                 }
-                close(G);
+                out.add(rule(UpdateRule.Kind.ADAM, 0f, false, false, wd, 0f, clip));
+                out.add(rule(UpdateRule.Kind.ADAMW, 0f, false, false, wd, 0f, clip));
             }
-            assertClose(pd, down(P), 2e-5, kind + " parameters (clip " + clip + ")");
-            if (rule.stateTensors() >= 1) {
-                assertClose(m1, down(S1), 2e-5, kind + " state 1");
-            }
-            if (rule.stateTensors() >= 2) {
-                assertClose(m2, down(S2), 2e-5, kind + " state 2");
-            }
-            close(P, S1, S2, K);
         }
+        return out.stream();
+    }
+
+    private static UpdateRule rule(UpdateRule.Kind kind, float mu, boolean nesterov, boolean centered, float wd,
+                                   float acc, float clip) {
+        return new UpdateRule(kind, 0.05f, mu, 0.95f, 0.8f, 0.99f, 1e-6f, wd, nesterov, centered, acc, clip);
+    }
+
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.MethodSource("optimizerCases")
+    void optimizerUpdateMatchesTheFormulas(UpdateRule rule) {
+        int n = 37;
+        float[] p = random(n, 1);
+        Tensor P = upload(1, n, p);
+        Tensor[] S = new Tensor[3];
+        for (int i = 0; i < 3; i++) {
+            S[i] = be.allocate(1, n);
+            if (i < rule.stateTensors()) {
+                be.fill(S[i], rule.initialState(i));
+            }
+        }
+        Tensor K = upload(1, 1, new float[] {0.7f});
+        double[] pd = new double[n];
+        double[][] st = new double[3][n];
+        for (int i = 0; i < n; i++) {
+            pd[i] = p[i];
+            st[0][i] = rule.initialState(0);
+        }
+        double lr = rule.learningRate();
+        double mu = rule.momentum();
+        double wd = rule.weightDecay();
+        double eps = rule.epsilon();
+        double clip = rule.clipValue();
+        for (int step = 1; step <= 3; step++) {
+            float[] g = random(n, 1);
+            Tensor G = upload(1, n, g);
+            be.optimizerUpdate(rule, P, G, rule.stateTensors() > 0 ? S[0] : null, rule.stateTensors() > 1 ? S[1] : null,
+                    rule.stateTensors() > 2 ? S[2] : null, K, step);
+            assertArrayEquals(g, down(G), "gradients are not modified");
+            for (int i = 0; i < n; i++) {
+                double gi = Math.max(-clip, Math.min(clip, 0.7 * g[i]));
+                if (rule.kind() != UpdateRule.Kind.ADAMW) {
+                    gi += wd * pd[i];
+                }
+                switch (rule.kind()) {
+                    case SGD -> {
+                        if (mu != 0) {
+                            st[0][i] = mu * st[0][i] + gi;
+                            gi = rule.nesterov() ? gi + mu * st[0][i] : st[0][i];
+                        }
+                        pd[i] -= lr * gi;
+                    }
+                    case ADAGRAD -> {
+                        st[0][i] += gi * gi;
+                        pd[i] -= lr * gi / (Math.sqrt(st[0][i]) + eps);
+                    }
+                    case RMSPROP -> {
+                        double a = rule.rho();
+                        st[0][i] = a * st[0][i] + (1 - a) * gi * gi;
+                        double d;
+                        if (rule.centered()) {
+                            st[2][i] = a * st[2][i] + (1 - a) * gi;
+                            d = Math.sqrt(st[0][i] - st[2][i] * st[2][i]) + eps;
+                        } else {
+                            d = Math.sqrt(st[0][i]) + eps;
+                        }
+                        if (mu != 0) {
+                            st[1][i] = mu * st[1][i] + gi / d;
+                            pd[i] -= lr * st[1][i];
+                        } else {
+                            pd[i] -= lr * gi / d;
+                        }
+                    }
+                    case ADAM, ADAMW -> {
+                        if (rule.kind() == UpdateRule.Kind.ADAMW) {
+                            pd[i] -= lr * wd * pd[i];
+                        }
+                        st[0][i] = 0.8 * st[0][i] + 0.2 * gi;
+                        st[1][i] = 0.99 * st[1][i] + 0.01 * gi * gi;
+                        double mh = st[0][i] / (1 - Math.pow(0.8, step));
+                        double vh = st[1][i] / (1 - Math.pow(0.99, step));
+                        pd[i] -= lr * mh / (Math.sqrt(vh) + eps);
+                    }
+                }
+            }
+            close(G);
+        }
+        assertClose(pd, down(P), 2e-5, rule + " parameters");
+        // The state arenas in UpdateRule's order: RMSProp v, then b (momentum), then ḡ (centered).
+        double[][] want = switch (rule.kind()) {
+            case RMSPROP -> mu != 0 && rule.centered() ? new double[][] {st[0], st[1], st[2]}
+                    : mu != 0 ? new double[][] {st[0], st[1]} : rule.centered() ? new double[][] {st[0], st[2]}
+                    : new double[][] {st[0]};
+            default -> java.util.Arrays.copyOf(st, rule.stateTensors());
+        };
+        for (int i = 0; i < rule.stateTensors(); i++) {
+            assertClose(want[i], down(S[i]), 2e-5, rule + " state " + i);
+        }
+        close(P, S[0], S[1], S[2], K);
     }
 
     @Test
     void plainSgdNeedsNoState() {
-        UpdateRule rule = new UpdateRule(UpdateRule.Kind.SGD, 0.5f, 0f, 0.9f, 0.9f, 0.999f, 1e-8f,
-                Float.POSITIVE_INFINITY);
+        UpdateRule rule = UpdateRule.defaults(UpdateRule.Kind.SGD, 0.5f);
         assertEquals(0, rule.stateTensors());
         Tensor P = upload(1, 3, new float[] {1f, 2f, 3f});
         Tensor G = upload(1, 3, new float[] {1f, -1f, 0.5f});
         Tensor K = upload(1, 1, new float[] {1f});
-        be.optimizerUpdate(rule, P, G, null, null, K, 1);
+        be.optimizerUpdate(rule, P, G, null, null, null, K, 1);
         assertArrayEquals(new float[] {0.5f, 2.5f, 2.75f}, down(P));
         close(P, G, K);
     }

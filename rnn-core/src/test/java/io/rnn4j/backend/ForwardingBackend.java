@@ -170,8 +170,8 @@ public class ForwardingBackend implements Backend {
 
     @Override
     public void optimizerUpdate(UpdateRule rule, Tensor params, Tensor grads, Tensor state1, Tensor state2,
-                                Tensor gradScale, long step) {
-        inner.optimizerUpdate(rule, params, grads, state1, state2, gradScale, step);
+                                Tensor state3, Tensor gradScale, long step) {
+        inner.optimizerUpdate(rule, params, grads, state1, state2, state3, gradScale, step);
     }
 
     @Override

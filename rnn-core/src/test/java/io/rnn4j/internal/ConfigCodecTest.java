@@ -19,10 +19,12 @@ class ConfigCodecTest {
 
     @Test
     void everyUpdateRuleFieldRoundTripsByItsRecordName() {
-        UpdateRule r = new UpdateRule(UpdateRule.Kind.RMSPROP, 0.003f, 0.5f, 0.95f, 0.8f, 0.98f, 1e-6f, 2f);
+        UpdateRule r = new UpdateRule(UpdateRule.Kind.RMSPROP, 0.003f, 0.5f, 0.95f, 0.8f, 0.98f, 1e-6f, 0.01f, false,
+                true, 0f, 2f);
         Map<String, Object> m = ConfigCodec.toMap(r);
-        assertEquals(java.util.List.of("kind", "learningRate", "momentum", "rho", "beta1", "beta2", "epsilon"),
-                new java.util.ArrayList<>(m.keySet()), "every component but the trainer's clip value");
+        assertEquals(java.util.List.of("kind", "learningRate", "momentum", "rho", "beta1", "beta2", "epsilon",
+                "weightDecay", "nesterov", "centered", "initialAccumulator"), new java.util.ArrayList<>(m.keySet()),
+                "every component but the trainer's clip value");
         UpdateRule back = ConfigCodec.updateRule((Map<String, Object>) Json.parse(Json.write(m)));
         assertEquals(r.withClipValue(Float.POSITIVE_INFINITY), back);
     }

@@ -41,6 +41,7 @@ class TrainingTest {
             case ADAGRAD -> OptimizerConfig.adagrad(0.1);
             case RMSPROP -> OptimizerConfig.rmsprop(0.01);
             case ADAM -> OptimizerConfig.adam(0.02);
+            case ADAMW -> OptimizerConfig.adamW(0.02);
         };
         try (RnnModel model = new RnnModel(new CpuBackend(), cfg);
              Trainer trainer = new Trainer(model, TrainerConfig.builder().optimizer(opt).carryState(true).build())) {
@@ -70,6 +71,7 @@ class TrainingTest {
             case ADAGRAD -> OptimizerConfig.adagrad(0.2);
             case RMSPROP -> OptimizerConfig.rmsprop(0.01);
             case ADAM -> OptimizerConfig.adam(0.02);
+            case ADAMW -> OptimizerConfig.adamW(0.02);
         };
         try (RnnModel model = new RnnModel(new CpuBackend(), cfg);
              Trainer trainer = new Trainer(model, TrainerConfig.builder().optimizer(opt).build())) {

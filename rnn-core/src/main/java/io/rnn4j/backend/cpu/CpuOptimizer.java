@@ -21,9 +21,9 @@ final class CpuOptimizer {
         this.be = be;
     }
 
-    void update(UpdateRule rule, Tensor params, Tensor grads, Tensor state1, Tensor state2, Tensor gradScale,
-                long step) {
-        Shapes.optimizerUpdate(rule, params, grads, state1, state2, gradScale, step);
+    void update(UpdateRule rule, Tensor params, Tensor grads, Tensor state1, Tensor state2, Tensor state3,
+                Tensor gradScale, long step) {
+        Shapes.optimizerUpdate(rule, params, grads, state1, state2, state3, gradScale, step);
         int states = rule.stateTensors();
         UpdateTask t = task;
         t.p = be.data(params);
@@ -32,10 +32,11 @@ final class CpuOptimizer {
         t.go = off(grads);
         t.n = (int) params.size();
         t.rule = rule;
-        t.s1 = states >= 1 ? be.data(state1) : null;
-        t.o1 = states >= 1 ? off(state1) : 0;
-        t.s2 = states >= 2 ? be.data(state2) : null;
-        t.o2 = states >= 2 ? off(state2) : 0;
+        Tensor[] s = {state1, state2, state3};
+        for (int i = 0; i < 3; i++) {
+            t.s[i] = i < states ? be.data(s[i]) : null;
+            t.so[i] = i < states ? off(s[i]) : 0;
+        }
         t.scale = be.data(gradScale).get(off(gradScale));
         t.c1 = (float) (1.0 / (1.0 - Math.pow(rule.beta1(), step)));
         t.c2 = (float) (1.0 / (1.0 - Math.pow(rule.beta2(), step)));
@@ -56,10 +57,8 @@ final class CpuOptimizer {
         int go;
         int n;
         UpdateRule rule;
-        FloatBuffer s1;
-        int o1;
-        FloatBuffer s2;
-        int o2;
+        final FloatBuffer[] s = new FloatBuffer[3];
+        final int[] so = new int[3];
         float scale;
         float c1;
         float c2;
@@ -68,65 +67,124 @@ final class CpuOptimizer {
         public void run(int part, int parts) {
             int i0 = lo(n, part, parts);
             int i1 = lo(n, part + 1, parts);
-            float k = scale;
+            switch (rule.kind()) {
+                case SGD -> sgd(i0, i1);
+                case ADAGRAD -> adagrad(i0, i1);
+                case RMSPROP -> rmsprop(i0, i1);
+                case ADAM, ADAMW -> adam(i0, i1);
+                default -> throw new IllegalArgumentException("unsupported optimizer " + rule.kind());
+            }
+        }
+
+        /** The clipped, scaled gradient of element i, with L2 weight decay unless decoupled. */
+        private float grad(int i, float clip, boolean clamp, float wd) {
+            float gi = scale * g.get(go + i);
+            if (clamp) {
+                gi = clamp(gi, clip);
+            }
+            if (wd != 0f) {
+                gi += wd * p.get(po + i);
+            }
+            return gi;
+        }
+
+        private void sgd(int i0, int i1) {
+            float clip = rule.clipValue();
+            boolean clamp = clip != Float.POSITIVE_INFINITY;
+            float lr = rule.learningRate();
+            float wd = rule.weightDecay();
+            float mu = rule.momentum();
+            FloatBuffer b = s[0];
+            int bo = so[0];
+            boolean nesterov = rule.nesterov();
+            for (int i = i0; i < i1; i++) {
+                float gi = grad(i, clip, clamp, wd);
+                if (b != null) {
+                    float bi = mu * b.get(bo + i) + gi;
+                    b.put(bo + i, bi);
+                    gi = nesterov ? gi + mu * bi : bi;
+                }
+                p.put(po + i, p.get(po + i) - lr * gi);
+            }
+        }
+
+        private void adagrad(int i0, int i1) {
             float clip = rule.clipValue();
             boolean clamp = clip != Float.POSITIVE_INFINITY;
             float lr = rule.learningRate();
             float eps = rule.epsilon();
-            switch (rule.kind()) {
-                case SGD -> {
-                    float mu = rule.momentum();
-                    for (int i = i0; i < i1; i++) {
-                        float gi = k * g.get(go + i);
-                        if (clamp) {
-                            gi = clamp(gi, clip);
-                        }
-                        if (s1 != null) {
-                            gi = mu * s1.get(o1 + i) + gi;
-                            s1.put(o1 + i, gi);
-                        }
-                        p.put(po + i, p.get(po + i) - lr * gi);
-                    }
+            float wd = rule.weightDecay();
+            FloatBuffer a = s[0];
+            int ao = so[0];
+            for (int i = i0; i < i1; i++) {
+                float gi = grad(i, clip, clamp, wd);
+                float acc = a.get(ao + i) + gi * gi;
+                a.put(ao + i, acc);
+                p.put(po + i, p.get(po + i) - lr * gi / ((float) Math.sqrt(acc) + eps));
+            }
+        }
+
+        private void rmsprop(int i0, int i1) {
+            float clip = rule.clipValue();
+            boolean clamp = clip != Float.POSITIVE_INFINITY;
+            float lr = rule.learningRate();
+            float eps = rule.epsilon();
+            float wd = rule.weightDecay();
+            float alpha = rule.rho();
+            float mu = rule.momentum();
+            FloatBuffer v = s[0];
+            int vo = so[0];
+            int k = 1;
+            FloatBuffer buf = mu != 0f ? s[k] : null;
+            int bufo = mu != 0f ? so[k++] : 0;
+            FloatBuffer avg = rule.centered() ? s[k] : null;
+            int avgo = rule.centered() ? so[k] : 0;
+            for (int i = i0; i < i1; i++) {
+                float gi = grad(i, clip, clamp, wd);
+                float vi = alpha * v.get(vo + i) + (1f - alpha) * gi * gi;
+                v.put(vo + i, vi);
+                float d;
+                if (avg != null) {
+                    float ai = alpha * avg.get(avgo + i) + (1f - alpha) * gi;
+                    avg.put(avgo + i, ai);
+                    d = (float) Math.sqrt(vi - ai * ai) + eps;
+                } else {
+                    d = (float) Math.sqrt(vi) + eps;
                 }
-                case ADAGRAD -> {
-                    for (int i = i0; i < i1; i++) {
-                        float gi = k * g.get(go + i);
-                        if (clamp) {
-                            gi = clamp(gi, clip);
-                        }
-                        float a = s1.get(o1 + i) + gi * gi;
-                        s1.put(o1 + i, a);
-                        p.put(po + i, p.get(po + i) - lr * gi / ((float) Math.sqrt(a) + eps));
-                    }
+                if (buf != null) {
+                    float bi = mu * buf.get(bufo + i) + gi / d;
+                    buf.put(bufo + i, bi);
+                    p.put(po + i, p.get(po + i) - lr * bi);
+                } else {
+                    p.put(po + i, p.get(po + i) - lr * gi / d);
                 }
-                case RMSPROP -> {
-                    float rho = rule.rho();
-                    for (int i = i0; i < i1; i++) {
-                        float gi = k * g.get(go + i);
-                        if (clamp) {
-                            gi = clamp(gi, clip);
-                        }
-                        float v = rho * s1.get(o1 + i) + (1f - rho) * gi * gi;
-                        s1.put(o1 + i, v);
-                        p.put(po + i, p.get(po + i) - lr * gi / ((float) Math.sqrt(v) + eps));
-                    }
+            }
+        }
+
+        private void adam(int i0, int i1) {
+            float clip = rule.clipValue();
+            boolean clamp = clip != Float.POSITIVE_INFINITY;
+            float lr = rule.learningRate();
+            float eps = rule.epsilon();
+            boolean decoupled = rule.kind() == UpdateRule.Kind.ADAMW;
+            float wd = rule.weightDecay();
+            float b1 = rule.beta1();
+            float b2 = rule.beta2();
+            FloatBuffer m = s[0];
+            int mo = so[0];
+            FloatBuffer v = s[1];
+            int vo = so[1];
+            for (int i = i0; i < i1; i++) {
+                float gi = grad(i, clip, clamp, decoupled ? 0f : wd);
+                float pi = p.get(po + i);
+                if (decoupled) {
+                    pi -= lr * wd * pi;
                 }
-                case ADAM -> {
-                    float b1 = rule.beta1();
-                    float b2 = rule.beta2();
-                    for (int i = i0; i < i1; i++) {
-                        float gi = k * g.get(go + i);
-                        if (clamp) {
-                            gi = clamp(gi, clip);
-                        }
-                        float m = b1 * s1.get(o1 + i) + (1f - b1) * gi;
-                        float v = b2 * s2.get(o2 + i) + (1f - b2) * gi * gi;
-                        s1.put(o1 + i, m);
-                        s2.put(o2 + i, v);
-                        p.put(po + i, p.get(po + i) - lr * (m * c1) / ((float) Math.sqrt(v * c2) + eps));
-                    }
-                }
-                default -> throw new IllegalArgumentException("unsupported optimizer " + rule.kind());
+                float mi = b1 * m.get(mo + i) + (1f - b1) * gi;
+                float vi = b2 * v.get(vo + i) + (1f - b2) * gi * gi;
+                m.put(mo + i, mi);
+                v.put(vo + i, vi);
+                p.put(po + i, pi - lr * (mi * c1) / ((float) Math.sqrt(vi * c2) + eps));
             }
         }
     }

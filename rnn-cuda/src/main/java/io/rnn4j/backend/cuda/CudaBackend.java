@@ -419,9 +419,9 @@ public final class CudaBackend implements Backend {
 
     @Override
     public synchronized void optimizerUpdate(UpdateRule rule, Tensor params, Tensor grads, Tensor state1,
-                                             Tensor state2, Tensor gradScale, long step) {
+                                             Tensor state2, Tensor state3, Tensor gradScale, long step) {
         enter();
-        kernels.optimizerUpdate(rule, params, grads, state1, state2, gradScale, step);
+        kernels.optimizerUpdate(rule, params, grads, state1, state2, state3, gradScale, step);
     }
 
     @Override

@@ -233,16 +233,22 @@ final class CudaKernels {
         launchBlocks(1);
     }
 
-    void optimizerUpdate(UpdateRule rule, Tensor params, Tensor grads, Tensor state1, Tensor state2,
+    void optimizerUpdate(UpdateRule rule, Tensor params, Tensor grads, Tensor state1, Tensor state2, Tensor state3,
                          Tensor gradScale, long step) {
-        Shapes.optimizerUpdate(rule, params, grads, state1, state2, gradScale, step);
+        Shapes.optimizerUpdate(rule, params, grads, state1, state2, state3, gradScale, step);
         int states = rule.stateTensors();
         float c1 = (float) (1.0 / (1.0 - Math.pow(rule.beta1(), step)));
         float c2 = (float) (1.0 / (1.0 - Math.pow(rule.beta2(), step)));
-        kernel("optimizer_update").i32(KernelCodes.optimizer(rule.kind())).ptr(be.addr(params)).ptr(be.addr(grads))
-                .ptr(states >= 1 ? be.addr(state1) : 0L).ptr(states >= 2 ? be.addr(state2) : 0L).i64(params.size())
-                .ptr(be.addr(gradScale)).f32(rule.learningRate()).f32(rule.momentum()).f32(rule.rho())
-                .f32(rule.beta1()).f32(rule.beta2()).f32(rule.epsilon()).f32(rule.clipValue()).f32(c1).f32(c2)
+        long pa = be.addr(params);
+        long ga = be.addr(grads);
+        long s1 = states >= 1 ? be.addr(state1) : 0L;
+        long s2 = states >= 2 ? be.addr(state2) : 0L;
+        long s3 = states >= 3 ? be.addr(state3) : 0L;
+        long ka = be.addr(gradScale);
+        kernel("optimizer_update").i32(KernelCodes.optimizer(rule.kind())).ptr(pa).ptr(ga).ptr(s1).ptr(s2).ptr(s3)
+                .i64(params.size()).ptr(ka).f32(rule.learningRate()).f32(rule.momentum()).f32(rule.rho())
+                .f32(rule.beta1()).f32(rule.beta2()).f32(rule.epsilon()).f32(rule.weightDecay())
+                .i32(rule.nesterov() ? 1 : 0).i32(rule.centered() ? 1 : 0).f32(rule.clipValue()).f32(c1).f32(c2)
                 .ptr(be.errorFlag());
         launch(params.size());
     }

@@ -33,6 +33,7 @@ final class KernelCodes {
             case ADAGRAD -> 2;
             case RMSPROP -> 3;
             case ADAM -> 4;
+            case ADAMW -> 5;
         };
     }
 

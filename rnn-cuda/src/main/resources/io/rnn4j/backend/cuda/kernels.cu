@@ -290,44 +290,69 @@ __device__ __forceinline__ float clamp_keep_nan(float g, float c) {
     return g > c ? c : (g < -c ? -c : g);
 }
 
-// One fused update over a whole arena; the gradient scale (clipping) is read from device memory.
-extern "C" __global__ void optimizer_update(int kind, float* p, const float* g, float* s1, float* s2, long long n,
-                                            const float* scale, float lr, float mu, float rho, float b1, float b2,
-                                            float eps, float clip, float c1, float c2, int* err) {
-    if (kind != RNN4J_OPT_SGD && kind != RNN4J_OPT_ADAGRAD && kind != RNN4J_OPT_RMSPROP && kind != RNN4J_OPT_ADAM) {
+// One fused update over a whole arena, the formulas of UpdateRule; the gradient scale (clipping) is read
+// from device memory. States in UpdateRule's order: SGD b; Adagrad s; RMSProp v, then b (momentum), then
+// the gradient average (centered); Adam and AdamW m, v.
+extern "C" __global__ void optimizer_update(int kind, float* p, const float* g, float* s1, float* s2, float* s3,
+                                            long long n, const float* scale, float lr, float mu, float rho, float b1,
+                                            float b2, float eps, float wd, int nesterov, int centered, float clip,
+                                            float c1, float c2, int* err) {
+    if (kind != RNN4J_OPT_SGD && kind != RNN4J_OPT_ADAGRAD && kind != RNN4J_OPT_RMSPROP && kind != RNN4J_OPT_ADAM
+            && kind != RNN4J_OPT_ADAMW) {
         report_unknown(err, RNN4J_IN_OPTIMIZER_UPDATE, kind);
         return;
     }
     float k = scale[0];
+    bool decoupled = kind == RNN4J_OPT_ADAMW;
+    float* buf = mu != 0.0f ? s2 : 0;                          // RMSProp's momentum buffer
+    float* avg = centered ? (mu != 0.0f ? s3 : s2) : 0;        // RMSProp's gradient average
     GRID_STRIDE(i, n) {
         float gi = k * g[i];
         if (clip != INFINITY) gi = clamp_keep_nan(gi, clip);
+        float pi = p[i];
+        if (wd != 0.0f && !decoupled) gi += wd * pi;
         switch (kind) {
             case RNN4J_OPT_SGD:
                 if (s1) {
-                    gi = mu * s1[i] + gi;
-                    s1[i] = gi;
+                    float bi = mu * s1[i] + gi;
+                    s1[i] = bi;
+                    gi = nesterov ? gi + mu * bi : bi;
                 }
-                p[i] -= lr * gi;
+                p[i] = pi - lr * gi;
                 break;
             case RNN4J_OPT_ADAGRAD: {
                 float a = s1[i] + gi * gi;
                 s1[i] = a;
-                p[i] -= lr * gi / (sqrtf(a) + eps);
+                p[i] = pi - lr * gi / (sqrtf(a) + eps);
                 break;
             }
             case RNN4J_OPT_RMSPROP: {
                 float v = rho * s1[i] + (1.0f - rho) * gi * gi;
                 s1[i] = v;
-                p[i] -= lr * gi / (sqrtf(v) + eps);
+                float d;
+                if (avg) {
+                    float ai = rho * avg[i] + (1.0f - rho) * gi;
+                    avg[i] = ai;
+                    d = sqrtf(v - ai * ai) + eps;
+                } else {
+                    d = sqrtf(v) + eps;
+                }
+                if (buf) {
+                    float bi = mu * buf[i] + gi / d;
+                    buf[i] = bi;
+                    p[i] = pi - lr * bi;
+                } else {
+                    p[i] = pi - lr * gi / d;
+                }
                 break;
             }
-            default: {  // RNN4J_OPT_ADAM
+            default: {  // RNN4J_OPT_ADAM, RNN4J_OPT_ADAMW
+                if (decoupled) pi -= lr * wd * pi;
                 float m = b1 * s1[i] + (1.0f - b1) * gi;
                 float v = b2 * s2[i] + (1.0f - b2) * gi * gi;
                 s1[i] = m;
                 s2[i] = v;
-                p[i] -= lr * (m * c1) / (sqrtf(v * c2) + eps);
+                p[i] = pi - lr * (m * c1) / (sqrtf(v * c2) + eps);
             }
         }
     }
