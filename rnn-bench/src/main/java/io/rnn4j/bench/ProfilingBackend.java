@@ -197,6 +197,20 @@ final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public void dropoutMask(Tensor mask, float p, long seed, long stream) {
+        long t = start();
+        inner.dropoutMask(mask, p, seed, stream);
+        stop("dropoutMask", t);
+    }
+
+    @Override
+    public void multiply(Tensor x, Tensor factors, Tensor out) {
+        long t = start();
+        inner.multiply(x, factors, out);
+        stop("multiply", t);
+    }
+
+    @Override
     public void lstmForward(Tensor gates, Tensor cPrev, Tensor c, Tensor h, Tensor tanhC) {
         long t = start();
         inner.lstmForward(gates, cPrev, c, h, tanhC);

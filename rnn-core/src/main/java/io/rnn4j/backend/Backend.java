@@ -218,6 +218,36 @@ public interface Backend extends AutoCloseable {
      */
     void activationBackward(Activation f, Tensor s, Tensor h, Tensor g, Tensor slope, Tensor slopeGrad);
 
+    // ---------------------------------------------------------------- dropout
+
+    /**
+     * Fills {@code mask} with dropout factors from a counter-based generator, the same bits on every
+     * backend: for the element at row-major index {@code i} of the mask, with SplitMix64's finalizer
+     * {@code mix(z) = (z ^ z>>>31)} after {@code z = (z ^ z>>>30)·0xBF58476D1CE4E5B9},
+     * {@code z = (z ^ z>>>27)·0x94D049BB133111EB} (unsigned shifts, wrapping products),
+     * {@code v = mix(mix(seed ^ mix(stream)) + 0x9E3779B97F4A7C15·(i + 1))} and
+     * {@code u = (v >>> 40) · 2^−24}: the element is {@code 0} when {@code u < p}, else
+     * {@code 1 / (1 − p)} (computed in float). Overwrites.
+     *
+     * @param mask the factors, any shape (dense)
+     * @param p the probability of a 0, in {@code [0, 1)}
+     * @param seed the run's seed
+     * @param stream what the mask is for (update, layer, place), so that masks differ
+     */
+    void dropoutMask(Tensor mask, float p, long seed, long stream);
+
+    /**
+     * {@code out[r, :] ← x[r, :] ⊙ factors[r mod factors.rows(), :]}: the element-wise product, with
+     * {@code factors} repeated over blocks of rows when it has fewer rows than {@code x} (one mask
+     * per sequence reused at every step). {@code out} may be {@code x} (in place) and must not overlap
+     * {@code factors}.
+     *
+     * @param x the values, {@code n × c}
+     * @param factors {@code m × c} with {@code m} dividing {@code n}
+     * @param out {@code n × c}, written
+     */
+    void multiply(Tensor x, Tensor factors, Tensor out);
+
     // ---------------------------------------------------------------- whole recurrences
 
     /**

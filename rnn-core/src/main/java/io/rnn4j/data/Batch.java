@@ -57,8 +57,9 @@ public final class Batch {
         if ((inputIds == null) == (inputs == null)) {
             throw new IllegalArgumentException("a batch needs exactly one of token ids or dense inputs");
         }
-        if (targetIds != null && targetIds.length != n) {
-            throw new IllegalArgumentException("target ids: expected T·B = " + n + " values, got " + targetIds.length);
+        if (targetIds != null && targetIds.length != (lastOnly ? batchSize : n)) {
+            throw new IllegalArgumentException("target ids: expected " + (lastOnly ? "B = " + batchSize : "T·B = " + n)
+                    + " values, got " + targetIds.length);
         }
         if (targets != null) {
             if (targetWidth < 1) {
@@ -155,6 +156,28 @@ public final class Batch {
         return new Batch(batchSize, steps, inputIds, null, 0, null, targets, targetWidth, false, null, null);
     }
 
+    /**
+     * Sequence classification with token inputs: {@code T·B} time-major ids and one label per
+     * sequence ({@code B}), read at each sequence's last step.
+     */
+    public static Batch tokensClassification(int batchSize, int steps, int[] inputIds, int[] labels) {
+        return new Batch(batchSize, steps, inputIds, null, 0, labels, null, 0, true, null, null);
+    }
+
+    /** Sequence classification with token inputs given per sequence: {@code inputs[b][t]} and {@code labels[b]}. */
+    public static Batch classification(int[][] inputs, int[] labels) {
+        if (inputs.length == 0) {
+            throw new IllegalArgumentException("batch size B must be at least 1, got 0");
+        }
+        return tokensClassification(inputs.length, inputs[0].length, transpose("inputs", inputs, inputs[0].length),
+                labels);
+    }
+
+    /** Sequence classification with dense inputs ({@code T·B·D}, time-major) and one label per sequence. */
+    public static Batch denseClassification(int batchSize, int steps, float[] inputs, int inputWidth, int[] labels) {
+        return new Batch(batchSize, steps, null, inputs, inputWidth, labels, null, 0, true, null, null);
+    }
+
     /** A copy with per-sequence lengths in {@code [1, T]}. */
     public Batch withLengths(int[] lengths) {
         return new Batch(batchSize, steps, inputIds, inputs, inputWidth, targetIds, targets, targetWidth,
@@ -202,7 +225,7 @@ public final class Batch {
         return targetIds != null;
     }
 
-    /** Whether dense targets exist only for the last step. */
+    /** Whether targets (dense, or labels) exist only for each sequence's last step. */
     public boolean targetsAtLastStepOnly() {
         return targetsAtLastStepOnly;
     }
@@ -222,7 +245,7 @@ public final class Batch {
         return inputWidth;
     }
 
-    /** Time-major target ids, or null. Not a copy. */
+    /** Time-major target ids ({@code T·B}), or one label per sequence ({@code B}) for classification, or null. Not a copy. */
     public int[] targetIds() {
         return targetIds;
     }

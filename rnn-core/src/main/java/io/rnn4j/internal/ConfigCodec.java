@@ -31,6 +31,7 @@ public final class ConfigCodec {
         m.put("cell", c.cell().name());
         m.put("forgetBias", (double) c.forgetBias());
         m.put("layers", (long) c.layers());
+        m.put("bidirectional", c.bidirectional());
         m.put("inputKind", c.inputKind().name());
         m.put("inputSize", (long) c.inputSize());
         m.put("hiddenSize", (long) c.hiddenSize());
@@ -60,7 +61,8 @@ public final class ConfigCodec {
                 bool(m, "outputBias"), init(obj(m, "recurrentInit")), init(obj(m, "inputInit")),
                 init(obj(m, "outputInit")), (float) num(m, "preluSlope"), (long) num(m, "seed"),
                 enumValue(io.rnn4j.nn.CellType.class, str(m, "cell")), (float) num(m, "forgetBias"),
-                m.containsKey("layers") ? integer(m, "layers") : 1);
+                m.containsKey("layers") ? integer(m, "layers") : 1,
+                m.containsKey("bidirectional") && bool(m, "bidirectional"));
     }
 
     private static Init init(Map<String, Object> m) {

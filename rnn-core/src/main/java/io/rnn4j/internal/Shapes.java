@@ -137,6 +137,29 @@ public final class Shapes {
         }
     }
 
+    /** {@link Backend#dropoutMask}: a dense mask and a probability in [0, 1). */
+    public static void dropoutMask(Tensor mask, float p) {
+        if (!mask.isContiguous()) {
+            throw new IllegalArgumentException("dropoutMask: the mask " + mask + " must be dense");
+        }
+        if (!(p >= 0 && p < 1)) {
+            throw new IllegalArgumentException("dropoutMask: probability must be in [0, 1), got " + p);
+        }
+    }
+
+    /** {@link Backend#multiply}: same columns, factors' rows divide x's, out shaped as x and apart from factors. */
+    public static void multiply(Tensor x, Tensor factors, Tensor out) {
+        same("multiply", x, out);
+        if (factors.cols() != x.cols() || factors.rows() < 1 || x.rows() % factors.rows() != 0) {
+            throw new IllegalArgumentException("multiply: factors " + factors + " must have " + x.cols()
+                    + " columns and a number of rows dividing " + x.rows());
+        }
+        noOverlap("multiply", out, factors);
+        if (out != x && out.overlaps(x) && (out.offset() != x.offset() || out.rowStride() != x.rowStride())) {
+            throw new IllegalArgumentException("multiply: output " + out + " partially overlaps input " + x);
+        }
+    }
+
     /** The per-row loss weights of the loss kernels: null or {@code rows × 1}. */
     public static void weights(String op, Tensor weights, int rows) {
         if (weights != null && (weights.rows() != rows || weights.cols() != 1)) {

@@ -146,7 +146,7 @@ public final class Checkpoint {
             float[] s = state.optimizerStates()[i];
             tensors.add(new SafetensorsFile.Entry("optimizer.state" + i, new long[] {s.length}, s));
         }
-        long[] stateShape = {c.layers(), state.batchSize(), c.hiddenSize()};
+        long[] stateShape = {(long) c.layers() * c.directions(), state.batchSize(), c.hiddenSize()};
         if (state.hidden().length > 0) {
             tensors.add(new SafetensorsFile.Entry("state.hidden", stateShape, state.hidden()));
         }
@@ -253,9 +253,10 @@ public final class Checkpoint {
         float[] cell = new float[0];
         if (hidden != null) {
             long[] s = hidden.shape();
-            if (s.length != 3 || s[0] != c.layers() || s[2] != c.hiddenSize() || s[1] < 1) {
+            long slots = (long) c.layers() * c.directions();
+            if (s.length != 3 || s[0] != slots || s[2] != c.hiddenSize() || s[1] < 1) {
                 throw new CheckpointException(file + ": tensor 'state.hidden' has shape " + Arrays.toString(s)
-                        + ", expected [" + c.layers() + ", B, " + c.hiddenSize() + "]");
+                        + ", expected [" + slots + ", B, " + c.hiddenSize() + "]");
             }
             batch = (int) s[1];
             h = PyTorchNames.need(entries, "state.hidden", s);
@@ -267,14 +268,16 @@ public final class Checkpoint {
     }
 
     private static boolean sameShape(RnnConfig a, RnnConfig b) {
-        return a.cell() == b.cell() && a.layers() == b.layers() && a.inputKind() == b.inputKind()
+        return a.cell() == b.cell() && a.layers() == b.layers() && a.bidirectional() == b.bidirectional()
+                && a.inputKind() == b.inputKind()
                 && a.inputSize() == b.inputSize() && a.hiddenSize() == b.hiddenSize()
                 && a.outputSize() == b.outputSize() && a.activation() == b.activation()
                 && a.hiddenBias() == b.hiddenBias() && a.outputBias() == b.outputBias();
     }
 
     private static String describe(RnnConfig c) {
-        return c.cell().name().toLowerCase(Locale.ROOT) + "×" + c.layers() + " "
+        return c.cell().name().toLowerCase(Locale.ROOT) + "×" + c.layers() + (c.bidirectional() ? " bidirectional" : "")
+                + " "
                 + c.inputKind().name().toLowerCase(Locale.ROOT) + " " + c.inputSize() + "→" + c.hiddenSize() + "→"
                 + c.outputSize() + " " + c.activation().id() + (c.hiddenBias() ? " +b" : "")
                 + (c.outputBias() ? " +c" : "");

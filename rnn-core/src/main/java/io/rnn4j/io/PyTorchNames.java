@@ -19,7 +19,10 @@ import java.util.Map;
  *   <li>{@code bias_ih_l{l}} is {@code hiddenBias}; {@code bias_hh_l{l}} is the GRU's
  *       {@code recurrentBias}, and zeros for the other cells, which add the two (on import the sum
  *       is taken);</li>
- *   <li>{@code weight}, {@code bias} of the head are {@code outputWeights} ({@code O × H}) and
+ *   <li>the reverse direction of a bidirectional layer: the same names with {@code _reverse}
+ *       ({@code weight_ih_l0_reverse}); layers above the first read {@code 2H} features;</li>
+ *   <li>{@code weight}, {@code bias} of the head are {@code outputWeights} ({@code O × H}, 2H when
+ *       bidirectional) and
  *       {@code outputBias}; the PReLU slopes, which PyTorch's RNN has not, are
  *       {@code rnn4j.prelu_slope} ({@code _l{l}} above layer 0).</li>
  * </ul>
@@ -32,9 +35,14 @@ final class PyTorchNames {
     private PyTorchNames() {
     }
 
-    /** The slope's name for layer {@code l}. */
-    static String slope(int l) {
-        return l == 0 ? "rnn4j.prelu_slope" : "rnn4j.prelu_slope_l" + l;
+    /** The slope's name for layer {@code l}, direction {@code d}. */
+    static String slope(int l, int d) {
+        return (l == 0 ? "rnn4j.prelu_slope" : "rnn4j.prelu_slope_l" + l) + (d == 1 ? "_reverse" : "");
+    }
+
+    /** PyTorch's suffix of layer {@code l}, direction {@code d}: {@code _l0}, {@code _l1_reverse}, … */
+    static String suffix(int l, int d) {
+        return "_l" + l + (d == 1 ? "_reverse" : "");
     }
 
     /** The model's parameters under PyTorch's names and shapes, in state-dict order. */
@@ -42,23 +50,29 @@ final class PyTorchNames {
         RnnConfig c = model.config();
         int h = c.hiddenSize();
         int gh = c.cell().gates() * h;
+        int dirs = c.directions();
         List<SafetensorsFile.Entry> out = new ArrayList<>();
         for (int l = 0; l < c.layers(); l++) {
-            int in = l == 0 ? c.inputSize() : h;
-            out.add(entry(RNN + "weight_hh_l" + l, model.parameter(name(ParameterLayout.RECURRENT_WEIGHTS, l)), gh, h));
-            out.add(entry(RNN + "weight_ih_l" + l,
-                    transpose(model.parameter(name(ParameterLayout.INPUT_WEIGHTS, l)), in, gh), gh, in));
-            if (c.hiddenBias()) {
-                out.add(entry(RNN + "bias_ih_l" + l, model.parameter(name(ParameterLayout.HIDDEN_BIAS, l)), gh));
-                String rb = name(ParameterLayout.RECURRENT_BIAS, l);
-                out.add(entry(RNN + "bias_hh_l" + l, model.layout().has(rb) ? model.parameter(rb) : new float[gh], gh));
-            }
-            String sl = name(ParameterLayout.PRELU_SLOPE, l);
-            if (model.layout().has(sl)) {
-                out.add(entry(slope(l), model.parameter(sl), h));
+            int in = l == 0 ? c.inputSize() : dirs * h;
+            for (int d = 0; d < dirs; d++) {
+                String sx = suffix(l, d);
+                out.add(entry(RNN + "weight_ih" + sx,
+                        transpose(model.parameter(name(ParameterLayout.INPUT_WEIGHTS, l, d)), in, gh), gh, in));
+                out.add(entry(RNN + "weight_hh" + sx, model.parameter(name(ParameterLayout.RECURRENT_WEIGHTS, l, d)),
+                        gh, h));
+                if (c.hiddenBias()) {
+                    out.add(entry(RNN + "bias_ih" + sx, model.parameter(name(ParameterLayout.HIDDEN_BIAS, l, d)), gh));
+                    String rb = name(ParameterLayout.RECURRENT_BIAS, l, d);
+                    out.add(entry(RNN + "bias_hh" + sx, model.layout().has(rb) ? model.parameter(rb) : new float[gh],
+                            gh));
+                }
+                String sl = name(ParameterLayout.PRELU_SLOPE, l, d);
+                if (model.layout().has(sl)) {
+                    out.add(entry(slope(l, d), model.parameter(sl), h));
+                }
             }
         }
-        out.add(entry(HEAD + "weight", model.parameter(ParameterLayout.OUTPUT_WEIGHTS), c.outputSize(), h));
+        out.add(entry(HEAD + "weight", model.parameter(ParameterLayout.OUTPUT_WEIGHTS), c.outputSize(), dirs * h));
         if (c.outputBias()) {
             out.add(entry(HEAD + "bias", model.parameter(ParameterLayout.OUTPUT_BIAS), c.outputSize()));
         }
@@ -78,33 +92,40 @@ final class PyTorchNames {
                                            String head) throws CheckpointException {
         int h = c.hiddenSize();
         int gh = c.cell().gates() * h;
+        int dirs = c.directions();
         Map<String, float[]> out = new LinkedHashMap<>();
         for (int l = 0; l < c.layers(); l++) {
-            int in = l == 0 ? c.inputSize() : h;
-            out.put(name(ParameterLayout.RECURRENT_WEIGHTS, l), need(tensors, rnn + "weight_hh_l" + l, gh, h));
-            out.put(name(ParameterLayout.INPUT_WEIGHTS, l), transpose(need(tensors, rnn + "weight_ih_l" + l, gh, in), gh,
-                    in));
-            if (c.hiddenBias()) {
-                float[] bi = need(tensors, rnn + "bias_ih_l" + l, gh);
-                float[] bh = need(tensors, rnn + "bias_hh_l" + l, gh);
-                if (c.cell().implementation().hasRecurrentBias()) {
-                    out.put(name(ParameterLayout.HIDDEN_BIAS, l), bi);
-                    out.put(name(ParameterLayout.RECURRENT_BIAS, l), bh);
-                } else {
-                    float[] b = new float[gh];
-                    for (int i = 0; i < gh; i++) {
-                        b[i] = bi[i] + bh[i];
+            int in = l == 0 ? c.inputSize() : dirs * h;
+            for (int d = 0; d < dirs; d++) {
+                String sx = suffix(l, d);
+                out.put(name(ParameterLayout.RECURRENT_WEIGHTS, l, d), need(tensors, rnn + "weight_hh" + sx, gh, h));
+                out.put(name(ParameterLayout.INPUT_WEIGHTS, l, d), transpose(need(tensors, rnn + "weight_ih" + sx, gh,
+                        in), gh, in));
+                if (c.hiddenBias()) {
+                    float[] bi = need(tensors, rnn + "bias_ih" + sx, gh);
+                    float[] bh = need(tensors, rnn + "bias_hh" + sx, gh);
+                    if (c.cell().implementation().hasRecurrentBias()) {
+                        out.put(name(ParameterLayout.HIDDEN_BIAS, l, d), bi);
+                        out.put(name(ParameterLayout.RECURRENT_BIAS, l, d), bh);
+                    } else {
+                        float[] b = new float[gh];
+                        for (int i = 0; i < gh; i++) {
+                            b[i] = bi[i] + bh[i];
+                        }
+                        out.put(name(ParameterLayout.HIDDEN_BIAS, l, d), b);
                     }
-                    out.put(name(ParameterLayout.HIDDEN_BIAS, l), b);
+                } else {
+                    refuse(tensors, rnn + "bias_ih" + sx, "the model has no biases (RnnConfig.biases(false))");
                 }
-            } else {
-                refuse(tensors, rnn + "bias_ih_l" + l, "the model has no biases (RnnConfig.biases(false))");
+                if (c.activation() == io.rnn4j.backend.Activation.PRELU) {
+                    out.put(name(ParameterLayout.PRELU_SLOPE, l, d), need(tensors, slope(l, d), h));
+                }
             }
-            if (c.activation() == io.rnn4j.backend.Activation.PRELU) {
-                out.put(name(ParameterLayout.PRELU_SLOPE, l), need(tensors, slope(l), h));
+            if (dirs == 1) {
+                refuse(tensors, rnn + "weight_ih" + suffix(l, 1), "the model is not bidirectional");
             }
         }
-        out.put(ParameterLayout.OUTPUT_WEIGHTS, need(tensors, head + "weight", c.outputSize(), h));
+        out.put(ParameterLayout.OUTPUT_WEIGHTS, need(tensors, head + "weight", c.outputSize(), dirs * h));
         if (c.outputBias()) {
             out.put(ParameterLayout.OUTPUT_BIAS, need(tensors, head + "bias", c.outputSize()));
         } else {
@@ -141,8 +162,8 @@ final class PyTorchNames {
         }
     }
 
-    private static String name(String base, int layer) {
-        return ParameterLayout.name(base, layer);
+    private static String name(String base, int layer, int direction) {
+        return ParameterLayout.name(base, layer, direction);
     }
 
     private static SafetensorsFile.Entry entry(String name, float[] v, long... shape) {

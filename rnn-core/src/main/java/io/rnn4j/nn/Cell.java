@@ -77,6 +77,13 @@ public abstract class Cell {
     public abstract Tensor backward(Backend backend, Activation f, LayerParams p, LayerParams g, LayerBuffers buf,
                                     Tensor stepSquares);
 
+    /**
+     * After {@link #backward}: the gradient with respect to the layer's initial states, ∂E/∂h_0 into
+     * {@code dInitial[0]} and, for the LSTM, ∂E/∂c_0 into {@code dInitial[1]} ({@code B × H} each,
+     * overwritten): the far end of the backward sweep.
+     */
+    public abstract void initialGradients(Backend backend, LayerParams p, LayerBuffers buf, Tensor[] dInitial);
+
     /** Scratch for {@link #step}, for {@code rows} sequences at a time. */
     public abstract AutoCloseable newStepScratch(Backend backend, int rows, int hiddenSize);
 

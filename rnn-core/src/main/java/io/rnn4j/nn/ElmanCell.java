@@ -52,6 +52,12 @@ final class ElmanCell extends Cell {
         return buf.grad;
     }
 
+    // ∂E/∂h_0 = δ_1 U
+    @Override
+    public void initialGradients(Backend be, LayerParams p, LayerBuffers buf, Tensor[] dInitial) {
+        be.gemm(dInitial[0], buf.at(buf.grad, 0), false, p.recurrent(), false, 1f, 0f);
+    }
+
     @Override
     public AutoCloseable newStepScratch(Backend backend, int rows, int hiddenSize) {
         return () -> { };

@@ -33,12 +33,16 @@ public final class Generator implements AutoCloseable {
      * A generator for {@code model}, with zero states.
      *
      * @param model a token-input model (its parameters are read at every step, not copied)
-     * @throws IllegalArgumentException for a dense-input model
+     * @throws IllegalArgumentException for a dense-input or a bidirectional model
      */
     public Generator(RnnModel model) {
         this.model = Objects.requireNonNull(model, "model");
         if (model.config().inputKind() != InputKind.TOKENS) {
             throw new IllegalArgumentException("the generator needs a token-input model");
+        }
+        if (model.config().bidirectional()) {
+            throw new IllegalArgumentException("a bidirectional model cannot generate: its reverse direction reads the"
+                    + " steps that are still to come");
         }
         this.backend = model.backend();
         RnnConfig c = model.config();

@@ -113,6 +113,14 @@ final class GruCell extends Cell {
         return s.dPre;
     }
 
+    // ∂E/∂h_0 = z_1 ⊙ dh_1 + dA_1 U  (the direct part is what the sweep left at its first step)
+    @Override
+    public void initialGradients(Backend be, LayerParams p, LayerBuffers buf, Tensor[] dInitial) {
+        Scratch s = buf.scratch();
+        be.copy(s.dhDirect, dInitial[0]);
+        be.gemm(dInitial[0], s.dhGatesAt[0], false, p.recurrent(), false, 1f, 1f);
+    }
+
     /** U h + b_h and the activated gates of the step. */
     private static final class StepScratch implements AutoCloseable {
         final Tensor hGates;

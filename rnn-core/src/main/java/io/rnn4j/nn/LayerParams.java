@@ -15,20 +15,36 @@ import io.rnn4j.backend.Tensor;
  */
 public record LayerParams(Tensor recurrent, Tensor input, Tensor hiddenBias, Tensor recurrentBias, Tensor slope) {
 
-    /** The views of layer {@code layer} in {@code arena}. */
-    public static LayerParams of(Arena arena, int layer) {
-        return new LayerParams(arena.view(ParameterLayout.name(ParameterLayout.RECURRENT_WEIGHTS, layer)),
-                arena.view(ParameterLayout.name(ParameterLayout.INPUT_WEIGHTS, layer)),
-                arena.viewOrNull(ParameterLayout.name(ParameterLayout.HIDDEN_BIAS, layer)),
-                arena.viewOrNull(ParameterLayout.name(ParameterLayout.RECURRENT_BIAS, layer)),
-                arena.viewOrNull(ParameterLayout.name(ParameterLayout.PRELU_SLOPE, layer)));
+    /** The views of direction {@code direction} (0 forward, 1 reverse) of layer {@code layer} in {@code arena}. */
+    public static LayerParams of(Arena arena, int layer, int direction) {
+        return new LayerParams(arena.view(ParameterLayout.name(ParameterLayout.RECURRENT_WEIGHTS, layer, direction)),
+                arena.view(ParameterLayout.name(ParameterLayout.INPUT_WEIGHTS, layer, direction)),
+                arena.viewOrNull(ParameterLayout.name(ParameterLayout.HIDDEN_BIAS, layer, direction)),
+                arena.viewOrNull(ParameterLayout.name(ParameterLayout.RECURRENT_BIAS, layer, direction)),
+                arena.viewOrNull(ParameterLayout.name(ParameterLayout.PRELU_SLOPE, layer, direction)));
     }
 
-    /** The views of every layer, bottom first. */
+    /** The forward views of layer {@code layer}. */
+    public static LayerParams of(Arena arena, int layer) {
+        return of(arena, layer, 0);
+    }
+
+    /** The forward views of every layer, bottom first. */
     public static LayerParams[] all(Arena arena, int layers) {
         LayerParams[] out = new LayerParams[layers];
         for (int l = 0; l < layers; l++) {
             out[l] = of(arena, l);
+        }
+        return out;
+    }
+
+    /** The views of every layer and direction: {@code [layer][direction]}. */
+    public static LayerParams[][] all(Arena arena, int layers, int directions) {
+        LayerParams[][] out = new LayerParams[layers][directions];
+        for (int l = 0; l < layers; l++) {
+            for (int d = 0; d < directions; d++) {
+                out[l][d] = of(arena, l, d);
+            }
         }
         return out;
     }

@@ -108,6 +108,14 @@ final class LstmCell extends Cell {
         return s.dPre;
     }
 
+    // ∂E/∂h_0 = dG_1 U;  ∂E/∂c_0 is what the sweep carried past its first step
+    @Override
+    public void initialGradients(Backend be, LayerParams p, LayerBuffers buf, Tensor[] dInitial) {
+        Scratch s = buf.scratch();
+        be.gemm(dInitial[0], s.dPreAt[0], false, p.recurrent(), false, 1f, 0f);
+        be.copy(s.dc, dInitial[1]);
+    }
+
     /** tanh(c) of the step. */
     private static final class StepScratch implements AutoCloseable {
         final Tensor tanhC;

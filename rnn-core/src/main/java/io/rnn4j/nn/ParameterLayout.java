@@ -47,17 +47,20 @@ public final class ParameterLayout {
         long[] off = {0};
         int h = c.hiddenSize();
         int gh = c.cell().gates() * h;
+        int dirs = c.directions();
         for (int l = 0; l < c.layers(); l++) {
-            add(m, off, name(RECURRENT_WEIGHTS, l), gh, h);
-            add(m, off, name(INPUT_WEIGHTS, l), l == 0 ? c.inputSize() : h, gh);
-            if (c.hiddenBias()) {
-                add(m, off, name(HIDDEN_BIAS, l), 1, gh);
-                if (c.cell().implementation().hasRecurrentBias()) {
-                    add(m, off, name(RECURRENT_BIAS, l), 1, gh);
+            for (int d = 0; d < dirs; d++) {
+                add(m, off, name(RECURRENT_WEIGHTS, l, d), gh, h);
+                add(m, off, name(INPUT_WEIGHTS, l, d), l == 0 ? c.inputSize() : dirs * h, gh);
+                if (c.hiddenBias()) {
+                    add(m, off, name(HIDDEN_BIAS, l, d), 1, gh);
+                    if (c.cell().implementation().hasRecurrentBias()) {
+                        add(m, off, name(RECURRENT_BIAS, l, d), 1, gh);
+                    }
                 }
             }
         }
-        add(m, off, OUTPUT_WEIGHTS, c.outputSize(), h);
+        add(m, off, OUTPUT_WEIGHTS, c.outputSize(), dirs * h);
         if (c.outputBias()) {
             add(m, off, OUTPUT_BIAS, 1, c.outputSize());
         }
@@ -65,7 +68,9 @@ public final class ParameterLayout {
         // follow this order.
         if (c.activation() == io.rnn4j.backend.Activation.PRELU) {
             for (int l = 0; l < c.layers(); l++) {
-                add(m, off, name(PRELU_SLOPE, l), 1, h);
+                for (int d = 0; d < dirs; d++) {
+                    add(m, off, name(PRELU_SLOPE, l, d), 1, h);
+                }
             }
         }
         if (off[0] > Integer.MAX_VALUE - 8) {
@@ -81,6 +86,15 @@ public final class ParameterLayout {
      */
     public static String name(String base, int layer) {
         return layer == 0 ? base : base + "_l" + layer;
+    }
+
+    /**
+     * The name of a per-layer parameter of direction {@code direction} (0 forward, 1 reverse): as
+     * {@link #name(String, int)}, with {@code _reverse} for the reverse direction
+     * ({@code inputWeights_l1_reverse}), as PyTorch names them.
+     */
+    public static String name(String base, int layer, int direction) {
+        return direction == 0 ? name(base, layer) : name(base, layer) + "_reverse";
     }
 
     private static void add(Map<String, Entry> m, long[] off, String name, int rows, int cols) {

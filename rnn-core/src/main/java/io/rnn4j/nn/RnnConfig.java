@@ -24,11 +24,15 @@ import io.rnn4j.backend.Activation;
  *     remembering); ignored by the other cells
  * @param layers stacked recurrent layers (default 1); layer l &gt; 0 reads the hidden states of
  *     layer l − 1, the head reads the top layer
+ * @param bidirectional a forward and a reverse direction in every layer (PyTorch's
+ *     {@code bidirectional=True}): the reverse direction runs each sequence from its own last step
+ *     down, the two outputs are concatenated (2H) for the next layer and the head (default false)
  */
 public record RnnConfig(InputKind inputKind, int inputSize, int hiddenSize, int outputSize,
                         Activation activation, boolean hiddenBias, boolean outputBias,
                         Init recurrentInit, Init inputInit, Init outputInit,
-                        float preluSlope, long seed, CellType cell, float forgetBias, int layers) {
+                        float preluSlope, long seed, CellType cell, float forgetBias, int layers,
+                        boolean bidirectional) {
 
     public RnnConfig {
         if (inputKind == null || activation == null || recurrentInit == null || inputInit == null
@@ -54,9 +58,15 @@ public record RnnConfig(InputKind inputKind, int inputSize, int hiddenSize, int 
         if (inputInit.kind() == Init.Kind.IDENTITY && (inputSize != hiddenSize || cell.gates() != 1)) {
             throw new IllegalArgumentException("identity input initializer needs an Elman cell with inputSize == hiddenSize");
         }
-        if (outputInit.kind() == Init.Kind.IDENTITY && outputSize != hiddenSize) {
-            throw new IllegalArgumentException("identity output initializer needs outputSize == hiddenSize");
+        if (outputInit.kind() == Init.Kind.IDENTITY && outputSize != (bidirectional ? 2 : 1) * hiddenSize) {
+            throw new IllegalArgumentException("identity output initializer needs outputSize == hiddenSize"
+                    + (bidirectional ? " × 2 (bidirectional)" : ""));
         }
+    }
+
+    /** Directions per layer: 2 when bidirectional, else 1. */
+    public int directions() {
+        return bidirectional ? 2 : 1;
     }
 
     private static void positive(String what, int v) {
@@ -89,6 +99,7 @@ public record RnnConfig(InputKind inputKind, int inputSize, int hiddenSize, int 
         b.cell = cell;
         b.forgetBias = forgetBias;
         b.layers = layers;
+        b.bidirectional = bidirectional;
         return b;
     }
 
@@ -109,6 +120,7 @@ public record RnnConfig(InputKind inputKind, int inputSize, int hiddenSize, int 
         private CellType cell = CellType.ELMAN;
         private float forgetBias = 1f;
         private int layers = 1;
+        private boolean bidirectional;
 
         private Builder(InputKind kind, int in, int hidden, int out) {
             this.inputKind = kind;
@@ -189,6 +201,12 @@ public record RnnConfig(InputKind inputKind, int inputSize, int hiddenSize, int 
             return this;
         }
 
+        /** A forward and a reverse direction in every layer (default false). */
+        public Builder bidirectional(boolean on) {
+            this.bidirectional = on;
+            return this;
+        }
+
         /** The LSTM forget-gate bias at initialization (default 1). */
         public Builder forgetBias(float b) {
             this.forgetBias = b;
@@ -197,7 +215,8 @@ public record RnnConfig(InputKind inputKind, int inputSize, int hiddenSize, int 
 
         public RnnConfig build() {
             return new RnnConfig(inputKind, inputSize, hiddenSize, outputSize, activation, hiddenBias,
-                    outputBias, recurrentInit, inputInit, outputInit, preluSlope, seed, cell, forgetBias, layers);
+                    outputBias, recurrentInit, inputInit, outputInit, preluSlope, seed, cell, forgetBias, layers,
+                    bidirectional);
         }
     }
 }

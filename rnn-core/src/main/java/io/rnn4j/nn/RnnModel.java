@@ -51,28 +51,33 @@ public final class RnnModel implements AutoCloseable {
         SplittableRandom rU = root.split();
         SplittableRandom rW = root.split();
         SplittableRandom rV = root.split();
+        int dirs = config.directions();
         for (int l = 0; l < config.layers(); l++) {
-            // U is G blocks of H×H, one per gate, each initialized on its own (orthogonal and identity per block).
-            float[] u = new float[g * h * h];
-            for (int k = 0; k < g; k++) {
-                System.arraycopy(config.recurrentInit().fill(h, h, h, h, h, rU), 0, u, k * h * h, h * h);
-            }
-            parameters.upload(ParameterLayout.name(ParameterLayout.RECURRENT_WEIGHTS, l), u);
-            // W is stored as D×G·H (H×G·H above layer 0); Glorot fans are those of each H×D gate map.
-            int in = l == 0 ? d : h;
-            Init wInit = l == 0 || config.inputInit().kind() != Init.Kind.IDENTITY ? config.inputInit() : Init.glorot();
-            parameters.upload(ParameterLayout.name(ParameterLayout.INPUT_WEIGHTS, l), wInit.fill(in, g * h, h, in, h, rW));
-            float[] bias = config.cell().implementation().initialHiddenBias(config);
-            if (bias != null && config.hiddenBias()) {
-                parameters.upload(ParameterLayout.name(ParameterLayout.HIDDEN_BIAS, l), bias);
-            }
-            if (config.activation() == Activation.PRELU) {
-                float[] a = new float[h];
-                java.util.Arrays.fill(a, config.preluSlope());
-                parameters.upload(ParameterLayout.name(ParameterLayout.PRELU_SLOPE, l), a);
+            for (int dir = 0; dir < dirs; dir++) {
+                // U is G blocks of H×H, one per gate, each initialized on its own (orthogonal and identity per block).
+                float[] u = new float[g * h * h];
+                for (int k = 0; k < g; k++) {
+                    System.arraycopy(config.recurrentInit().fill(h, h, h, h, h, rU), 0, u, k * h * h, h * h);
+                }
+                parameters.upload(ParameterLayout.name(ParameterLayout.RECURRENT_WEIGHTS, l, dir), u);
+                // W is stored as D×G·H (dirs·H×G·H above layer 0); Glorot fans are those of each gate map.
+                int in = l == 0 ? d : dirs * h;
+                Init wInit = l == 0 || config.inputInit().kind() != Init.Kind.IDENTITY ? config.inputInit()
+                        : Init.glorot();
+                parameters.upload(ParameterLayout.name(ParameterLayout.INPUT_WEIGHTS, l, dir),
+                        wInit.fill(in, g * h, h, in, h, rW));
+                float[] bias = config.cell().implementation().initialHiddenBias(config);
+                if (bias != null && config.hiddenBias()) {
+                    parameters.upload(ParameterLayout.name(ParameterLayout.HIDDEN_BIAS, l, dir), bias);
+                }
+                if (config.activation() == Activation.PRELU) {
+                    float[] a = new float[h];
+                    java.util.Arrays.fill(a, config.preluSlope());
+                    parameters.upload(ParameterLayout.name(ParameterLayout.PRELU_SLOPE, l, dir), a);
+                }
             }
         }
-        parameters.upload(ParameterLayout.OUTPUT_WEIGHTS, config.outputInit().fill(o, h, h, h, o, rV));
+        parameters.upload(ParameterLayout.OUTPUT_WEIGHTS, config.outputInit().fill(o, dirs * h, h, dirs * h, o, rV));
         // Biases start at zero (the arena is zero-filled).
     }
 

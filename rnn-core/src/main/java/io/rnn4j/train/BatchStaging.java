@@ -14,6 +14,7 @@ import io.rnn4j.nn.RnnConfig;
 final class BatchStaging {
     private final RnnConfig mc;
     private final Loss loss;
+    private final boolean bidirectional;
 
     /** Facts found by the last {@link #stage}: whether weights are needed, their sum, positions that count. */
     boolean weighted;
@@ -23,6 +24,7 @@ final class BatchStaging {
     BatchStaging(RnnConfig mc, Loss loss) {
         this.mc = mc;
         this.loss = loss;
+        this.bidirectional = mc.bidirectional();
     }
 
     /** Checks kinds, widths and every value of {@code batch}; changes nothing. */
@@ -36,10 +38,14 @@ final class BatchStaging {
             throw new IllegalArgumentException("dense input width " + batch.inputWidth() + " does not match the model's "
                     + mc.inputSize());
         }
-        boolean lastHead = loss == Loss.MSE_LAST_STEP;
-        if (loss == Loss.SOFTMAX_CROSS_ENTROPY) {
+        boolean lastHead = loss.lastStepOnly();
+        if (loss.tokenTargets()) {
             if (!batch.hasTokenTargets()) {
-                throw new IllegalArgumentException("softmax cross-entropy needs token targets, the batch has dense targets");
+                throw new IllegalArgumentException(loss + " needs token targets, the batch has dense targets");
+            }
+            if (batch.targetsAtLastStepOnly() != lastHead) {
+                throw new IllegalArgumentException(loss + " needs " + (lastHead
+                        ? "one label per sequence (B; Batch.tokensClassification)" : "a target id at every step (T·B)"));
             }
         } else {
             if (batch.hasTokenTargets()) {
@@ -74,7 +80,18 @@ final class BatchStaging {
         } else {
             checkFinite("input", batch.inputs(), b, batch.inputWidth());
         }
-        if (batch.hasTokenTargets()) {
+        if (batch.hasTokenTargets() && batch.targetsAtLastStepOnly()) {
+            int[] ids = batch.targetIds();
+            int o = mc.outputSize();
+            for (int s = 0; s < b; s++) {
+                int last = (batch.lengths() == null ? batch.steps() : batch.lengths()[s]) - 1;
+                boolean counts = mask == null || mask[last * b + s] > 0;
+                if ((ids[s] < 0 || ids[s] >= o) && counts) {
+                    throw new IllegalArgumentException("label " + ids[s] + " of sequence " + s + " is outside [0, " + o
+                            + ")");
+                }
+            }
+        } else if (batch.hasTokenTargets()) {
             int[] ids = batch.targetIds();
             int o = mc.outputSize();
             for (int i = 0; i < n; i++) {
@@ -110,7 +127,7 @@ final class BatchStaging {
 
     /** Fills the workspace's host scratch from a validated batch and uploads it. */
     void stage(Batch batch, Workspace ws, Backend backend) {
-        boolean lastHead = loss == Loss.MSE_LAST_STEP;
+        boolean lastHead = loss.lastStepOnly();
         int b = batch.batchSize();
         int steps = batch.steps();
         int n = b * steps;
@@ -127,7 +144,13 @@ final class BatchStaging {
                 ws.idScratch[i] = batch.valid(i / b, i % b) ? ids[i] : 0;
             }
         }
-        if (batch.hasTokenTargets()) {
+        if (batch.hasTokenTargets() && lastHead) {
+            int[] ids = batch.targetIds();
+            for (int s = 0; s < b; s++) {
+                boolean counts = mask == null || mask[ws.lastRowScratch[s]] > 0;
+                ws.targetScratch[s] = counts ? ids[s] : 0;
+            }
+        } else if (batch.hasTokenTargets()) {
             int[] ids = batch.targetIds();
             for (int i = 0; i < n; i++) {
                 boolean counts = batch.valid(i / b, i % b) && (mask == null || mask[i] > 0);
@@ -150,6 +173,16 @@ final class BatchStaging {
         }
         weightSum = sum;
         contributing = count;
+        if (bidirectional) {
+            // P: (t, b) ↔ (length_b − 1 − t, b) inside each sequence, padding in place; an involution.
+            for (int t = 0; t < steps; t++) {
+                for (int s = 0; s < b; s++) {
+                    int len = lengths == null ? steps : lengths[s];
+                    ws.permScratch[t * b + s] = t < len ? (len - 1 - t) * b + s : t * b + s;
+                }
+            }
+            backend.uploadIndices(ws.permScratch, 0, ws.perm, n);
+        }
         upload(batch, ws, backend);
     }
 
@@ -161,7 +194,7 @@ final class BatchStaging {
             backend.upload(batch.inputs(), 0, ws.inputs);
         }
         if (batch.hasTokenTargets()) {
-            backend.uploadIndices(ws.targetScratch, 0, ws.targetIds, n);
+            backend.uploadIndices(ws.targetScratch, 0, ws.targetIds, batch.targetsAtLastStepOnly() ? ws.batch : n);
         } else {
             backend.upload(batch.targets(), 0, ws.targets);
         }

@@ -5,8 +5,8 @@ import io.rnn4j.backend.Tensor;
 import io.rnn4j.nn.LayerBuffers;
 
 /**
- * The initial states of the next batch: h (and the LSTM's c), {@code L·B × H} each, layer 0's B rows
- * first (as PyTorch's {@code h_n}). With truncated BPTT each batch's final states (at each
+ * The initial states of the next batch: h (and the LSTM's c), {@code (L·D)·B × H} each, one slot of B
+ * rows per layer and direction, layer 0 forward first (as PyTorch's {@code h_n}). With truncated BPTT each batch's final states (at each
  * sequence's last valid step) become the next batch's initial states; otherwise they stay as set
  * (zeros unless set).
  */
@@ -149,7 +149,7 @@ final class CarriedState implements AutoCloseable {
         zero = false;
     }
 
-    /** Copies layer {@code l}'s initial states into block 0 of its buffers. */
+    /** Copies slot {@code l}'s initial states into block 0 of a direction's buffers. */
     void copyInto(LayerBuffers buf, int l) {
         for (int k = 0; k < initial.length; k++) {
             backend.copy(at[k][l], buf.stateFirst(k));
@@ -158,9 +158,10 @@ final class CarriedState implements AutoCloseable {
 
     /** Takes each sequence's states at its last valid step as the next initial states. */
     void advance(Workspace ws) {
+        int dirs = ws.layers[0].dirs.length;
         for (int l = 0; l < layers; l++) {
             for (int k = 0; k < initial.length; k++) {
-                backend.gatherRows(ws.layers[l].stateOut(k), ws.lastRows, 0, at[k][l], false);
+                backend.gatherRows(ws.layers[l / dirs].dirs[l % dirs].stateOut(k), ws.lastRows, 0, at[k][l], false);
             }
         }
         zero = false;

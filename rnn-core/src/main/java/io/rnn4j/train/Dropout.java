@@ -6,9 +6,9 @@ import java.util.Locale;
  * Dropout while training (never in {@link Trainer#evaluate} or in sampling): each kept value is
  * scaled by {@code 1 / (1 − p)} so that nothing changes in expectation.
  * <ul>
- *   <li>{@link #standard(double)}: PyTorch's {@code dropout=p}: on the outputs of every layer that
- *       feed the next layer, and on the top layer's output before the head; a fresh mask for every
- *       element of every step.</li>
+ *   <li>{@link #standard(double)}: as PyTorch's {@code dropout=p} on the outputs of every layer that
+ *       feed the next layer and, unlike PyTorch's RNN modules (as Zaremba et al. 2014), also on the
+ *       top layer's output before the head; a fresh mask for every element of every step.</li>
  *   <li>{@link #variational(double)} (Gal &amp; Ghahramani 2016): the same places and, for dense
  *       inputs, the input features of layer 0; one mask per sequence, reused at every step (the
  *       recurrent connections themselves are never dropped).</li>

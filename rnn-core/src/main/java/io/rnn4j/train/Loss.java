@@ -15,15 +15,33 @@ public enum Loss {
      * Squared error at the last step of each sequence only (its {@code length − 1} with variable
      * lengths); needs dense targets {@code B·O}. The head runs on {@code B} rows, not {@code T·B}.
      */
-    MSE_LAST_STEP;
+    MSE_LAST_STEP,
+    /**
+     * Sequence classification: softmax cross-entropy at the last step of each sequence only (its
+     * {@code length − 1}), one label per sequence; needs token targets {@code B} ({@link
+     * io.rnn4j.data.Batch#tokensClassification}). The head runs on {@code B} rows.
+     */
+    CROSS_ENTROPY_LAST_STEP;
 
-    /** Parses {@code ce}/{@code cross-entropy}, {@code mse}, {@code mse-last}. */
+    /** Whether the head reads only each sequence's last step (B rows). */
+    public boolean lastStepOnly() {
+        return this == MSE_LAST_STEP || this == CROSS_ENTROPY_LAST_STEP;
+    }
+
+    /** Whether the targets are token ids (else dense vectors). */
+    public boolean tokenTargets() {
+        return this == SOFTMAX_CROSS_ENTROPY || this == CROSS_ENTROPY_LAST_STEP;
+    }
+
+    /** Parses {@code ce}/{@code cross-entropy}, {@code mse}, {@code mse-last}, {@code ce-last}/{@code classification}. */
     public static Loss parse(String s) {
         return switch (s.trim().toLowerCase(Locale.ROOT)) {
             case "ce", "cross-entropy", "softmax", "softmax-cross-entropy" -> SOFTMAX_CROSS_ENTROPY;
             case "mse", "mse-every-step" -> MSE_EVERY_STEP;
             case "mse-last", "mse-last-step" -> MSE_LAST_STEP;
-            default -> throw new IllegalArgumentException("unknown loss '" + s + "' (expected ce, mse or mse-last)");
+            case "ce-last", "cross-entropy-last-step", "classification" -> CROSS_ENTROPY_LAST_STEP;
+            default -> throw new IllegalArgumentException("unknown loss '" + s
+                    + "' (expected ce, mse, mse-last or ce-last)");
         };
     }
 }

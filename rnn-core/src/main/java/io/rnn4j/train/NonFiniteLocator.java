@@ -5,6 +5,7 @@ import io.rnn4j.backend.Tensor;
 import io.rnn4j.diagnostics.NonFiniteLocation;
 import io.rnn4j.nn.Arena;
 import io.rnn4j.nn.Cell;
+import io.rnn4j.nn.LayerBuffers;
 import io.rnn4j.nn.ParameterLayout;
 
 /**
@@ -29,16 +30,19 @@ final class NonFiniteLocator {
     NonFiniteLocation locate(Workspace w, Arena grads, double loss) {
         int layerCount = w.layers.length;
         for (int l = 0; l < layerCount; l++) {
-            String layer = layerName(l, layerCount);
-            float[] pre = download(w.layers[l].pre);
-            float[] hid = download(w.layers[l].hiddenOut);
-            for (int t = 0; t < w.steps; t++) {
-                NonFiniteLocation loc = scanBlock(layer + cell.preName(), pre, t, w.batch, w.layers[l].pre.cols());
-                if (loc == null) {
-                    loc = scanBlock(layer + "hidden state", hid, t, w.batch, hiddenSize);
-                }
-                if (loc != null) {
-                    return loc;
+            for (int d = 0; d < w.layers[l].dirs.length; d++) {
+                LayerBuffers buf = w.layers[l].dirs[d];
+                String layer = layerName(l, d, layerCount);
+                float[] pre = download(buf.pre);
+                float[] hid = download(buf.hiddenOut);
+                for (int t = 0; t < w.steps; t++) {
+                    NonFiniteLocation loc = scanBlock(layer + cell.preName(), pre, t, w.batch, buf.pre.cols());
+                    if (loc == null) {
+                        loc = scanBlock(layer + "hidden state", hid, t, w.batch, hiddenSize);
+                    }
+                    if (loc != null) {
+                        return loc;
+                    }
                 }
             }
         }
@@ -51,11 +55,14 @@ final class NonFiniteLocator {
             }
         }
         for (int l = layerCount - 1; l >= 0; l--) {
-            float[] g = download(w.layers[l].grad);
-            for (int t = w.steps - 1; t >= 0; t--) {
-                NonFiniteLocation loc = scanBlock(layerName(l, layerCount) + cell.gradName(), g, t, w.batch, hiddenSize);
-                if (loc != null) {
-                    return loc;
+            for (int d = 0; d < w.layers[l].dirs.length; d++) {
+                float[] g = download(w.layers[l].dirs[d].grad);
+                for (int t = w.steps - 1; t >= 0; t--) {
+                    NonFiniteLocation loc = scanBlock(layerName(l, d, layerCount) + cell.gradName(), g, t, w.batch,
+                            hiddenSize);
+                    if (loc != null) {
+                        return loc;
+                    }
                 }
             }
         }
@@ -70,8 +77,9 @@ final class NonFiniteLocator {
         return new NonFiniteLocation("loss", -1, -1, 0, (float) loss);
     }
 
-    private static String layerName(int l, int layers) {
-        return layers == 1 ? "" : "layer " + l + " ";
+    /** "", "layer 1 ", "reverse ", "layer 0 reverse " (the reverse direction's steps are in reversed order). */
+    private static String layerName(int l, int d, int layers) {
+        return (layers == 1 ? "" : "layer " + l + " ") + (d == 1 ? "reverse " : "");
     }
 
     private float[] download(Tensor t) {

@@ -168,19 +168,40 @@ public record OptimizerConfig(UpdateRule rule) {
                 r.nesterov(), r.centered(), (float) value);
     }
 
+    /** The kind, the learning rate and every knob of this kind that differs from PyTorch's default. */
     @Override
     public String toString() {
         UpdateRule r = rule;
-        String lr = "lr " + r.learningRate();
-        String wd = r.weightDecay() != 0 ? ", weight decay " + r.weightDecay() : "";
-        return switch (r.kind()) {
-            case SGD -> r.momentum() == 0 ? "sgd(" + lr + wd + ")" : "sgd(" + lr + ", momentum " + r.momentum()
-                    + (r.nesterov() ? " nesterov" : "") + wd + ")";
-            case ADAGRAD -> "adagrad(" + lr + wd + ")";
-            case RMSPROP -> "rmsprop(" + lr + ", alpha " + r.rho() + (r.momentum() != 0 ? ", momentum " + r.momentum()
-                    : "") + (r.centered() ? ", centered" : "") + wd + ")";
-            case ADAM -> "adam(" + lr + wd + ")";
-            case ADAMW -> "adamw(" + lr + wd + ")";
-        };
+        UpdateRule d = UpdateRule.defaults(r.kind(), r.learningRate());
+        StringBuilder b = new StringBuilder(r.kind().name().toLowerCase(Locale.ROOT)).append("(lr ")
+                .append(r.learningRate());
+        switch (r.kind()) {
+            case SGD -> {
+                knob(b, "momentum", r.momentum(), d.momentum());
+                b.append(r.nesterov() ? " nesterov" : "");
+            }
+            case ADAGRAD -> knob(b, "initial accumulator", r.initialAccumulator(), d.initialAccumulator());
+            case RMSPROP -> {
+                b.append(", alpha ").append(r.rho());
+                knob(b, "momentum", r.momentum(), d.momentum());
+                b.append(r.centered() ? ", centered" : "");
+            }
+            case ADAM, ADAMW -> {
+                if (r.beta1() != d.beta1() || r.beta2() != d.beta2()) {
+                    b.append(", betas (").append(r.beta1()).append(", ").append(r.beta2()).append(')');
+                }
+            }
+        }
+        if (r.kind() != UpdateRule.Kind.SGD) {
+            knob(b, "eps", r.epsilon(), d.epsilon());
+        }
+        knob(b, "weight decay", r.weightDecay(), r.kind() == UpdateRule.Kind.ADAMW ? -1 : d.weightDecay());
+        return b.append(')').toString();
+    }
+
+    private static void knob(StringBuilder b, String name, float v, float dflt) {
+        if (v != dflt) {
+            b.append(", ").append(name).append(' ').append(v);
+        }
     }
 }

@@ -63,6 +63,7 @@ public final class Trainer implements AutoCloseable {
     private final GradientFlowRecorder recorder;
 
     private Workspace ws;
+    private boolean haveInputGradients;
     private double lastLoss;
     private double lastNorm;
     private GradientFlow lastFlow;
@@ -81,16 +82,19 @@ public final class Trainer implements AutoCloseable {
         this.backend = model.backend();
         this.cell = mc.cell().implementation();
         this.layerCount = mc.layers();
-        if (config.dropout().active()) {
-            throw new IllegalArgumentException("dropout is not supported by this version of the trainer");
+        if (config.carryState() && mc.bidirectional()) {
+            throw new IllegalArgumentException("truncated BPTT with a carried state is not meaningful for a"
+                    + " bidirectional model: its reverse direction would need the steps of the next window; train it"
+                    + " on whole sequences (carryState(false))");
         }
         this.grads = new Arena(backend, model.layout());
         this.optimizer = new OptimizerState(model, config.optimizer().rule(config.clipping().mode()
                 == Clipping.Mode.VALUE ? config.clipping().threshold() : Float.POSITIVE_INFINITY), config.schedule());
-        this.layers = new LayerStack(model, grads);
+        this.layers = new LayerStack(model, grads, config.dropout());
         this.staging = new BatchStaging(mc, config.loss());
         this.head = new LossHead(model, grads, config);
-        this.carried = new CarriedState(backend, mc.cell().name(), layerCount, mc.hiddenSize(), cell.stateCount());
+        this.carried = new CarriedState(backend, mc.cell().name(), layerCount * mc.directions(), mc.hiddenSize(),
+                cell.stateCount());
         this.locator = new NonFiniteLocator(backend, cell, mc.hiddenSize(), head.perStep());
         this.recorder = new GradientFlowRecorder(backend);
     }
@@ -154,6 +158,11 @@ public final class Trainer implements AutoCloseable {
         prepare(batch);
         forward();
         backward();
+        layers.initialGradients(ws);
+        if (ws.inputGrad != null) {
+            layers.inputGradient(ws);
+        }
+        haveInputGradients = true;
         backend.sumSquares(grads.all(), ws.sumSquares, false);
         backend.fill(ws.clipScale, 1f);
         backend.download(ws.scalars, ws.scalarScratch, 0);
@@ -175,7 +184,8 @@ public final class Trainer implements AutoCloseable {
      */
     public double evaluate(Batch batch) {
         prepare(batch);
-        forward();
+        layers.forward(ws, carried, false, optimizer.steps() + 1);
+        head.forward(ws, head.gradScale(staging.weightSum), staging.weighted);
         backend.download(ws.loss, ws.scalarScratch, 0);
         return head.reduce(ws.scalarScratch[0], staging.weightSum);
     }
@@ -193,6 +203,53 @@ public final class Trainer implements AutoCloseable {
     /** The gradient arena (same layout as the parameters). */
     public Arena gradients() {
         return grads;
+    }
+
+    /**
+     * ∂E/∂h_0 of the last {@link #computeGradients} (the gradient of the loss with respect to the
+     * initial hidden state, the far end of the backward sweep): {@code (L·D)·B × H}, slot-major as
+     * {@link #hiddenState()} (layer 0 forward first).
+     *
+     * @throws IllegalStateException when the last step was not {@link #computeGradients}
+     */
+    public float[] initialStateGradient() {
+        requireInputGradients();
+        return download(ws.initialGrad[0]);
+    }
+
+    /**
+     * ∂E/∂c_0 of the last {@link #computeGradients}, for an LSTM: {@code (L·D)·B × H} as
+     * {@link #cellState()}.
+     *
+     * @throws IllegalStateException for other cells, or when the last step was not {@link #computeGradients}
+     */
+    public float[] initialCellGradient() {
+        requireInputGradients();
+        if (ws.initialGrad.length < 2) {
+            throw new IllegalStateException("only an LSTM has a cell state; this model is " + mc.cell());
+        }
+        return download(ws.initialGrad[1]);
+    }
+
+    /**
+     * ∂E/∂x_t of the last {@link #computeGradients}, for a dense-input model: time-major
+     * {@code T·B × D} (zero at padded steps).
+     *
+     * @throws IllegalStateException for token inputs, or when the last step was not {@link #computeGradients}
+     */
+    public float[] inputGradient() {
+        requireInputGradients();
+        if (ws.inputGrad == null) {
+            throw new IllegalStateException("token inputs have no gradient; the model takes token ids");
+        }
+        return download(ws.inputGrad);
+    }
+
+    private void requireInputGradients() {
+        if (ws == null || !haveInputGradients) {
+            throw new IllegalStateException("call computeGradients(batch) first: the input and initial-state"
+                    + " gradients are computed there (not by step)");
+        }
     }
 
     // ------------------------------------------------------------------ state
@@ -246,7 +303,7 @@ public final class Trainer implements AutoCloseable {
         carried.reset();
     }
 
-    /** The LSTM's current initial cell state, {@code L·B × H}, or an empty array (other cells, or before the first batch). */
+    /** The LSTM's current initial cell state, {@code (L·D)·B × H} as {@link #hiddenState()}, or an empty array (other cells, or before the first batch). */
     public float[] cellState() {
         return cell.stateCount() > 1 ? carried.download(1) : new float[0];
     }
@@ -255,7 +312,7 @@ public final class Trainer implements AutoCloseable {
      * Sets the LSTM's initial cell state.
      *
      * @param batchSize B, matching the hidden state's
-     * @param values {@code L·B·H} finite values, layer-major
+     * @param values {@code (L·D)·B·H} finite values, slot-major as {@link #hiddenState()}
      */
     public void setCellState(int batchSize, float[] values) {
         carried.check(1, batchSize, values);
@@ -263,8 +320,9 @@ public final class Trainer implements AutoCloseable {
     }
 
     /**
-     * The current initial hidden state, {@code L·B × H} (layer-major: layer 0's B rows first, as
-     * PyTorch's {@code h_n}), or an empty array before the first batch.
+     * The current initial hidden state, {@code (L·D)·B × H} with D directions (slot-major: layer 0's
+     * forward B rows first, then its reverse ones when bidirectional, as PyTorch's {@code h_n}), or
+     * an empty array before the first batch.
      */
     public float[] hiddenState() {
         return carried.download(0);
@@ -274,7 +332,7 @@ public final class Trainer implements AutoCloseable {
      * Sets the initial hidden state for batches of {@code batchSize} sequences.
      *
      * @param batchSize B, at least 1
-     * @param values {@code L·B·H} finite values, layer-major
+     * @param values {@code (L·D)·B·H} finite values, slot-major as {@link #hiddenState()}
      */
     public void setHiddenState(int batchSize, float[] values) {
         carried.check(0, batchSize, values);
@@ -306,11 +364,13 @@ public final class Trainer implements AutoCloseable {
             ws = null;
         }
         ws = new Workspace(backend, cell, b, t, mc.hiddenSize(), mc.inputSize(), mc.outputSize(), denseIn,
-                denseTargets, config.loss() == Loss.MSE_LAST_STEP, config.diagnostics(), layerCount);
+                denseTargets, config.loss().lastStepOnly(), config.diagnostics(), layerCount, mc.directions(),
+                config.dropout());
     }
 
     private void forward() {
-        layers.forward(ws, carried);
+        haveInputGradients = false;
+        layers.forward(ws, carried, true, optimizer.steps() + 1);
         head.forward(ws, head.gradScale(staging.weightSum), staging.weighted);
     }
 

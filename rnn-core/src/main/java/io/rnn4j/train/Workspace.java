@@ -9,7 +9,8 @@ import io.rnn4j.nn.LayerBuffers;
 /**
  * Every activation and scratch buffer of one training step for a fixed {@code (B, T)}, allocated
  * once, so that a step allocates nothing. Layout is time-major: row {@code t·B + b}. The recurrent
- * layers' buffers are {@link LayerBuffers}; the head's and the batch's live here.
+ * layers' buffers are {@link StackLayer}s; the head's, the batch's and the gradients with respect to
+ * the inputs and initial states live here.
  */
 final class Workspace implements AutoCloseable {
     final int batch;
@@ -17,9 +18,11 @@ final class Workspace implements AutoCloseable {
     final int rows;
 
     /** The recurrent layers, bottom first. */
-    final LayerBuffers[] layers;
-    /** The top layer, read by the head. */
+    final StackLayer[] layers;
+    /** The top layer's forward direction (the diagnostics read it). */
     final LayerBuffers top;
+    /** Whether this step's forward pass drew dropout masks (its consumers read the dropped parts). */
+    boolean dropping;
 
     /** Z: logits, then ∂E/∂z; {@code T·B × O} (or {@code B × O} for the last-step head). */
     final Tensor logits;
@@ -31,10 +34,20 @@ final class Workspace implements AutoCloseable {
     final Tensor weights;
     /** The rows of {@link #weights} that line up with the head's rows. */
     final Tensor headWeights;
-    /** h at each sequence's last step, {@code B × H} (last-step head). */
-    final Tensor lastHidden;
-    /** ∂E/∂h at each sequence's last step, {@code B × H} (last-step head). */
-    final Tensor lastGrad;
+    /** h at each sequence's last step, per output part, {@code B × H} (last-step heads). */
+    final Tensor[] lastHidden;
+    /** ∂E/∂h at each sequence's last step, per output part, {@code B × H} (last-step heads). */
+    final Tensor[] lastGrad;
+    /** Variational dropout of dense inputs: the mask ({@code B × D}) and the dropped inputs; null without. */
+    final Tensor inputMask;
+    final Tensor droppedInputs;
+    /** ∂E/∂x of dense inputs, {@code T·B × D} (null for token inputs). */
+    final Tensor inputGrad;
+    /** ∂E/∂(initial states): [k] is {@code (L·D·B) × H}, slot-major, as the carried states. */
+    final Tensor[] initialGrad;
+    /** The reverse direction's row permutation P (an involution), {@code T·B} ids. */
+    final IndexBuffer perm;
+    final int[] permScratch;
     /** {@code 1 × 3}: loss, sum of squared gradients, clip scale. */
     final Tensor scalars;
     final Tensor loss;
@@ -57,22 +70,37 @@ final class Workspace implements AutoCloseable {
     final float[] scalarScratch = new float[3];
 
     Workspace(Backend backend, Cell cell, int batch, int steps, int hiddenSize, int inputWidth, int outputSize,
-              boolean denseInputs, boolean denseTargets, boolean lastStepHead, boolean diagnostics, int layerCount) {
+              boolean denseInputs, boolean denseTargets, boolean lastStepHead, boolean diagnostics, int layerCount,
+              int directions, Dropout dropout) {
         this.batch = batch;
         this.steps = steps;
         this.rows = Math.multiplyExact(batch, steps);
-        this.layers = new LayerBuffers[layerCount];
+        this.layers = new StackLayer[layerCount];
         for (int l = 0; l < layerCount; l++) {
-            layers[l] = new LayerBuffers(backend, cell, batch, steps, hiddenSize);
+            layers[l] = new StackLayer(backend, cell, directions, batch, steps, hiddenSize, dropout);
         }
-        this.top = layers[layerCount - 1];
+        this.top = layers[layerCount - 1].dirs[0];
+        boolean inputDropout = denseInputs && dropout.active() && dropout.kind() == Dropout.Kind.VARIATIONAL;
+        this.inputMask = inputDropout ? backend.allocate(batch, inputWidth) : null;
+        this.droppedInputs = inputDropout ? backend.allocate(rows, inputWidth) : null;
+        this.inputGrad = denseInputs ? backend.allocate(rows, inputWidth) : null;
+        this.initialGrad = new Tensor[cell.stateCount()];
+        for (int k = 0; k < initialGrad.length; k++) {
+            initialGrad[k] = backend.allocate(layerCount * directions * batch, hiddenSize);
+        }
+        this.perm = backend.allocateIndices(rows);
+        this.permScratch = new int[rows];
         this.logits = backend.allocate(lastStepHead ? batch : rows, outputSize);
         this.inputs = denseInputs ? backend.allocate(rows, inputWidth) : null;
         this.targets = denseTargets ? backend.allocate(lastStepHead ? batch : rows, outputSize) : null;
         this.weights = backend.allocate(rows, 1);
         this.headWeights = weights.rows(0, logits.rows());
-        this.lastHidden = lastStepHead ? backend.allocate(batch, hiddenSize) : null;
-        this.lastGrad = lastStepHead ? backend.allocate(batch, hiddenSize) : null;
+        this.lastHidden = lastStepHead ? new Tensor[directions] : null;
+        this.lastGrad = lastStepHead ? new Tensor[directions] : null;
+        for (int d = 0; lastStepHead && d < directions; d++) {
+            lastHidden[d] = backend.allocate(batch, hiddenSize);
+            lastGrad[d] = backend.allocate(batch, hiddenSize);
+        }
         this.scalars = backend.allocate(1, 3);
         this.loss = scalars.cols(0, 1);
         this.sumSquares = scalars.cols(1, 1);
@@ -94,14 +122,21 @@ final class Workspace implements AutoCloseable {
 
     @Override
     public void close() {
-        for (LayerBuffers l : layers) {
+        for (StackLayer l : layers) {
             l.close();
         }
-        for (Tensor t : new Tensor[] {logits, inputs, targets, weights, lastHidden, lastGrad, scalars, stepSquares}) {
+        for (Tensor t : new Tensor[] {logits, inputs, targets, weights, scalars, stepSquares, inputMask, droppedInputs,
+            inputGrad}) {
             if (t != null) {
                 t.buffer().close();
             }
         }
+        for (Tensor[] group : new Tensor[][] {lastHidden, lastGrad, initialGrad}) {
+            for (int i = 0; group != null && i < group.length; i++) {
+                group[i].buffer().close();
+            }
+        }
+        perm.close();
         inputIds.close();
         targetIds.close();
         lastRows.close();

@@ -958,6 +958,77 @@ public abstract class BackendContractTest {
         close(P, Tt, W, L);
     }
 
+    // ------------------------------------------------------------------ dropout
+
+    /** SplitMix64's finalizer, written here from the specification in {@link Backend#dropoutMask}. */
+    private static long mix64(long z) {
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    /** The mask the specification gives, as the float64 reference and every backend must draw it. */
+    public static float[] referenceMask(int n, float p, long seed, long stream) {
+        float[] m = new float[n];
+        long key = mix64(seed ^ mix64(stream));
+        for (int i = 0; i < n; i++) {
+            long v = mix64(key + 0x9E3779B97F4A7C15L * (i + 1L));
+            double u = (v >>> 40) / (double) (1 << 24);
+            m[i] = u < p ? 0f : 1f / (1f - p);
+        }
+        return m;
+    }
+
+    @Test
+    void dropoutMasksAreTheSpecifiedBitsOnEveryBackend() {
+        Tensor m = poisoned(37, 53);
+        for (float p : new float[] {0f, 0.1f, 0.5f, 0.9f}) {
+            be.dropoutMask(m, p, 42, 7);
+            float[] got = down(m);
+            assertArrayEquals(referenceMask(37 * 53, p, 42, 7), got, "p = " + p);
+            int zeros = 0;
+            for (float v : got) {
+                zeros += v == 0f ? 1 : 0;
+            }
+            assertEquals(p, zeros / (double) got.length, 0.04, "the fraction dropped");
+        }
+        be.dropoutMask(m, 0.5f, 42, 8);
+        assertTrue(!java.util.Arrays.equals(referenceMask(37 * 53, 0.5f, 42, 7), down(m)), "another stream, another mask");
+        assertThrows(IllegalArgumentException.class, () -> be.dropoutMask(m, 1f, 1, 1));
+        assertThrows(IllegalArgumentException.class, () -> be.dropoutMask(be.allocate(4, 6).cols(0, 3), 0.5f, 1, 1));
+        close(m);
+    }
+
+    @Test
+    void multiplyRepeatsTheFactorsOverBlocksOfRows() {
+        int b = 3;
+        int t = 4;
+        int c = 5;
+        float[] x = random(t * b * c, 2);
+        float[] f = random(b * c, 1);
+        Tensor X = upload(t * b, c, x);
+        Tensor F = upload(b, c, f);
+        Tensor O = poisoned(t * b, c);
+        be.multiply(X, F, O);
+        double[] want = new double[x.length];
+        for (int r = 0; r < t * b; r++) {
+            for (int k = 0; k < c; k++) {
+                want[r * c + k] = (double) x[r * c + k] * f[(r % b) * c + k];
+            }
+        }
+        assertClose(want, down(O), TOL, "per-sequence factors");
+        Tensor full = upload(t * b, c, random(t * b * c, 1));
+        float[] fv = down(full);
+        be.multiply(X, full, X); // in place, factors as large as x
+        for (int i = 0; i < x.length; i++) {
+            want[i] = (double) x[i] * fv[i];
+        }
+        assertClose(want, down(X), TOL, "element-wise, in place");
+        assertThrows(IllegalArgumentException.class, () -> be.multiply(X, be.allocate(5, c), O), "5 does not divide 12");
+        assertThrows(IllegalArgumentException.class, () -> be.multiply(X, X.rows(0, b), X), "factors inside the output");
+        close(X, F, O, full);
+    }
+
     // ------------------------------------------------------------------ optimizers
 
     /** Every optimizer with every option that changes its formula, as PyTorch's torch.optim writes it. */

@@ -132,6 +132,16 @@ public class ForwardingBackend implements Backend {
     }
 
     @Override
+    public void dropoutMask(Tensor mask, float p, long seed, long stream) {
+        inner.dropoutMask(mask, p, seed, stream);
+    }
+
+    @Override
+    public void multiply(Tensor x, Tensor factors, Tensor out) {
+        inner.multiply(x, factors, out);
+    }
+
+    @Override
     public void lstmForward(Tensor gates, Tensor cPrev, Tensor c, Tensor h, Tensor tanhC) {
         inner.lstmForward(gates, cPrev, c, h, tanhC);
     }

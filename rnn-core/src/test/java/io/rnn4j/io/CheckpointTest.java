@@ -114,6 +114,38 @@ class CheckpointTest {
     }
 
     @Test
+    void bidirectionalStackedModelsRoundTripUnderPyTorchNames() throws IOException {
+        RnnConfig cfg = RnnConfig.dense(3, 4, 2).cell(io.rnn4j.nn.CellType.GRU).layers(2).bidirectional(true).seed(8)
+                .build();
+        TrainerConfig tc = TrainerConfig.builder().loss(io.rnn4j.train.Loss.CROSS_ENTROPY_LAST_STEP)
+                .optimizer(OptimizerConfig.adamW(0.01).weightDecay(0.1)).dropout(io.rnn4j.train.Dropout.variational(0.2))
+                .build();
+        Batch batch = Batch.denseClassification(2, 3, new float[] {1, 0, 2, -1, 3, 0, 0, 1, 1, 2, -2, 0, 1, 1, 0, 0, 2,
+            1}, 3, new int[] {1, 0});
+        Path file = dir.resolve("bi.safetensors");
+        float[] params;
+        double next;
+        try (RnnModel model = new RnnModel(new CpuBackend(), cfg); Trainer trainer = new Trainer(model, tc)) {
+            trainer.step(batch);
+            Checkpoint.save(file, trainer, null);
+            params = model.parameters().downloadAll();
+            next = trainer.step(batch).loss();
+        }
+        Checkpoint cp = Checkpoint.read(file);
+        assertEquals(cfg, cp.modelConfig());
+        assertEquals(tc, cp.trainerConfig());
+        assertArrayEquals(new long[] {12, 3}, cp.shape("rnn.weight_ih_l0_reverse"), "GRU: 3H × D");
+        assertArrayEquals(new long[] {12, 8}, cp.shape("rnn.weight_ih_l1"), "layer 1 reads both directions: 3H × 2H");
+        assertArrayEquals(new long[] {12, 4}, cp.shape("rnn.weight_hh_l1_reverse"));
+        assertArrayEquals(new long[] {2, 8}, cp.shape("fc.weight"), "the head reads both directions");
+        try (CpuBackend be = new CpuBackend(); Trainer t = Checkpoint.load(file, be)) {
+            assertArrayEquals(params, t.model().parameters().downloadAll());
+            assertEquals(next, t.step(batch).loss(), 0.0, "resumes bit-identically (same dropout masks)");
+            t.model().close();
+        }
+    }
+
+    @Test
     void truncatedCorruptAndMismatchedFilesAreRejected() throws IOException {
         Path file = dir.resolve("c.safetensors");
         try (RnnModel model = new RnnModel(new CpuBackend(), MODEL); Trainer trainer = new Trainer(model, TRAIN)) {

@@ -49,8 +49,8 @@ class AllocationTest {
             }
             long perStep = (hs.getThreadAllocatedBytes(tid) - before) / steps;
             System.out.println(cell + ": heap bytes allocated per training step: " + perStep);
-            assertTrue(perStep <= 128, cell + ": a step allocated " + perStep
-                    + " bytes; only the StepResult (≈64) is expected");
+            assertTrue(perStep <= 96, cell + ": a step allocated " + perStep
+                    + " bytes; only the StepResult (80 with compressed references) is expected");
         }
     }
 }

@@ -4,6 +4,7 @@ import io.rnn4j.backend.Backend;
 import io.rnn4j.data.Batch;
 import io.rnn4j.nn.CellType;
 import io.rnn4j.nn.Init;
+import io.rnn4j.nn.RnnConfig;
 import io.rnn4j.nn.RnnModel;
 import io.rnn4j.train.Clipping;
 import io.rnn4j.train.Loss;
@@ -32,6 +33,12 @@ import picocli.CommandLine.Spec;
 final class AddingCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
+    @picocli.CommandLine.Mixin
+    TrainingOptions training = new TrainingOptions();
+    @picocli.CommandLine.Mixin
+    ModelOptions matrices = new ModelOptions();
+    @Option(names = "--bidirectional", description = "a forward and a reverse direction in every layer")
+    boolean bidirectional;
 
     @Option(names = "--T", paramLabel = "N", description = "sequence length")
     int t = 100;
@@ -87,14 +94,19 @@ final class AddingCommand implements Callable<Integer> {
         Cli.atLeast(spec, "--test-batches", testBatches, 1);
         Studies.ModelKind kind = Studies.modelKind(model, cell);
         Init recurrent = Studies.recurrentInit(init, kind);
-        OptimizerConfig opt = Studies.optimizer(spec, optimizer, lr);
+        OptimizerConfig opt = training.optimizer(spec, Studies.optimizer(spec, optimizer, lr));
+        RnnConfig mc = matrices.build(spec, Studies.addingModel(hidden, kind, recurrent, 0).toBuilder().layers(layers)
+                .bidirectional(bidirectional));
+        TrainerConfig tc = training.apply(spec, TrainerConfig.builder().loss(Loss.MSE_LAST_STEP)
+                .reduction(Reduction.MEAN).optimizer(opt).clipping(clip)
+                .nonFinitePolicy(io.rnn4j.diagnostics.NonFinitePolicy.SKIP_UPDATE)).build();
         PrintWriter log = spec.commandLine().getOut();
         Output output = new Output(out, log);
-        log.printf("adding problem: T=%d, H=%d, model %s (recurrent init %s), %s, clip %s, B=%d, %d steps, seeds %s%n",
-                t, hidden, kind.name(), recurrent, opt, clip, batch, steps, java.util.Arrays.toString(seeds));
+        log.printf("adding problem: T=%d, H=%d%s, model %s (recurrent init %s), %s, %s, clip %s, B=%d, %d steps,"
+                + " seeds %s%n", t, hidden, bidirectional ? " bidirectional" : "", kind.name(), mc.recurrentInit(), opt,
+                training.describe(), clip, batch, steps, java.util.Arrays.toString(seeds));
         log.printf("baseline (constant predictor): MSE %.4f%n", Tasks.ADDING_BASELINE);
-        List<SeedResult> results = run(log, backend, t, hidden, kind, recurrent, opt, clip, steps, batch, every,
-                testBatches, seeds, layers);
+        List<SeedResult> results = run(log, backend, t, mc, tc, steps, batch, every, testBatches, seeds);
         List<double[]> rows = new ArrayList<>();
         List<Output.Series> series = new ArrayList<>();
         for (SeedResult r : results) {
@@ -120,9 +132,9 @@ final class AddingCommand implements Callable<Integer> {
         return 0;
     }
 
-    static List<SeedResult> run(PrintWriter out, String backendName, int t, int hidden, Studies.ModelKind kind,
-                                Init init, OptimizerConfig opt, Clipping clip, int steps, int batch, int every,
-                                int testBatches, long[] seeds, int layers) {
+    /** Trains {@code model} (its seed replaced by each of {@code seeds}) with {@code training}. */
+    static List<SeedResult> run(PrintWriter out, String backendName, int t, RnnConfig model, TrainerConfig training,
+                                int steps, int batch, int every, int testBatches, long[] seeds) {
         List<SeedResult> results = new ArrayList<>();
         try (Backend backend = Studies.backend(backendName)) {
             for (long seed : seeds) {
@@ -135,11 +147,8 @@ final class AddingCommand implements Callable<Integer> {
                 List<double[]> curve = new ArrayList<>();
                 int first = -1;
                 double mse = Double.NaN;
-                try (RnnModel model = new RnnModel(backend, Studies.addingModel(hidden, kind, init, seed)
-                        .toBuilder().layers(layers).build());
-                     Trainer trainer = new Trainer(model, TrainerConfig.builder().loss(Loss.MSE_LAST_STEP)
-                             .reduction(Reduction.MEAN).optimizer(opt).clipping(clip)
-                             .nonFinitePolicy(io.rnn4j.diagnostics.NonFinitePolicy.SKIP_UPDATE).build());
+                try (RnnModel net = new RnnModel(backend, model.toBuilder().seed(seed).build());
+                     Trainer trainer = new Trainer(net, training);
                      Progress bar = new Progress("adding seed " + seed, steps)) {
                     mse = Studies.evaluate(trainer, test);
                     curve.add(new double[] {0, mse});

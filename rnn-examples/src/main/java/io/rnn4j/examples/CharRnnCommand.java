@@ -45,6 +45,10 @@ final class CharRnnCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
+    @picocli.CommandLine.Mixin
+    TrainingOptions training = new TrainingOptions();
+    @picocli.CommandLine.Mixin
+    ModelOptions matrices = new ModelOptions();
 
     @Option(names = "--text", paramLabel = "FILE", required = true,
             description = "training text, UTF-8 (\"builtin\" for the demo's 2 KB text)")
@@ -108,7 +112,7 @@ final class CharRnnCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         applyPreset();
         checkRanges();
-        OptimizerConfig opt = Studies.optimizer(spec, optimizer, lr);
+        OptimizerConfig opt = training.optimizer(spec, Studies.optimizer(spec, optimizer, lr));
         String corpus = BUILTIN.equals(text) ? builtInText() : TextFiles.read(spec, "--text", Path.of(text));
         CharVocabulary vocab = CharVocabulary.of(corpus);
         int[] tokens = vocab.encode(corpus);
@@ -116,6 +120,7 @@ final class CharRnnCommand implements Callable<Integer> {
         if (resume != null) {
             from = Checkpoint.read(resume);
             new ResumeChecks(spec, from, resume).check(vocab, opt, this);
+            new ResumeChecks(spec, from, resume).checkTraining(training, matrices);
         }
         fitWindowToText(tokens.length);
         SequenceBatcher batches = new SequenceBatcher(tokens, batch, seq);
@@ -141,8 +146,9 @@ final class CharRnnCommand implements Callable<Integer> {
                 if (init != null) {
                     mb.init(init);
                 }
-                trainer = new Trainer(new RnnModel(be, mb.build()), TrainerConfig.builder().optimizer(opt)
-                        .clipping(clip).reduction(reduction).carryState(true).build());
+                trainer = new Trainer(new RnnModel(be, matrices.build(spec, mb)), training.apply(spec,
+                        TrainerConfig.builder().optimizer(opt).clipping(clip).reduction(reduction).carryState(true))
+                        .build());
             }
             try (RnnModel model = trainer.model(); Trainer t = trainer) {
                 train(log, output, vocab, tokens, batches, t, model, window, smooth, rng, be.description());
@@ -173,6 +179,9 @@ final class CharRnnCommand implements Callable<Integer> {
         }
         if (!Cli.given(spec, "--lr")) {
             lr = 0.1;
+        }
+        if (!Cli.given(spec, "--eps") && optimizer.equalsIgnoreCase("adagrad")) {
+            training.eps = 1e-8; // min-char-rnn's 1e-8 (added to the root), not PyTorch's 1e-10
         }
         if (!Cli.given(spec, "--clip")) {
             clip = Clipping.value(5);

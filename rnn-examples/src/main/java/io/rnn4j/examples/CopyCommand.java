@@ -33,6 +33,12 @@ import picocli.CommandLine.Spec;
 final class CopyCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
+    @picocli.CommandLine.Mixin
+    TrainingOptions training = new TrainingOptions();
+    @picocli.CommandLine.Mixin
+    ModelOptions matrices = new ModelOptions();
+    @Option(names = "--bidirectional", description = "a forward and a reverse direction in every layer")
+    boolean bidirectional;
 
     @Option(names = "--T", paramLabel = "N", description = "delay")
     int t = 50;
@@ -79,21 +85,24 @@ final class CopyCommand implements Callable<Integer> {
         Cli.atLeast(spec, "--batch", batch, 1);
         Cli.atLeast(spec, "--eval-every", every, 1);
         Studies.ModelKind kind = Studies.modelKind(model, cell);
-        OptimizerConfig opt = Studies.optimizer(spec, optimizer, lr);
+        OptimizerConfig opt = training.optimizer(spec, Studies.optimizer(spec, optimizer, lr));
+        RnnConfig mc = matrices.build(spec, RnnConfig.tokens(Tasks.COPY_VOCAB, hidden).cell(kind.cell())
+                .activation(kind.activation()).recurrentInit(init).layers(layers).bidirectional(bidirectional).seed(seed));
+        TrainerConfig tc = training.apply(spec, TrainerConfig.builder().loss(Loss.SOFTMAX_CROSS_ENTROPY)
+                .reduction(Reduction.MEAN).optimizer(opt).clipping(clip).nonFinitePolicy(NonFinitePolicy.SKIP_UPDATE))
+                .build();
         PrintWriter out = spec.commandLine().getOut();
         Output output = new Output(this.out, out);
         double baseline = Tasks.copyBaseline(t);
-        out.printf("copying memory: T=%d (length %d), H=%d, model %s (init %s), %s, clip %s, B=%d, %d steps%n", t,
-                t + 20, hidden, kind.name(), init, opt, clip, batch, steps);
+        out.printf("copying memory: T=%d (length %d), H=%d%s, model %s (init %s), %s, %s, clip %s, B=%d, %d steps%n", t,
+                t + 20, hidden, bidirectional ? " bidirectional" : "", kind.name(), mc.recurrentInit(), opt,
+                training.describe(), clip, batch, steps);
         out.printf("memoryless baseline: %.4f nats per step%n", baseline);
         List<double[]> rows = new ArrayList<>();
         double loss;
         try (Backend be = Studies.backend(backend);
-             RnnModel model = new RnnModel(be, RnnConfig.tokens(Tasks.COPY_VOCAB, hidden).cell(kind.cell()).activation(kind.activation())
-                     .recurrentInit(init).layers(layers).seed(seed).build());
-             Trainer trainer = new Trainer(model, TrainerConfig.builder().loss(Loss.SOFTMAX_CROSS_ENTROPY)
-                     .reduction(Reduction.MEAN).optimizer(opt).clipping(clip)
-                     .nonFinitePolicy(NonFinitePolicy.SKIP_UPDATE).build());
+             RnnModel model = new RnnModel(be, mc);
+             Trainer trainer = new Trainer(model, tc);
              Progress bar = new Progress("copy", steps)) {
             SplittableRandom testRng = new SplittableRandom(99_000 + seed);
             Batch[] test = {Tasks.copy(batch, t, testRng), Tasks.copy(batch, t, testRng), Tasks.copy(batch, t, testRng)};

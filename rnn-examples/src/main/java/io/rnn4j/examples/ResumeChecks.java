@@ -63,6 +63,31 @@ final class ResumeChecks {
         }
     }
 
+    /**
+     * The training options: an optimizer knob, a schedule or dropout given explicitly must equal the
+     * checkpoint's; an initializer cannot apply to weights that come from the checkpoint.
+     */
+    void checkTraining(TrainingOptions o, ModelOptions m) throws Exception {
+        TrainerConfig t = cp.trainerConfig();
+        if (Cli.given(spec, "--schedule") || Cli.given(spec, "--warmup")) {
+            String mine = (o.warmup > 0 ? o.schedule.withWarmup(o.warmup) : o.schedule).spec();
+            if (!mine.equals(t.schedule().spec())) {
+                throw Cli.usage(spec, "--schedule " + mine + " differs from the checkpoint's " + t.schedule().spec()
+                        + ": a resumed run continues the checkpoint's schedule; drop --schedule and --warmup");
+            }
+        }
+        same("--dropout", o.dropout, t.dropout());
+        OptimizerConfig mine = o.optimizer(spec, t.optimizer());
+        if (!mine.equals(t.optimizer())) {
+            throw Cli.usage(spec, "the optimizer options ask for " + mine + ", but the checkpoint's optimizer is "
+                    + t.optimizer() + ": a resumed run keeps it; drop those options");
+        }
+        if (m.any()) {
+            throw Cli.usage(spec, "--init-input, --init-recurrent and --init-output have no effect on a resumed run"
+                    + " (the weights come from " + file + "): drop them");
+        }
+    }
+
     /** B and T of the checkpoint's run (T 0 when a 0.1 checkpoint did not record it). */
     private int[] layout(RnnConfig m) {
         String b = cp.metadata().get("batcher.batch");

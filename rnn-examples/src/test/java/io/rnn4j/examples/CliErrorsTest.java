@@ -71,6 +71,42 @@ class CliErrorsTest {
     }
 
     @Test
+    void optimizerKnobsScheduleAndDropoutReachTheTrainer() {
+        Path o = tmp.resolve("k");
+        String[][] wrong = {
+            {"--optimizer", "adam", "--momentum", "0.9", "--momentum is an option of sgd and rmsprop, not of adam"},
+            {"--optimizer", "sgd", "--beta1", "0.8", "--beta1 is an option of adam and adamw, not of sgd"},
+            {"--optimizer", "sgd", "--nesterov", "--", "Nesterov momentum needs SGD with a momentum above 0"},
+            {"--optimizer", "adagrad", "--centered", "--", "centered is an RMSProp option"},
+            {"--schedule", "cosine:0", "--", "--", "bad schedule 'cosine:0'"},
+            {"--dropout", "1.5", "--", "--", "dropout probability must be in [0, 1)"},
+            {"--init-output", "identity", "--", "--", "identity"},
+        };
+        for (String[] c : wrong) {
+            java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("adding", "--T", "5", "--hidden",
+                    "4", "--steps", "2", "--seeds", "1", "--out", o.toString()));
+            for (int i = 0; i < 4; i++) {
+                if (!c[i].equals("--")) {
+                    args.add(c[i]);
+                }
+            }
+            assertEquals(2, run(args.toArray(String[]::new)), String.join(" ", args));
+            assertTrue(err().contains(c[4]), c[0] + " " + c[1] + ": " + err());
+        }
+        assertEquals(0, run("adding", "--T", "5", "--hidden", "4", "--steps", "4", "--eval-every", "2", "--seeds", "1",
+                "--test-batches", "1", "--optimizer", "rmsprop", "--alpha", "0.9", "--momentum", "0.5", "--centered",
+                "--weight-decay", "1e-4", "--schedule", "cosine:4", "--warmup", "1", "--dropout", "variational:0.1",
+                "--bidirectional", "--init-input", "uniform:0.1", "--out", o.toString()), err());
+        assertTrue(out().contains("H=4 bidirectional") && out().contains("rmsprop(lr 0.001, alpha 0.9, momentum 0.5")
+                && out().contains("centered") && out().contains("schedule warmup:1+cosine:4")
+                && out().contains("dropout variational:0.1"), out());
+        assertEquals(0, run("copy", "--T", "3", "--hidden", "4", "--steps", "2", "--eval-every", "1", "--optimizer",
+                "sgd", "--momentum", "0.9", "--nesterov", "--schedule", "step:1:0.5", "--dropout", "0.3",
+                "--bidirectional", "--layers", "2", "--out", o.toString()), err());
+        assertTrue(out().contains("nesterov") && out().contains("schedule step:1:0.5"), out());
+    }
+
+    @Test
     void unreadableTextsAreNamed() throws Exception {
         Path latin1 = tmp.resolve("latin1.txt");
         Files.write(latin1, "caf\u00e9 au lait ".repeat(50).getBytes(StandardCharsets.ISO_8859_1));
@@ -96,6 +132,10 @@ class CliErrorsTest {
             {"--hidden", "32", "--hidden 32 differs from the checkpoint's 16"},
             {"--lr", "0.1", "--lr 0.1 differs from the checkpoint's 0.002"},
             {"--optimizer", "sgd", "--optimizer SGD differs from the checkpoint's ADAM"},
+            {"--dropout", "0.2", "--dropout standard:0.2 differs from the checkpoint's none"},
+            {"--schedule", "cosine:50", "--schedule cosine:50:0.0 differs from the checkpoint's constant"},
+            {"--beta2", "0.98", "the optimizer options ask for adam(lr 0.002, betas (0.9, 0.98)"},
+            {"--init-recurrent", "orthogonal", "have no effect on a resumed run"},
             {"--steps", "5", "the checkpoint is at step 10, so --steps 5 leaves nothing to do"},
         };
         for (String[] c : cases) {

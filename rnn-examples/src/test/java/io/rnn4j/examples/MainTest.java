@@ -72,7 +72,7 @@ class MainTest {
         assertTrue(out().contains("resumed from") && out().contains("at step 20"), out());
         assertEquals(0, run("char-rnn", "--text", text.toString(), "--preset", "min-char-rnn", "--steps", "5",
                 "--print-every", "5", "--sample-length", "0", "--out", o + "/m"), err());
-        assertTrue(out().contains("adagrad(lr 0.1)") && out().contains("sum loss"), out());
+        assertTrue(out().contains("adagrad(lr 0.1, eps 1.0E-8)") && out().contains("sum loss"), out());
         java.nio.file.Path lstm = tmp.resolve("lstm.safetensors");
         assertEquals(0, run("char-rnn", "--text", text.toString(), "--cell", "lstm", "--batch", "2", "--seq", "8",
                 "--hidden", "16", "--steps", "10", "--print-every", "5", "--sample-length", "10", "--checkpoint",

@@ -323,6 +323,18 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public synchronized void dropoutMask(Tensor mask, float p, long seed, long stream) {
+        open();
+        rowKernels.dropoutMask(mask, p, seed, stream);
+    }
+
+    @Override
+    public synchronized void multiply(Tensor x, Tensor factors, Tensor out) {
+        open();
+        rowKernels.multiply(x, factors, out);
+    }
+
+    @Override
     public synchronized void recurrentForward(Activation f, Tensor recurrent, Tensor pre, Tensor hidden, Tensor slope,
                                               int batch) {
         open();

@@ -32,16 +32,19 @@ final class CpuOptimizer {
         t.go = off(grads);
         t.n = (int) params.size();
         t.rule = rule;
-        Tensor[] s = {state1, state2, state3};
-        for (int i = 0; i < 3; i++) {
-            t.s[i] = i < states ? be.data(s[i]) : null;
-            t.so[i] = i < states ? off(s[i]) : 0;
-        }
+        bindState(t, 0, states > 0 ? state1 : null);
+        bindState(t, 1, states > 1 ? state2 : null);
+        bindState(t, 2, states > 2 ? state3 : null);
         t.scale = be.data(gradScale).get(off(gradScale));
         t.c1 = (float) (1.0 / (1.0 - Math.pow(rule.beta1(), step)));
         t.c2 = (float) (1.0 / (1.0 - Math.pow(rule.beta2(), step)));
         be.workers.run(t, be.partsFor(params.size()));
         t.rule = null;
+    }
+
+    private void bindState(UpdateTask t, int i, Tensor state) {
+        t.s[i] = state == null ? null : be.data(state);
+        t.so[i] = state == null ? 0 : off(state);
     }
 
     /** {@code clamp(g, −c, c)} that keeps NaN (as {@link Math#min} and {@link Math#max} do). */

@@ -171,6 +171,43 @@ final class CpuRowKernels {
         }
     }
 
+    /** SplitMix64's finalizer. */
+    static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    void dropoutMask(Tensor mask, float p, long seed, long stream) {
+        io.rnn4j.internal.Shapes.dropoutMask(mask, p);
+        FloatBuffer d = be.data(mask);
+        int o = off(mask);
+        long key = mix(seed ^ mix(stream));
+        float keep = 1f / (1f - p);
+        long n = mask.size();
+        for (long i = 0; i < n; i++) {
+            long v = mix(key + 0x9E3779B97F4A7C15L * (i + 1));
+            float u = (v >>> 40) * 0x1.0p-24f;
+            d.put(o + (int) i, u < p ? 0f : keep);
+        }
+    }
+
+    void multiply(Tensor x, Tensor factors, Tensor out) {
+        Shapes.multiply(x, factors, out);
+        FloatBuffer xd = be.data(x);
+        FloatBuffer fd = be.data(factors);
+        FloatBuffer od = be.data(out);
+        int m = factors.rows();
+        for (int r = 0; r < x.rows(); r++) {
+            int xb = rowBase(x, r);
+            int fb = rowBase(factors, r % m);
+            int ob = rowBase(out, r);
+            for (int c = 0; c < x.cols(); c++) {
+                od.put(ob + c, xd.get(xb + c) * fd.get(fb + c));
+            }
+        }
+    }
+
     /** Element-wise work on contiguous ranges: split into equal chunks per thread. */
     private final class RangeTask implements CpuWorkers.Task {
         static final int FILL = 0;

@@ -373,6 +373,18 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
+    public synchronized void dropoutMask(Tensor mask, float p, long seed, long stream) {
+        enter();
+        kernels.dropoutMask(mask, p, seed, stream);
+    }
+
+    @Override
+    public synchronized void multiply(Tensor x, Tensor factors, Tensor out) {
+        enter();
+        kernels.multiply(x, factors, out);
+    }
+
+    @Override
     public synchronized void lstmForward(Tensor gates, Tensor cPrev, Tensor c, Tensor h, Tensor tanhC) {
         enter();
         kernels.lstmForward(gates, cPrev, c, h, tanhC);

@@ -166,6 +166,19 @@ final class CudaKernels {
         launch(g.size());
     }
 
+    void dropoutMask(Tensor mask, float p, long seed, long stream) {
+        Shapes.dropoutMask(mask, p);
+        kernel("dropout_mask").ptr(be.addr(mask)).i64(mask.size()).f32(p).f32(1f / (1f - p)).i64(seed).i64(stream);
+        launch(mask.size());
+    }
+
+    void multiply(Tensor x, Tensor factors, Tensor out) {
+        Shapes.multiply(x, factors, out);
+        kernel("multiply_rows").ptr(be.addr(x)).i32(ld(x)).ptr(be.addr(factors)).i32(ld(factors)).i32(factors.rows())
+                .ptr(be.addr(out)).i32(ld(out)).i32(x.rows()).i32(x.cols());
+        launch(x.size());
+    }
+
     void lstmForward(Tensor gates, Tensor cPrev, Tensor c, Tensor h, Tensor tanhC) {
         Shapes.lstmForward(gates, cPrev, c, h, tanhC);
         kernel("lstm_forward").ptr(be.addr(gates)).i32(ld(gates)).ptr(be.addr(cPrev)).i32(ld(cPrev)).ptr(be.addr(c))

@@ -358,6 +358,32 @@ extern "C" __global__ void optimizer_update(int kind, float* p, const float* g, 
     }
 }
 
+// SplitMix64's finalizer; the dropout masks of Backend.dropoutMask, bit for bit the CPU backend's.
+__device__ __forceinline__ unsigned long long mix64(unsigned long long z) {
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+extern "C" __global__ void dropout_mask(float* mask, long long n, float p, float keep, long long seed,
+                                        long long stream) {
+    unsigned long long key = mix64((unsigned long long) seed ^ mix64((unsigned long long) stream));
+    GRID_STRIDE(i, n) {
+        unsigned long long v = mix64(key + 0x9E3779B97F4A7C15ull * (unsigned long long) (i + 1));
+        float u = (float) (v >> 40) * 5.9604644775390625e-8f;  // 2^-24
+        mask[i] = u < p ? 0.0f : keep;
+    }
+}
+
+// out[r, :] = x[r, :] * f[r mod m, :] (a per-sequence mask repeated at every step when m = B).
+extern "C" __global__ void multiply_rows(const float* x, int ldx, const float* f, int ldf, int m, float* out, int ldo,
+                                         int rows, int cols) {
+    GRID_STRIDE(i, (long long) rows * cols) {
+        long long r = i / cols, c = i % cols;
+        out[r * ldo + c] = x[r * ldx + c] * f[(r % m) * ldf + c];
+    }
+}
+
 __device__ float sigm(float x) {
     return 1.0f / (1.0f + expf(-x));
 }

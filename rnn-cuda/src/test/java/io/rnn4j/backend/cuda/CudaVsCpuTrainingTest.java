@@ -29,7 +29,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  * relative 2e-3 on losses and parameters after 20 SGD steps (both sides round in float32 but sum in
  * different orders; the difference, about √n·u per operation, compounds over the steps), checked
  * against the drift between two CPU thread counts on the same data. Covers the benchmark shapes,
- * every Elman activation, LSTM, GRU, stacked layers, and dense inputs with the squared-error head.
+ * every Elman activation, LSTM, GRU, stacked layers, dense inputs with the squared-error head, and
+ * bidirectional stacked layers with dropout, AdamW, a schedule and the classification head.
  * Skipped without a GPU.
  */
 class CudaVsCpuTrainingTest {
@@ -79,6 +80,35 @@ class CudaVsCpuTrainingTest {
             batches[i] = Batch.denseLastStep(b, t, x, 2, y, 1);
         }
         compare(cfg, tc, batches, "dense relu, MSE at the last step, Adam, value clipping");
+    }
+
+    @ParameterizedTest(name = "{0} bidirectional x2, {1} dropout, classification")
+    @CsvSource({"ELMAN,STANDARD", "LSTM,VARIATIONAL", "GRU,STANDARD", "GRU,NONE"})
+    void bidirectionalDropoutAndClassificationAgree(CellType cell, io.rnn4j.train.Dropout.Kind dropout) {
+        int b = 16;
+        int t = 30;
+        int d = 8;
+        RnnConfig cfg = RnnConfig.dense(d, 64, 5).cell(cell).layers(2).bidirectional(true).seed(9).build();
+        io.rnn4j.train.Dropout drop = new io.rnn4j.train.Dropout(dropout, 0.2f, 3);
+        TrainerConfig tc = TrainerConfig.builder().loss(Loss.CROSS_ENTROPY_LAST_STEP)
+                .optimizer(OptimizerConfig.adamW(1e-3).weightDecay(0.05)).clipping(Clipping.globalNorm(5))
+                .schedule(io.rnn4j.train.LearningRateSchedule.cosine(20, 0.1).withWarmup(3)).dropout(drop).build();
+        Batch[] batches = new Batch[20];
+        SplittableRandom r = new SplittableRandom(17);
+        for (int i = 0; i < batches.length; i++) {
+            float[] x = new float[b * t * d];
+            for (int k = 0; k < x.length; k++) {
+                x[k] = (float) r.nextGaussian();
+            }
+            int[] lengths = new int[b];
+            int[] labels = new int[b];
+            for (int k = 0; k < b; k++) {
+                lengths[k] = 1 + r.nextInt(t);
+                labels[k] = r.nextInt(5);
+            }
+            batches[i] = Batch.denseClassification(b, t, x, d, labels).withLengths(lengths);
+        }
+        compare(cfg, tc, batches, cell + " bidirectional x2, dropout " + drop + ", AdamW, cosine, classification");
     }
 
     private static void compare(RnnConfig cfg, TrainerConfig tc, Batch[] batches, String what) {
