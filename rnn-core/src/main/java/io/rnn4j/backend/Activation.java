@@ -19,12 +19,17 @@ public enum Activation {
     /** {@code f(s) = s}: a linear RNN, for analysis and the analytic tests. */
     IDENTITY;
 
-    /** Lower-case name as used on command lines and in configs. */
+    /** {@return lower-case name as used on command lines and in configs} */
     public String id() {
         return name().toLowerCase(java.util.Locale.ROOT);
     }
 
-    /** Parses {@code tanh}, {@code logistic} (or {@code sigmoid}), {@code relu}, {@code prelu}, {@code identity} (or {@code linear}). */
+    /**
+     * Parses {@code tanh}, {@code logistic} (or {@code sigmoid}), {@code relu}, {@code prelu}, {@code identity} (or {@code linear}).
+     *
+     * @param s the name (case-insensitive)
+     * @return the constant
+     */
     public static Activation parse(String s) {
         String k = s.trim().toLowerCase(java.util.Locale.ROOT);
         switch (k) {

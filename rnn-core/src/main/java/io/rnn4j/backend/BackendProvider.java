@@ -10,24 +10,27 @@ package io.rnn4j.backend;
  */
 public interface BackendProvider {
 
-    /** The name users select with {@code -Drnn4j.backend=NAME} or {@code RNN4J_BACKEND=NAME}. */
+    /** {@return the name users select with {@code -Drnn4j.backend=NAME} or {@code RNN4J_BACKEND=NAME}} */
     String name();
 
     /**
      * Higher wins when nothing is forced. The CPU backend uses {@value #CPU_PRIORITY}; accelerator
      * backends use larger values.
+     *
+     * @return the priority
      */
     int priority();
 
     /** Priority of the built-in CPU backend. */
     int CPU_PRIORITY = 0;
 
-    /** Whether this machine can run the backend, and why not. Never throws. */
+    /** {@return whether this machine can run the backend, and why not} Never throws. */
     Availability availability();
 
     /**
      * Creates a backend with default settings.
      *
+     * @return the backend
      * @throws BackendUnavailableException if the backend cannot run here
      */
     Backend create();

@@ -4,10 +4,21 @@ package io.rnn4j.backend;
 public class BackendUnavailableException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * Creates the exception.
+     *
+     * @param message what is unavailable and why
+     */
     public BackendUnavailableException(String message) {
         super(message);
     }
 
+    /**
+     * Creates the exception.
+     *
+     * @param message what is unavailable and why
+     * @param cause the failure behind it
+     */
     public BackendUnavailableException(String message, Throwable cause) {
         super(message, cause);
     }

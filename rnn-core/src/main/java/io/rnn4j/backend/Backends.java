@@ -30,12 +30,17 @@ public final class Backends {
     private Backends() {
     }
 
-    /** Every provider on the class path, highest priority first. */
+    /** {@return every provider on the class path, highest priority first} */
     public static List<BackendProvider> providers() {
         return providers(Thread.currentThread().getContextClassLoader());
     }
 
-    /** Every provider visible to {@code loader}, highest priority first. */
+    /**
+     * Every provider visible to {@code loader}, highest priority first.
+     *
+     * @param loader the class loader to search
+     * @return every provider it finds, highest priority first
+     */
     public static List<BackendProvider> providers(ClassLoader loader) {
         List<BackendProvider> list = new ArrayList<>();
         ServiceLoader<BackendProvider> sl = ServiceLoader.load(BackendProvider.class,
@@ -55,7 +60,7 @@ public final class Backends {
         return list;
     }
 
-    /** The name forced by {@value #PROPERTY} or {@value #ENV}, or null. */
+    /** {@return the name forced by {@value #PROPERTY} or {@value #ENV}, or null} */
     public static String forcedName() {
         String forced = System.getProperty(PROPERTY);
         if (forced == null || forced.isBlank()) {
@@ -64,12 +69,21 @@ public final class Backends {
         return forced == null || forced.isBlank() ? null : forced.trim();
     }
 
-    /** Chooses the provider as described in the class comment and creates its backend. */
+    /**
+     * Chooses the provider as described in the class comment and creates its backend.
+     *
+     * @return the backend
+     */
     public static Backend select() {
         return create(forcedName(), providers());
     }
 
-    /** Creates the backend of the provider named {@code name} (case-insensitive); no fallback. */
+    /**
+     * Creates the backend of the provider named {@code name} (case-insensitive); no fallback.
+     *
+     * @param name the provider's name
+     * @return its backend
+     */
     public static Backend select(String name) {
         return create(java.util.Objects.requireNonNull(name, "name"), providers());
     }
@@ -79,6 +93,9 @@ public final class Backends {
      * thrown), or else the first available one, by priority, whose {@link BackendProvider#create()}
      * succeeds; a provider that says it is available but fails to start is logged and skipped.
      *
+     * @param forced a provider's name, or null to choose
+     * @param providers the candidates
+     * @return the backend
      * @throws BackendUnavailableException when the forced backend is unknown, unavailable or fails
      *     to start, or when no provider starts; the message lists every provider and why
      */
@@ -126,6 +143,9 @@ public final class Backends {
      * Chooses among {@code providers}: the one named {@code forced} (when not null), else the
      * available one with the highest priority.
      *
+     * @param forced a provider's name, or null to choose
+     * @param providers the candidates
+     * @return the chosen provider
      * @throws BackendUnavailableException listing every provider and its availability
      */
     public static BackendProvider selectProvider(String forced, List<BackendProvider> providers) {
@@ -165,7 +185,12 @@ public final class Backends {
                 : "";
     }
 
-    /** One line per provider: name, priority and availability. */
+    /**
+     * One line per provider: name, priority and availability.
+     *
+     * @param providers the candidates
+     * @return one line per provider: name, priority, and available or why not
+     */
     public static String listing(List<BackendProvider> providers) {
         StringBuilder sb = new StringBuilder("backends found on the class path:");
         if (providers.isEmpty()) {

@@ -10,13 +10,13 @@ package io.rnn4j.backend;
  */
 public interface DeviceBuffer extends AutoCloseable {
 
-    /** Number of float elements in the buffer. */
+    /** {@return number of float elements in the buffer} */
     long length();
 
-    /** The backend that owns this buffer. */
+    /** {@return the backend that owns this buffer} */
     Backend backend();
 
-    /** Whether {@link #close()} has been called. */
+    /** {@return whether {@link #close()} has been called} */
     boolean isClosed();
 
     /** Releases the memory. Idempotent. */

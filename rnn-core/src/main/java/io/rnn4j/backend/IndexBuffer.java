@@ -8,13 +8,13 @@ package io.rnn4j.backend;
  */
 public interface IndexBuffer extends AutoCloseable {
 
-    /** Number of int elements. */
+    /** {@return number of int elements} */
     int length();
 
-    /** The backend that owns this buffer. */
+    /** {@return the backend that owns this buffer} */
     Backend backend();
 
-    /** Whether {@link #close()} has been called. */
+    /** {@return whether {@link #close()} has been called} */
     boolean isClosed();
 
     /** Releases the memory. Idempotent. */

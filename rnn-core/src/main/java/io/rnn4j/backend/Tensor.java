@@ -20,6 +20,11 @@ public final class Tensor {
     /**
      * Creates a view. Checks that every addressed element lies inside the buffer.
      *
+     * @param buffer the buffer
+     * @param offset element offset of {@code (0, 0)}
+     * @param rows the rows, at least 0
+     * @param cols the columns, at least 0
+     * @param rowStride elements between the starts of consecutive rows, at least {@code cols}
      * @throws IllegalArgumentException if the shape is negative, {@code rowStride < cols}, or the
      *     view reaches outside the buffer
      */
@@ -46,44 +51,66 @@ public final class Tensor {
         this.rowStride = rowStride;
     }
 
-    /** A dense view over a whole buffer of {@code rows * cols} elements. */
+    /**
+     * A dense view over a whole buffer of {@code rows * cols} elements.
+     *
+     * @param buffer the buffer, at least {@code rows·cols} elements
+     * @param rows the rows
+     * @param cols the columns
+     * @return the view of the buffer's start
+     */
     public static Tensor of(DeviceBuffer buffer, int rows, int cols) {
         return new Tensor(buffer, 0, rows, cols, cols);
     }
 
+    /**
+     * {@return the buffer this view reads}
+     */
     public DeviceBuffer buffer() {
         return buffer;
     }
 
-    /** Element offset of {@code (0, 0)} in the buffer. */
+    /** {@return element offset of {@code (0, 0)} in the buffer} */
     public long offset() {
         return offset;
     }
 
+    /**
+     * {@return the number of rows}
+     */
     public int rows() {
         return rows;
     }
 
+    /**
+     * {@return the number of columns}
+     */
     public int cols() {
         return cols;
     }
 
-    /** Distance in elements between the starts of two consecutive rows. */
+    /** {@return distance in elements between the starts of two consecutive rows} */
     public int rowStride() {
         return rowStride;
     }
 
-    /** {@code rows * cols}. */
+    /** {@return {@code rows * cols}} */
     public long size() {
         return (long) rows * cols;
     }
 
-    /** Whether rows follow each other without gaps ({@code rowStride == cols} or one row). */
+    /** {@return whether rows follow each other without gaps ({@code rowStride == cols} or one row)} */
     public boolean isContiguous() {
         return rowStride == cols || rows <= 1;
     }
 
-    /** Rows {@code [from, from + count)} as a view. */
+    /**
+     * Rows {@code [from, from + count)} as a view.
+     *
+     * @param from the first row
+     * @param count how many rows
+     * @return the view (shares the buffer)
+     */
     public Tensor rows(int from, int count) {
         if (from < 0 || count < 0 || from + count > rows) {
             throw new IndexOutOfBoundsException("rows [" + from + ", " + (from + count) + ") of " + rows);
@@ -91,7 +118,13 @@ public final class Tensor {
         return new Tensor(buffer, offset + (long) from * rowStride, count, cols, rowStride);
     }
 
-    /** Columns {@code [from, from + count)} as a view (same row stride). */
+    /**
+     * Columns {@code [from, from + count)} as a view (same row stride).
+     *
+     * @param from the first column
+     * @param count how many columns
+     * @return the view (shares the buffer; its row stride is this one's)
+     */
     public Tensor cols(int from, int count) {
         if (from < 0 || count < 0 || from + count > cols) {
             throw new IndexOutOfBoundsException("cols [" + from + ", " + (from + count) + ") of " + cols);
@@ -102,6 +135,9 @@ public final class Tensor {
     /**
      * The same elements seen with another shape; only for contiguous tensors.
      *
+     * @param newRows the new rows
+     * @param newCols the new columns
+     * @return the view with the same elements
      * @throws IllegalArgumentException if not contiguous or the element count differs
      */
     public Tensor reshape(int newRows, int newCols) {
@@ -114,7 +150,12 @@ public final class Tensor {
         return new Tensor(buffer, offset, newRows, newCols, newCols);
     }
 
-    /** Whether two views address at least one common element (conservative: same buffer and overlapping spans). */
+    /**
+     * Whether two views address at least one common element (conservative: same buffer and overlapping spans).
+     *
+     * @param other another view
+     * @return whether the two views share any element
+     */
     public boolean overlaps(Tensor other) {
         if (other.buffer != buffer || size() == 0 || other.size() == 0) {
             return false;

@@ -43,10 +43,34 @@ public record UpdateRule(Kind kind, float learningRate, float momentum, float rh
 
     /** The optimizer family. */
     public enum Kind {
-        SGD, ADAGRAD, RMSPROP, ADAM, ADAMW
+        /** Stochastic gradient descent, optionally with (Nesterov) momentum. */
+        SGD,
+        /** Adagrad. */
+        ADAGRAD,
+        /** RMSProp, optionally centered and with momentum. */
+        RMSPROP,
+        /** Adam with L2 weight decay. */
+        ADAM,
+        /** Adam with decoupled weight decay (Loshchilov &amp; Hutter). */
+        ADAMW
     }
 
-    /** Validates every field; messages name the field and the value. */
+    /**
+     * Validates every field; messages name the field and the value.
+     *
+     * @param kind the rule
+     * @param learningRate {@code lr > 0}
+     * @param momentum μ in {@code [0, 1)}: SGD's and RMSProp's momentum
+     * @param rho RMSProp's smoothing constant α in {@code [0, 1)}
+     * @param beta1 Adam's β1 in {@code [0, 1)}
+     * @param beta2 Adam's β2 in {@code [0, 1)}
+     * @param epsilon ε {@code > 0} of Adagrad, RMSProp and Adam (added to the root, as in PyTorch)
+     * @param weightDecay λ {@code ≥ 0}: L2 (added to the gradient) for every kind but AdamW, decoupled for AdamW
+     * @param nesterov Nesterov momentum (SGD with μ &gt; 0 only)
+     * @param centered RMSProp's centered variant (divides by the estimated standard deviation)
+     * @param initialAccumulator Adagrad's starting value of s, {@code ≥ 0}
+     * @param clipValue element-wise clip bound {@code c > 0}, or {@link Float#POSITIVE_INFINITY} for none
+     */
     public UpdateRule {
         if (kind == null) {
             throw new IllegalArgumentException("optimizer kind is null");

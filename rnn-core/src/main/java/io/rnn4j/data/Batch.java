@@ -109,12 +109,26 @@ public final class Batch {
         this.lossMask = lossMask;
     }
 
-    /** Token inputs and token targets, time-major arrays of length {@code T·B}. */
+    /**
+     * Token inputs and token targets, time-major arrays of length {@code T·B}.
+     *
+     * @param batchSize B, sequences per batch, at least 1
+     * @param steps T, steps per sequence, at least 1
+     * @param inputIds {@code T·B} input token ids, row {@code t·B + b}
+     * @param targetIds {@code T·B} target token ids
+     * @return the batch (checked against the model when it is trained on)
+     */
     public static Batch tokensTimeMajor(int batchSize, int steps, int[] inputIds, int[] targetIds) {
         return new Batch(batchSize, steps, inputIds, null, 0, targetIds, null, 0, false, null, null);
     }
 
-    /** Token inputs and targets given per sequence: {@code inputs[b][t]}, all rows of equal length. */
+    /**
+     * Token inputs and targets given per sequence: {@code inputs[b][t]}, all rows of equal length.
+     *
+     * @param inputs {@code [B][T]} input token ids
+     * @param targets {@code [B][T]} target token ids
+     * @return the batch, time-major
+     */
     public static Batch tokens(int[][] inputs, int[][] targets) {
         int b = inputs.length;
         if (b == 0) {
@@ -127,30 +141,77 @@ public final class Batch {
         return tokensTimeMajor(b, t, transpose("inputs", inputs, t), transpose("targets", targets, t));
     }
 
-    /** Dense inputs ({@code T·B·D}) and dense targets at every step ({@code T·B·O}), time-major. */
+    /**
+     * Dense inputs ({@code T·B·D}) and dense targets at every step ({@code T·B·O}), time-major.
+     *
+     * @param batchSize B
+     * @param steps T
+     * @param inputs {@code T·B·D} input values
+     * @param inputWidth D, values per input vector
+     * @param targets {@code T·B·O} target values
+     * @param targetWidth O, values per target vector
+     * @return the batch
+     */
     public static Batch denseTimeMajor(int batchSize, int steps, float[] inputs, int inputWidth, float[] targets,
                                        int targetWidth) {
         return new Batch(batchSize, steps, null, inputs, inputWidth, null, targets, targetWidth, false, null, null);
     }
 
-    /** Dense inputs ({@code T·B·D}, time-major) and one dense target per sequence ({@code B·O}). */
+    /**
+     * Dense inputs ({@code T·B·D}, time-major) and one dense target per sequence ({@code B·O}).
+     *
+     * @param batchSize B
+     * @param steps T
+     * @param inputs {@code T·B·D} input values
+     * @param inputWidth D
+     * @param targets {@code B·O} target values, one vector per sequence
+     * @param targetWidth O
+     * @return the batch
+     */
     public static Batch denseLastStep(int batchSize, int steps, float[] inputs, int inputWidth, float[] targets,
                                       int targetWidth) {
         return new Batch(batchSize, steps, null, inputs, inputWidth, null, targets, targetWidth, true, null, null);
     }
 
-    /** Token inputs ({@code T·B}, time-major) and one dense target per sequence ({@code B·O}). */
+    /**
+     * Token inputs ({@code T·B}, time-major) and one dense target per sequence ({@code B·O}).
+     *
+     * @param batchSize B
+     * @param steps T
+     * @param inputIds {@code T·B} input token ids
+     * @param targets {@code B·O} target values, one vector per sequence
+     * @param targetWidth O
+     * @return the batch
+     */
     public static Batch tokensLastStep(int batchSize, int steps, int[] inputIds, float[] targets, int targetWidth) {
         return new Batch(batchSize, steps, inputIds, null, 0, null, targets, targetWidth, true, null, null);
     }
 
-    /** Dense inputs ({@code T·B·D}, time-major) with token targets ({@code T·B}). */
+    /**
+     * Dense inputs ({@code T·B·D}, time-major) with token targets ({@code T·B}).
+     *
+     * @param batchSize B
+     * @param steps T
+     * @param inputs {@code T·B·D} input values
+     * @param inputWidth D
+     * @param targetIds {@code T·B} target token ids
+     * @return the batch
+     */
     public static Batch denseWithTokenTargets(int batchSize, int steps, float[] inputs, int inputWidth,
                                               int[] targetIds) {
         return new Batch(batchSize, steps, null, inputs, inputWidth, targetIds, null, 0, false, null, null);
     }
 
-    /** Token inputs ({@code T·B}) with dense targets at every step ({@code T·B·O}), time-major. */
+    /**
+     * Token inputs ({@code T·B}) with dense targets at every step ({@code T·B·O}), time-major.
+     *
+     * @param batchSize B
+     * @param steps T
+     * @param inputIds {@code T·B} input token ids
+     * @param targets {@code T·B·O} target values
+     * @param targetWidth O
+     * @return the batch
+     */
     public static Batch tokensWithDenseTargets(int batchSize, int steps, int[] inputIds, float[] targets,
                                                int targetWidth) {
         return new Batch(batchSize, steps, inputIds, null, 0, null, targets, targetWidth, false, null, null);
@@ -159,12 +220,24 @@ public final class Batch {
     /**
      * Sequence classification with token inputs: {@code T·B} time-major ids and one label per
      * sequence ({@code B}), read at each sequence's last step.
+     *
+     * @param batchSize B
+     * @param steps T
+     * @param inputIds {@code T·B} input token ids
+     * @param labels {@code B} class labels in {@code [0, O)}
+     * @return the batch
      */
     public static Batch tokensClassification(int batchSize, int steps, int[] inputIds, int[] labels) {
         return new Batch(batchSize, steps, inputIds, null, 0, labels, null, 0, true, null, null);
     }
 
-    /** Sequence classification with token inputs given per sequence: {@code inputs[b][t]} and {@code labels[b]}. */
+    /**
+     * Sequence classification with token inputs given per sequence: {@code inputs[b][t]} and {@code labels[b]}.
+     *
+     * @param inputs {@code [B][T]} input token ids
+     * @param labels {@code B} class labels in {@code [0, O)}
+     * @return the batch, time-major
+     */
     public static Batch classification(int[][] inputs, int[] labels) {
         if (inputs.length == 0) {
             throw new IllegalArgumentException("batch size B must be at least 1, got 0");
@@ -173,18 +246,37 @@ public final class Batch {
                 labels);
     }
 
-    /** Sequence classification with dense inputs ({@code T·B·D}, time-major) and one label per sequence. */
+    /**
+     * Sequence classification with dense inputs ({@code T·B·D}, time-major) and one label per sequence.
+     *
+     * @param batchSize B
+     * @param steps T
+     * @param inputs {@code T·B·D} input values
+     * @param inputWidth D
+     * @param labels {@code B} class labels in {@code [0, O)}
+     * @return the batch
+     */
     public static Batch denseClassification(int batchSize, int steps, float[] inputs, int inputWidth, int[] labels) {
         return new Batch(batchSize, steps, null, inputs, inputWidth, labels, null, 0, true, null, null);
     }
 
-    /** A copy with per-sequence lengths in {@code [1, T]}. */
+    /**
+     * A copy with per-sequence lengths in {@code [1, T]}.
+     *
+     * @param lengths {@code B} lengths; steps at or beyond a sequence's length add no loss and no gradient
+     * @return a new batch sharing the arrays
+     */
     public Batch withLengths(int[] lengths) {
         return new Batch(batchSize, steps, inputIds, inputs, inputWidth, targetIds, targets, targetWidth,
                 targetsAtLastStepOnly, lengths, lossMask);
     }
 
-    /** A copy with a time-major loss mask of {@code T·B} non-negative weights. */
+    /**
+     * A copy with a time-major loss mask of {@code T·B} non-negative weights.
+     *
+     * @param mask {@code T·B} finite weights {@code ≥ 0}, time-major
+     * @return a new batch sharing the arrays
+     */
     public Batch withLossMask(float[] mask) {
         return new Batch(batchSize, steps, inputIds, inputs, inputWidth, targetIds, targets, targetWidth,
                 targetsAtLastStepOnly, lengths, mask);
@@ -205,72 +297,78 @@ public final class Batch {
         return out;
     }
 
-    /** B. */
+    /** {@return B} */
     public int batchSize() {
         return batchSize;
     }
 
-    /** T. */
+    /** {@return T} */
     public int steps() {
         return steps;
     }
 
-    /** Whether inputs are token ids. */
+    /** {@return whether inputs are token ids} */
     public boolean hasTokenInputs() {
         return inputIds != null;
     }
 
-    /** Whether targets are token ids. */
+    /** {@return whether targets are token ids} */
     public boolean hasTokenTargets() {
         return targetIds != null;
     }
 
-    /** Whether targets (dense, or labels) exist only for each sequence's last step. */
+    /** {@return whether targets (dense, or labels) exist only for each sequence's last step} */
     public boolean targetsAtLastStepOnly() {
         return targetsAtLastStepOnly;
     }
 
-    /** Time-major input ids, or null. Not a copy. */
+    /** {@return time-major input ids, or null} Not a copy. */
     public int[] inputIds() {
         return inputIds;
     }
 
-    /** Time-major dense inputs, or null. Not a copy. */
+    /** {@return time-major dense inputs, or null} Not a copy. */
     public float[] inputs() {
         return inputs;
     }
 
-    /** D for dense inputs, 0 otherwise. */
+    /** {@return D for dense inputs, 0 otherwise} */
     public int inputWidth() {
         return inputWidth;
     }
 
-    /** Time-major target ids ({@code T·B}), or one label per sequence ({@code B}) for classification, or null. Not a copy. */
+    /** {@return time-major target ids ({@code T·B}), or one label per sequence ({@code B}) for classification, or null} Not a copy. */
     public int[] targetIds() {
         return targetIds;
     }
 
-    /** Dense targets, or null. Not a copy. */
+    /** {@return dense targets, or null} Not a copy. */
     public float[] targets() {
         return targets;
     }
 
-    /** O for dense targets, 0 otherwise. */
+    /** {@return O for dense targets, 0 otherwise} */
     public int targetWidth() {
         return targetWidth;
     }
 
-    /** Per-sequence lengths, or null (all T). Not a copy. */
+    /** {@return per-sequence lengths, or null (all T)} Not a copy. */
     public int[] lengths() {
         return lengths;
     }
 
-    /** Time-major loss mask, or null. Not a copy. */
+    /** {@return time-major loss mask, or null} Not a copy. */
     public float[] lossMask() {
         return lossMask;
     }
 
-    /** Whether position {@code (t, b)} is inside its sequence. */
+    /**
+     * Whether position {@code (t, b)} is inside its sequence.
+     *
+     * @param t the step
+     * @param b the sequence
+     * @return whether {@code t} is below sequence {@code b}'s length
+     */
     public boolean valid(int t, int b) {
         return lengths == null || t < lengths[b];
     }

@@ -14,7 +14,12 @@ public final class CharVocabulary {
         this.codePoints = codePoints;
     }
 
-    /** The vocabulary of every distinct code point in {@code text}. */
+    /**
+     * The vocabulary of every distinct code point in {@code text}.
+     *
+     * @param text the text
+     * @return its distinct code points, sorted, as ids 0..V−1
+     */
     public static CharVocabulary of(String text) {
         if (text.isEmpty()) {
             throw new IllegalArgumentException("cannot build a vocabulary from an empty text");
@@ -24,7 +29,12 @@ public final class CharVocabulary {
         return new CharVocabulary(set.stream().mapToInt(Integer::intValue).toArray());
     }
 
-    /** A vocabulary from explicit code points (sorted and de-duplicated). */
+    /**
+     * A vocabulary from explicit code points (sorted and de-duplicated).
+     *
+     * @param cps distinct code points, in id order
+     * @return the vocabulary
+     */
     public static CharVocabulary ofCodePoints(int[] cps) {
         int[] sorted = Arrays.stream(cps).distinct().sorted().toArray();
         if (sorted.length == 0) {
@@ -33,17 +43,23 @@ public final class CharVocabulary {
         return new CharVocabulary(sorted);
     }
 
-    /** Number of distinct characters. */
+    /** {@return number of distinct characters} */
     public int size() {
         return codePoints.length;
     }
 
-    /** The code points in id order (a copy). */
+    /** {@return the code points in id order (a copy)} */
     public int[] codePoints() {
         return codePoints.clone();
     }
 
-    /** The id of a code point. */
+    /**
+     * The id of a code point.
+     *
+     * @param codePoint a code point
+     * @return its id
+     * @throws IllegalArgumentException when it is not in the vocabulary
+     */
     public int id(int codePoint) {
         int i = Arrays.binarySearch(codePoints, codePoint);
         if (i < 0) {
@@ -53,7 +69,12 @@ public final class CharVocabulary {
         return i;
     }
 
-    /** The code point of an id. */
+    /**
+     * The code point of an id.
+     *
+     * @param id an id in {@code [0, V)}
+     * @return its code point
+     */
     public int codePoint(int id) {
         if (id < 0 || id >= codePoints.length) {
             throw new IllegalArgumentException("token id " + id + " is outside [0, " + codePoints.length + ")");
@@ -61,7 +82,12 @@ public final class CharVocabulary {
         return codePoints[id];
     }
 
-    /** Encodes a text into ids. */
+    /**
+     * Encodes a text into ids.
+     *
+     * @param text text whose characters are all in the vocabulary
+     * @return the ids, one per code point
+     */
     public int[] encode(String text) {
         return text.codePoints().map(this::id).toArray();
     }
@@ -70,6 +96,8 @@ public final class CharVocabulary {
      * The vocabulary as a JSON array of code points in id order, e.g. {@code [10,32,33,…]}: how
      * checkpoints store it (metadata entry {@code vocabulary}); in Python
      * {@code [chr(c) for c in json.loads(metadata["vocabulary"])]} gives the characters by id.
+     *
+     * @return the JSON array of code points, which {@link #fromJson(String)} reads back
      */
     public String toJson() {
         java.util.List<Object> cps = new java.util.ArrayList<>();
@@ -82,6 +110,8 @@ public final class CharVocabulary {
     /**
      * The vocabulary of {@link #toJson()}.
      *
+     * @param json the text of {@link #toJson()}
+     * @return the vocabulary
      * @throws IllegalArgumentException when the text is not a JSON array of valid, increasing code points
      */
     public static CharVocabulary fromJson(String json) {
@@ -101,7 +131,12 @@ public final class CharVocabulary {
         return new CharVocabulary(out);
     }
 
-    /** Decodes ids into a text. */
+    /**
+     * Decodes ids into a text.
+     *
+     * @param ids ids in {@code [0, V)}
+     * @return the text
+     */
     public String decode(int[] ids) {
         StringBuilder sb = new StringBuilder(ids.length);
         for (int id : ids) {

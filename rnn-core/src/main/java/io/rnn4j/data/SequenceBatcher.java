@@ -22,6 +22,9 @@ public final class SequenceBatcher {
     private int epoch;
 
     /**
+     * @param tokens the stream
+     * @param batchSize B, the tracks
+     * @param steps T, the window
      * @throws IllegalArgumentException if the stream is too short for one window of every track
      */
     public SequenceBatcher(int[] tokens, int batchSize, int steps) {
@@ -41,22 +44,22 @@ public final class SequenceBatcher {
         this.out = new int[batchSize * steps];
     }
 
-    /** Windows per pass over the stream. */
+    /** {@return windows per pass over the stream} */
     public int windowsPerEpoch() {
         return windows;
     }
 
-    /** Completed passes over the stream. */
+    /** {@return completed passes over the stream} */
     public int epoch() {
         return epoch;
     }
 
-    /** Whether the next batch starts a new pass (reset the carried state then). */
+    /** {@return whether the next batch starts a new pass (reset the carried state then)} */
     public boolean atStart() {
         return window == 0;
     }
 
-    /** The next window of every track. */
+    /** {@return the next window of every track} */
     public Batch next() {
         int base = window * steps;
         for (int b = 0; b < batchSize; b++) {

@@ -12,7 +12,17 @@ import io.rnn4j.backend.Activation;
  */
 public record ActivationStats(double[] saturated) {
 
-    /** Computes the fractions from host copies of the states. */
+    /**
+     * Computes the fractions from host copies of the states.
+     *
+     * @param f the activation
+     * @param pre the pre-activations, time-major {@code T·B × H}
+     * @param hidden the hidden states, time-major {@code T·B × H}
+     * @param batch B
+     * @param steps T
+     * @param h H
+     * @return the fractions per step
+     */
     public static ActivationStats of(Activation f, float[] pre, float[] hidden, int batch, int steps, int h) {
         double[] out = new double[steps];
         int per = batch * h;
@@ -34,7 +44,7 @@ public record ActivationStats(double[] saturated) {
         return new ActivationStats(out);
     }
 
-    /** The mean fraction over all steps. */
+    /** {@return the mean fraction over all steps} */
     public double mean() {
         double s = 0;
         for (double v : saturated) {

@@ -15,7 +15,7 @@ import java.util.Map;
  */
 public record GradientFlow(double[] dh, double[] delta, Map<String, Double> parameterNorms) {
 
-    /** Number of time steps. */
+    /** {@return number of time steps} */
     public int steps() {
         return dh.length;
     }
@@ -24,12 +24,19 @@ public record GradientFlow(double[] dh, double[] delta, Map<String, Double> para
      * The fitted per-step decay rate of ‖∂E/∂h_k‖ going back from the last step: the slope of
      * {@code ln dh[k]} against {@code T−1−k} by least squares over the steps where the norm is
      * positive. A value of −0.1 means the gradient shrinks by e^−0.1 ≈ 0.905 per step back.
+     *
+     * @return the rate
      */
     public double decayRatePerStep() {
         return decayRate(dh);
     }
 
-    /** Least-squares slope of ln(norm) against the lag (T−1−k); NaN when fewer than two positive points. */
+    /**
+     * Least-squares slope of ln(norm) against the lag (T−1−k); NaN when fewer than two positive points.
+     *
+     * @param norms norms by distance
+     * @return the fitted rate per step
+     */
     public static double decayRate(double[] norms) {
         int n = norms.length;
         double sx = 0;

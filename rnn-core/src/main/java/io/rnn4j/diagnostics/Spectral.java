@@ -12,7 +12,13 @@ public final class Spectral {
     private Spectral() {
     }
 
-    /** The largest singular value ‖A‖₂ of an n×n row-major matrix, by power iteration on AᵀA. */
+    /**
+     * The largest singular value ‖A‖₂ of an n×n row-major matrix, by power iteration on AᵀA.
+     *
+     * @param a the matrix, {@code n·n} values
+     * @param n its size
+     * @return ‖A‖₂
+     */
     public static double largestSingularValue(double[] a, int n) {
         SplittableRandom r = new SplittableRandom(12345);
         double[] v = new double[n];
@@ -41,6 +47,10 @@ public final class Spectral {
      * The spectral radius ρ(A) = max |λ| by Gelfand's formula, ρ = lim ‖Aᵏv‖^{1/k}: the average
      * log growth of a repeatedly multiplied vector over iterations 200..600, which converges also
      * when the dominant eigenvalues are a complex pair.
+     *
+     * @param a the matrix, {@code n·n} values
+     * @param n its size
+     * @return ρ(A)
      */
     public static double spectralRadius(double[] a, int n) {
         SplittableRandom r = new SplittableRandom(54321);
@@ -74,6 +84,14 @@ public final class Spectral {
      * sequence: {@code pre[i]} are the pre-activations s_i (H values) of steps 0..t, {@code u} is U
      * (H×H row-major, s = U h + …), {@code slope} the PReLU slopes (or null). Builds the product
      * matrix one factor at a time (H³ per lag) and takes each spectral norm by power iteration.
+     *
+     * @param u U, {@code h·h} values
+     * @param h H
+     * @param f the activation
+     * @param pre the pre-activations of steps 0..t
+     * @param slope the PReLU slopes, or null
+     * @param t the last step
+     * @return t norms, by lag
      */
     public static double[] jacobianNorms(double[] u, int h, Activation f, double[][] pre, double[] slope, int t) {
         double[] m = identity(h);
@@ -100,7 +118,14 @@ public final class Spectral {
         return norms;
     }
 
-    /** f'(s) for a vector of pre-activations. */
+    /**
+     * f'(s) for a vector of pre-activations.
+     *
+     * @param f the activation
+     * @param s the pre-activations
+     * @param slope the PReLU slopes, or null
+     * @return f'(s), element-wise
+     */
     public static double[] derivative(Activation f, double[] s, double[] slope) {
         double[] d = new double[s.length];
         for (int i = 0; i < s.length; i++) {

@@ -63,7 +63,7 @@ public final class Checkpoint {
         this.metadata = metadata;
     }
 
-    /** Every tensor by name (row-major floats). */
+    /** {@return every tensor by name (row-major floats)} */
     public Map<String, float[]> tensors() {
         Map<String, float[]> out = new LinkedHashMap<>();
         entries.forEach((k, v) -> out.put(k, v.data()));
@@ -73,6 +73,8 @@ public final class Checkpoint {
     /**
      * The shape of a tensor.
      *
+     * @param name the tensor's name
+     * @return its shape
      * @throws IllegalArgumentException when there is no such tensor
      */
     public long[] shape(String name) {
@@ -83,22 +85,34 @@ public final class Checkpoint {
         return e.shape().clone();
     }
 
-    /** The metadata entries. */
+    /** {@return the metadata entries} */
     public Map<String, String> metadata() {
         return metadata;
     }
 
-    /** The model configuration stored in the file. */
+    /**
+     * {@return the model configuration stored in the file}
+     *
+     * @throws CheckpointException when the entry is missing or invalid
+     */
     public RnnConfig modelConfig() throws CheckpointException {
         return parseConfig("model", ConfigCodec::rnnConfig);
     }
 
-    /** The training configuration stored in the file. */
+    /**
+     * {@return the training configuration stored in the file}
+     *
+     * @throws CheckpointException when the entry is missing or invalid
+     */
     public TrainerConfig trainerConfig() throws CheckpointException {
         return parseConfig("trainer", ConfigCodec::trainerConfig);
     }
 
-    /** Updates applied when the checkpoint was written. */
+    /**
+     * {@return updates applied when the checkpoint was written}
+     *
+     * @throws CheckpointException when the entry is missing or invalid
+     */
     public long step() throws CheckpointException {
         try {
             long s = Long.parseLong(metadata.getOrDefault("step", ""));
@@ -134,6 +148,10 @@ public final class Checkpoint {
      * Writes the trainer's model, optimizer state, step and carried state, plus
      * {@code extraMetadata}, atomically to {@code file}.
      *
+     * @param file the file to write (its folder must exist)
+     * @param trainer the trainer to save, with its model
+     * @param extraMetadata more metadata (string keys and values), or null
+     * @throws IOException when the file cannot be written
      * @throws CheckpointException when a value is NaN or infinite (nothing is written)
      * @throws IllegalArgumentException when an extra metadata key is reserved
      */
@@ -184,6 +202,9 @@ public final class Checkpoint {
     /**
      * Reads and verifies a checkpoint file.
      *
+     * @param file the checkpoint
+     * @return its contents, verified
+     * @throws IOException when the file cannot be read
      * @throws CheckpointException for a truncated, corrupt or foreign file, naming what is wrong
      */
     public static Checkpoint read(Path file) throws IOException {
@@ -213,6 +234,7 @@ public final class Checkpoint {
      * optimizer state, step count and carried state. Everything is checked first; a failure
      * throws and leaves the trainer and its model unchanged.
      *
+     * @param trainer the trainer to restore into
      * @throws CheckpointException when the file's model or optimizer does not match the trainer's, or
      *     a tensor is missing, misshapen or not finite
      */
@@ -288,6 +310,9 @@ public final class Checkpoint {
      * tensors are checked against the stored configuration before anything is allocated; on any
      * failure what was created is closed. The caller closes both.
      *
+     * @param file the checkpoint
+     * @param backend where the model is created
+     * @throws IOException when the file cannot be read or is not a valid checkpoint
      * @return the trainer; its {@link Trainer#model()} is the restored model
      */
     public static Trainer load(Path file, Backend backend) throws IOException {
@@ -317,6 +342,11 @@ public final class Checkpoint {
      * configuration needs must be there with its exact shape; the Elman and LSTM biases
      * {@code bias_ih + bias_hh} are summed. The caller closes the model.
      *
+     * @param file the safetensors file
+     * @param config the model's configuration (must match the file's shapes)
+     * @param backend where the model is created
+     * @return the model
+     * @throws IOException when the file cannot be read
      * @param rnnPrefix the recurrent module's name with its dot, e.g. {@code "rnn."} or {@code "lstm."}
      * @param headPrefix the output layer's name with its dot, e.g. {@code "fc."}
      * @throws CheckpointException naming the tensor that is missing, misshapen or not finite
@@ -335,7 +365,15 @@ public final class Checkpoint {
         }
     }
 
-    /** {@link #importPyTorch(Path, RnnConfig, Backend, String, String)} with rnn4j's own prefixes {@code rnn.} and {@code fc.}. */
+    /**
+     * {@link #importPyTorch(Path, RnnConfig, Backend, String, String)} with rnn4j's own prefixes {@code rnn.} and {@code fc.}.
+     *
+     * @param file the safetensors file
+     * @param config the model's configuration
+     * @param backend where the model is created
+     * @return the model
+     * @throws IOException when the file cannot be read or does not match
+     */
     public static RnnModel importPyTorch(Path file, RnnConfig config, Backend backend) throws IOException {
         return importPyTorch(file, config, backend, PyTorchNames.RNN, PyTorchNames.HEAD);
     }

@@ -56,7 +56,7 @@ public final class SafetensorsFile {
 
     /** One tensor: its name, shape and values (row-major). */
     public record Entry(String name, long[] shape, float[] data) {
-        /** The product of the shape. */
+        /** {@return the product of the shape} */
         public long count() {
             long n = 1;
             for (long d : shape) {
@@ -83,7 +83,11 @@ public final class SafetensorsFile {
     /**
      * Writes {@code tensors} (F32) and {@code metadata} to {@code file}, atomically.
      *
+     * @param file the file
+     * @param tensors the tensors, written in this order
+     * @param metadata string metadata
      * @param checksum whether to embed the whole-file SHA-256 as {@value #CHECKSUM}
+     * @throws IOException when the file cannot be written
      */
     public static void write(Path file, List<Entry> tensors, Map<String, String> metadata, boolean checksum)
             throws IOException {
@@ -190,6 +194,8 @@ public final class SafetensorsFile {
     /**
      * Reads and checks a file.
      *
+     * @param file the file
+     * @return its tensors, metadata and checksum state
      * @throws CheckpointException for a truncated, corrupt or unsupported file, naming the problem
      * @throws IOException when the file cannot be read
      */

@@ -15,7 +15,12 @@ public final class Arena implements AutoCloseable {
     private final Tensor all;
     private final Map<String, Tensor> views = new LinkedHashMap<>();
 
-    /** Allocates a zero-filled arena on {@code backend}. */
+    /**
+     * Allocates a zero-filled arena on {@code backend}.
+     *
+     * @param backend where the arena is allocated
+     * @param layout the entries and their offsets
+     */
     public Arena(Backend backend, ParameterLayout layout) {
         this.layout = layout;
         this.all = backend.allocate(1, (int) layout.size());
@@ -24,17 +29,22 @@ public final class Arena implements AutoCloseable {
         }
     }
 
-    /** The layout. */
+    /** {@return the layout} */
     public ParameterLayout layout() {
         return layout;
     }
 
-    /** The whole arena as one {@code 1 × P} tensor. */
+    /** {@return the whole arena as one {@code 1 × P} tensor} */
     public Tensor all() {
         return all;
     }
 
-    /** The view of one parameter (rows × cols as in the layout). */
+    /**
+     * The view of one parameter (rows × cols as in the layout).
+     *
+     * @param name a parameter name of the layout
+     * @return its view (not a copy)
+     */
     public Tensor view(String name) {
         Tensor t = views.get(name);
         if (t == null) {
@@ -43,12 +53,22 @@ public final class Arena implements AutoCloseable {
         return t;
     }
 
-    /** The view, or null when the model has no such parameter. */
+    /**
+     * The view, or null when the model has no such parameter.
+     *
+     * @param name a parameter name
+     * @return its view, or null when the layout has no such entry
+     */
     public Tensor viewOrNull(String name) {
         return views.get(name);
     }
 
-    /** Downloads one parameter, row-major. */
+    /**
+     * Downloads one parameter, row-major.
+     *
+     * @param name a parameter name of the layout
+     * @return a host copy, row-major
+     */
     public float[] download(String name) {
         Tensor t = view(name);
         float[] out = new float[(int) t.size()];
@@ -56,14 +76,19 @@ public final class Arena implements AutoCloseable {
         return out;
     }
 
-    /** Downloads the whole arena. */
+    /** {@return the whole arena, downloaded (a host copy)} */
     public float[] downloadAll() {
         float[] out = new float[(int) all.size()];
         all.buffer().backend().download(all, out, 0);
         return out;
     }
 
-    /** Uploads one parameter (row-major, exactly its size). */
+    /**
+     * Uploads one parameter (row-major, exactly its size).
+     *
+     * @param name a parameter name of the layout
+     * @param values its values, row-major, of its exact size
+     */
     public void upload(String name, float[] values) {
         Tensor t = view(name);
         if (values.length != t.size()) {
@@ -73,7 +98,11 @@ public final class Arena implements AutoCloseable {
         all.buffer().backend().upload(values, 0, t);
     }
 
-    /** Uploads the whole arena. */
+    /**
+     * Uploads the whole arena.
+     *
+     * @param values the whole arena, in layout order
+     */
     public void uploadAll(float[] values) {
         if (values.length != all.size()) {
             throw new IllegalArgumentException("arena has " + all.size() + " elements, got " + values.length);

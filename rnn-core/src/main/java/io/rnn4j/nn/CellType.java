@@ -28,17 +28,22 @@ public enum CellType {
         this.implementation = implementation;
     }
 
-    /** Gate blocks per cell: the recurrent weights are {@code gates·H × H}. */
+    /** {@return gate blocks per cell: the recurrent weights are {@code gates·H × H}} */
     public int gates() {
         return implementation.gates();
     }
 
-    /** The cell: its parameters, scratch, forward, backward and single step. */
+    /** {@return the cell: its parameters, scratch, forward, backward and single step} */
     public Cell implementation() {
         return implementation;
     }
 
-    /** Parses {@code elman} (or {@code rnn}), {@code lstm}, {@code gru}. */
+    /**
+     * Parses {@code elman} (or {@code rnn}), {@code lstm}, {@code gru}.
+     *
+     * @param s the name (case-insensitive)
+     * @return the constant
+     */
     public static CellType parse(String s) {
         return switch (s.trim().toLowerCase(Locale.ROOT)) {
             case "elman", "rnn", "simple" -> ELMAN;

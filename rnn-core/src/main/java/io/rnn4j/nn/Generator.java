@@ -98,7 +98,7 @@ public final class Generator implements AutoCloseable {
         }
     }
 
-    /** The current hidden state of every layer: {@code L·H} values, layer 0 first. */
+    /** {@return the current hidden state of every layer: {@code L·H} values, layer 0 first} */
     public float[] state() {
         int hs = state[0][0].cols();
         float[] out = new float[layers * hs];

@@ -31,6 +31,14 @@ public record Init(Kind kind, double value) {
         ZEROS
     }
 
+    /**
+     * Checks the components.
+     *
+     * @param kind the scheme
+     * @param value its parameter: the gain for {@link Kind#ORTHOGONAL}, α for {@link Kind#IDENTITY},
+     *     the standard deviation for {@link Kind#NORMAL}, the bound for {@link Kind#UNIFORM}; ignored
+     *     otherwise
+     */
     public Init {
         if (kind == null) {
             throw new IllegalArgumentException("initializer kind is null");
@@ -43,37 +51,57 @@ public record Init(Kind kind, double value) {
         }
     }
 
-    /** Uniform ±1/√H. */
+    /** {@return uniform ±1/√H} */
     public static Init uniformInvSqrtHidden() {
         return new Init(Kind.UNIFORM_INV_SQRT_HIDDEN, 0);
     }
 
-    /** Uniform ±bound. */
+    /**
+     * Uniform ±bound.
+     *
+     * @param bound the half-width, {@code ≥ 0}
+     * @return the initializer
+     */
     public static Init uniform(double bound) {
         return new Init(Kind.UNIFORM, bound);
     }
 
-    /** Glorot/Xavier uniform. */
+    /** {@return glorot/Xavier uniform} */
     public static Init glorot() {
         return new Init(Kind.GLOROT, 0);
     }
 
-    /** Orthogonal with gain. */
+    /**
+     * Orthogonal with gain.
+     *
+     * @param gain the factor applied to the orthogonal matrix
+     * @return the initializer
+     */
     public static Init orthogonal(double gain) {
         return new Init(Kind.ORTHOGONAL, gain);
     }
 
-    /** Scaled identity αI (IRNN). */
+    /**
+     * Scaled identity αI (IRNN).
+     *
+     * @param alpha the diagonal's value
+     * @return the initializer
+     */
     public static Init identity(double alpha) {
         return new Init(Kind.IDENTITY, alpha);
     }
 
-    /** Normal N(0, std²). */
+    /**
+     * Normal N(0, std²).
+     *
+     * @param std the standard deviation, {@code ≥ 0}
+     * @return the initializer
+     */
     public static Init normal(double std) {
         return new Init(Kind.NORMAL, std);
     }
 
-    /** Zeros. */
+    /** {@return zeros} */
     public static Init zeros() {
         return new Init(Kind.ZEROS, 0);
     }
@@ -81,6 +109,9 @@ public record Init(Kind kind, double value) {
     /**
      * Parses {@code uniform}, {@code uniform:0.1}, {@code glorot} (or {@code xavier}),
      * {@code orthogonal[:gain]}, {@code identity[:alpha]}, {@code normal:std}, {@code zeros}.
+     *
+     * @param spec the text form
+     * @return the initializer
      */
     public static Init parse(String spec) {
         String s = spec.trim().toLowerCase(Locale.ROOT);
@@ -117,8 +148,13 @@ public record Init(Kind kind, double value) {
     /**
      * Fills a {@code rows × cols} row-major matrix.
      *
+     * @param rows the matrix's rows
+     * @param cols the matrix's columns
      * @param hidden the model's hidden size (for {@link Kind#UNIFORM_INV_SQRT_HIDDEN})
-     * @param fanIn inputs per unit, {@code fanOut} outputs per unit (for {@link Kind#GLOROT})
+     * @param fanIn inputs per unit (for {@link Kind#GLOROT})
+     * @param fanOut outputs per unit (for {@link Kind#GLOROT})
+     * @param rng the generator
+     * @return {@code rows·cols} values, row-major
      */
     public float[] fill(int rows, int cols, int hidden, int fanIn, int fanOut, SplittableRandom rng) {
         float[] w = new float[Math.multiplyExact(rows, cols)];

@@ -33,7 +33,15 @@ public final class LayerBuffers implements AutoCloseable {
     private final Tensor[] outs;
     private final AutoCloseable scratch;
 
-    /** Allocates the buffers of one layer of {@code cell} on {@code backend}. */
+    /**
+     * Allocates the buffers of one layer of {@code cell} on {@code backend}.
+     *
+     * @param backend where to allocate
+     * @param cell the cell (its gates, states and scratch)
+     * @param batch B
+     * @param steps T
+     * @param hiddenSize H
+     */
     public LayerBuffers(Backend backend, Cell cell, int batch, int steps, int hiddenSize) {
         this.batch = batch;
         this.steps = steps;
@@ -56,22 +64,42 @@ public final class LayerBuffers implements AutoCloseable {
         this.scratch = cell.newScratch(backend, this);
     }
 
-    /** Block 0 of state {@code k}: where its initial value goes. */
+    /**
+     * Block 0 of state {@code k}: where its initial value goes.
+     *
+     * @param k the state (0 = h, 1 = the LSTM's c)
+     * @return the {@code B × H} view
+     */
     public Tensor stateFirst(int k) {
         return firsts[k];
     }
 
-    /** Blocks 1..T of state {@code k}: its value after each step. */
+    /**
+     * Blocks 1..T of state {@code k}: its value after each step.
+     *
+     * @param k the state (0 = h, 1 = the LSTM's c)
+     * @return the {@code T·B × H} view
+     */
     public Tensor stateOut(int k) {
         return outs[k];
     }
 
-    /** Block {@code t} of a time-major {@code T·B}-row (or {@code (T+1)·B}-row) tensor. */
+    /**
+     * Block {@code t} of a time-major {@code T·B}-row (or {@code (T+1)·B}-row) tensor.
+     *
+     * @param t the tensor
+     * @param step the block
+     * @return the {@code B}-row view
+     */
     public Tensor at(Tensor t, int step) {
         return t.rows(step * batch, batch);
     }
 
-    /** The cell's own scratch (its class is the cell's business). */
+    /**
+     * {@return the cell's own scratch (its class is the cell's business)}
+     *
+     * @param <S> the scratch class the cell created
+     */
     @SuppressWarnings("unchecked")
     public <S> S scratch() {
         return (S) scratch;

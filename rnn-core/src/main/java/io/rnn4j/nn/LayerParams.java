@@ -15,7 +15,14 @@ import io.rnn4j.backend.Tensor;
  */
 public record LayerParams(Tensor recurrent, Tensor input, Tensor hiddenBias, Tensor recurrentBias, Tensor slope) {
 
-    /** The views of direction {@code direction} (0 forward, 1 reverse) of layer {@code layer} in {@code arena}. */
+    /**
+     * The views of direction {@code direction} (0 forward, 1 reverse) of layer {@code layer} in {@code arena}.
+     *
+     * @param arena the parameter or gradient arena
+     * @param layer the layer, from 0
+     * @param direction 0 or 1
+     * @return the views
+     */
     public static LayerParams of(Arena arena, int layer, int direction) {
         return new LayerParams(arena.view(ParameterLayout.name(ParameterLayout.RECURRENT_WEIGHTS, layer, direction)),
                 arena.view(ParameterLayout.name(ParameterLayout.INPUT_WEIGHTS, layer, direction)),
@@ -24,12 +31,24 @@ public record LayerParams(Tensor recurrent, Tensor input, Tensor hiddenBias, Ten
                 arena.viewOrNull(ParameterLayout.name(ParameterLayout.PRELU_SLOPE, layer, direction)));
     }
 
-    /** The forward views of layer {@code layer}. */
+    /**
+     * The forward views of layer {@code layer}.
+     *
+     * @param arena the parameter or gradient arena
+     * @param layer the layer, from 0
+     * @return the views
+     */
     public static LayerParams of(Arena arena, int layer) {
         return of(arena, layer, 0);
     }
 
-    /** The forward views of every layer, bottom first. */
+    /**
+     * The forward views of every layer, bottom first.
+     *
+     * @param arena the parameter or gradient arena
+     * @param layers L
+     * @return the views, one per layer
+     */
     public static LayerParams[] all(Arena arena, int layers) {
         LayerParams[] out = new LayerParams[layers];
         for (int l = 0; l < layers; l++) {
@@ -38,7 +57,14 @@ public record LayerParams(Tensor recurrent, Tensor input, Tensor hiddenBias, Ten
         return out;
     }
 
-    /** The views of every layer and direction: {@code [layer][direction]}. */
+    /**
+     * The views of every layer and direction: {@code [layer][direction]}.
+     *
+     * @param arena the parameter or gradient arena
+     * @param layers L
+     * @param directions 1 or 2
+     * @return the views
+     */
     public static LayerParams[][] all(Arena arena, int layers, int directions) {
         LayerParams[][] out = new LayerParams[layers][directions];
         for (int l = 0; l < layers; l++) {

@@ -18,19 +18,25 @@ public final class ParameterLayout {
 
     /** One parameter: name, shape and element offset in the arena. */
     public record Entry(String name, int rows, int cols, long offset) {
-        /** Number of elements. */
+        /** {@return number of elements} */
         public long size() {
             return (long) rows * cols;
         }
     }
 
+    /** The recurrent weights U, {@code G·H × H}. */
     public static final String RECURRENT_WEIGHTS = "recurrentWeights";
+    /** The input weights Wᵀ, {@code D × G·H} (row i: the embedding of token i). */
     public static final String INPUT_WEIGHTS = "inputWeights";
+    /** The hidden bias b, {@code 1 × G·H}. */
     public static final String HIDDEN_BIAS = "hiddenBias";
     /** GRU only: the bias inside the recurrent term, {@code b_h} (PyTorch {@code bias_hh_l0}). */
     public static final String RECURRENT_BIAS = "recurrentBias";
+    /** The output weights V, {@code O × D·H}. */
     public static final String OUTPUT_WEIGHTS = "outputWeights";
+    /** The output bias c, {@code 1 × O}. */
     public static final String OUTPUT_BIAS = "outputBias";
+    /** The PReLU slopes a, {@code 1 × H}. */
     public static final String PRELU_SLOPE = "preluSlope";
 
     private final Map<String, Entry> entries;
@@ -41,7 +47,12 @@ public final class ParameterLayout {
         this.size = size;
     }
 
-    /** The layout of the model with this configuration. */
+    /**
+     * The layout of the model with this configuration.
+     *
+     * @param c the model's configuration
+     * @return its layout
+     */
     public static ParameterLayout of(RnnConfig c) {
         Map<String, Entry> m = new LinkedHashMap<>();
         long[] off = {0};
@@ -83,6 +94,10 @@ public final class ParameterLayout {
     /**
      * The name of a per-layer parameter: the base name for layer 0 ({@code recurrentWeights}), the
      * base name with {@code _l1}, {@code _l2}, … for the layers above ({@code recurrentWeights_l1}).
+     *
+     * @param base one of the base names above
+     * @param layer the layer, from 0
+     * @return {@code base} for layer 0, {@code base_lL} above
      */
     public static String name(String base, int layer) {
         return layer == 0 ? base : base + "_l" + layer;
@@ -92,6 +107,11 @@ public final class ParameterLayout {
      * The name of a per-layer parameter of direction {@code direction} (0 forward, 1 reverse): as
      * {@link #name(String, int)}, with {@code _reverse} for the reverse direction
      * ({@code inputWeights_l1_reverse}), as PyTorch names them.
+     *
+     * @param base one of the base names above
+     * @param layer the layer, from 0
+     * @param direction 0 (forward) or 1 (reverse)
+     * @return {@code base}, {@code base_l1}…, with {@code _reverse} for direction 1
      */
     public static String name(String base, int layer, int direction) {
         return direction == 0 ? name(base, layer) : name(base, layer) + "_reverse";
@@ -103,12 +123,17 @@ public final class ParameterLayout {
         off[0] += e.size();
     }
 
-    /** Total number of parameters (the arena length). */
+    /** {@return total number of parameters (the arena length)} */
     public long size() {
         return size;
     }
 
-    /** The entry for a name. */
+    /**
+     * The entry for a name.
+     *
+     * @param name a parameter name of this layout
+     * @return its entry
+     */
     public Entry entry(String name) {
         Entry e = entries.get(name);
         if (e == null) {
@@ -117,12 +142,17 @@ public final class ParameterLayout {
         return e;
     }
 
-    /** Whether a parameter of this name exists. */
+    /**
+     * Whether a parameter of this name exists.
+     *
+     * @param name a parameter name
+     * @return whether the layout has it
+     */
     public boolean has(String name) {
         return entries.containsKey(name);
     }
 
-    /** All entries in arena order. */
+    /** {@return all entries in arena order} */
     public List<Entry> entries() {
         return new ArrayList<>(entries.values());
     }

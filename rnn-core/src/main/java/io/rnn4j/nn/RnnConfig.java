@@ -34,6 +34,31 @@ public record RnnConfig(InputKind inputKind, int inputSize, int hiddenSize, int 
                         float preluSlope, long seed, CellType cell, float forgetBias, int layers,
                         boolean bidirectional) {
 
+    /**
+     * Checks the components.
+     *
+     * @param inputKind tokens (inputSize = vocabulary V) or dense vectors (inputSize = D)
+     * @param inputSize V or D, at least 1
+     * @param hiddenSize H, at least 1
+     * @param outputSize O (the vocabulary for a language model, the regression width otherwise)
+     * @param activation f
+     * @param hiddenBias whether {@code b} exists (default true)
+     * @param outputBias whether {@code c} exists (default true)
+     * @param recurrentInit initializer of U (default uniform ±1/√H)
+     * @param inputInit initializer of W (default uniform ±1/√H)
+     * @param outputInit initializer of V (default uniform ±1/√H)
+     * @param preluSlope initial PReLU slope of every unit (default 0.25; only used by PReLU)
+     * @param seed seed of every random initializer (default 1)
+     * @param cell Elman, LSTM or GRU (default Elman); gated cells use their own σ and tanh and need
+     *     {@code activation} tanh
+     * @param forgetBias initial bias of the LSTM forget gate (default 1, so that the cell starts by
+     *     remembering); ignored by the other cells
+     * @param layers stacked recurrent layers (default 1); layer l &gt; 0 reads the hidden states of
+     *     layer l − 1, the head reads the top layer
+     * @param bidirectional a forward and a reverse direction in every layer (PyTorch's
+     *     {@code bidirectional=True}): the reverse direction runs each sequence from its own last step
+     *     down, the two outputs are concatenated (2H) for the next layer and the head (default false)
+     */
     public RnnConfig {
         if (inputKind == null || activation == null || recurrentInit == null || inputInit == null
                 || outputInit == null || cell == null) {
@@ -64,7 +89,7 @@ public record RnnConfig(InputKind inputKind, int inputSize, int hiddenSize, int 
         }
     }
 
-    /** Directions per layer: 2 when bidirectional, else 1. */
+    /** {@return directions per layer: 2 when bidirectional, else 1} */
     public int directions() {
         return bidirectional ? 2 : 1;
     }
@@ -75,17 +100,30 @@ public record RnnConfig(InputKind inputKind, int inputSize, int hiddenSize, int 
         }
     }
 
-    /** A builder for a token-input model: vocabulary {@code vocab} in and out, hidden size {@code hidden}. */
+    /**
+     * A builder for a token-input model: vocabulary {@code vocab} in and out, hidden size {@code hidden}.
+     *
+     * @param vocab V, at least 1
+     * @param hidden H, at least 1
+     * @return the builder
+     */
     public static Builder tokens(int vocab, int hidden) {
         return new Builder(InputKind.TOKENS, vocab, hidden, vocab);
     }
 
-    /** A builder for a dense-input model with {@code inputs} features and {@code outputs} outputs. */
+    /**
+     * A builder for a dense-input model with {@code inputs} features and {@code outputs} outputs.
+     *
+     * @param inputs D, at least 1
+     * @param hidden H, at least 1
+     * @param outputs O, at least 1
+     * @return the builder
+     */
     public static Builder dense(int inputs, int hidden, int outputs) {
         return new Builder(InputKind.DENSE, inputs, hidden, outputs);
     }
 
-    /** A builder starting from this configuration. */
+    /** {@return a builder starting from this configuration} */
     public Builder toBuilder() {
         Builder b = new Builder(inputKind, inputSize, hiddenSize, outputSize);
         b.activation = activation;
@@ -129,49 +167,101 @@ public record RnnConfig(InputKind inputKind, int inputSize, int hiddenSize, int 
             this.outputSize = out;
         }
 
+        /**
+         * The output width O (a token model defaults to V; set it for classification).
+         *
+         * @param o O, at least 1
+         * @return this builder
+         */
         public Builder outputSize(int o) {
             this.outputSize = o;
             return this;
         }
 
+        /**
+         * The Elman activation f (default tanh; the gated cells use their own).
+         *
+         * @param f the activation
+         * @return this builder
+         */
         public Builder activation(Activation f) {
             this.activation = f;
             return this;
         }
 
-        /** Both biases on or off. */
+        /**
+         * Both biases on or off.
+         *
+         * @param on true for both biases (the default)
+         * @return this builder
+         */
         public Builder biases(boolean on) {
             this.hiddenBias = on;
             this.outputBias = on;
             return this;
         }
 
+        /**
+         * Whether the recurrent layers have the bias b (default true).
+         *
+         * @param on true for a bias
+         * @return this builder
+         */
         public Builder hiddenBias(boolean on) {
             this.hiddenBias = on;
             return this;
         }
 
+        /**
+         * Whether the head has the bias c (default true).
+         *
+         * @param on true for a bias
+         * @return this builder
+         */
         public Builder outputBias(boolean on) {
             this.outputBias = on;
             return this;
         }
 
+        /**
+         * The initializer of the recurrent weights U (default uniform ±1/√H).
+         *
+         * @param i the initializer
+         * @return this builder
+         */
         public Builder recurrentInit(Init i) {
             this.recurrentInit = i;
             return this;
         }
 
+        /**
+         * The initializer of the input weights W (default uniform ±1/√H).
+         *
+         * @param i the initializer
+         * @return this builder
+         */
         public Builder inputInit(Init i) {
             this.inputInit = i;
             return this;
         }
 
+        /**
+         * The initializer of the output weights V (default uniform ±1/√H).
+         *
+         * @param i the initializer
+         * @return this builder
+         */
         public Builder outputInit(Init i) {
             this.outputInit = i;
             return this;
         }
 
-        /** The same initializer for U, W and V. */
+        /**
+         * The same initializer for U, W and V.
+         *
+         * @param i the initializer
+         * @return this builder
+         */
         public Builder init(Init i) {
             this.recurrentInit = i;
             this.inputInit = i;
@@ -179,40 +269,77 @@ public record RnnConfig(InputKind inputKind, int inputSize, int hiddenSize, int 
             return this;
         }
 
+        /**
+         * The initial PReLU slope of every unit (default 0.25).
+         *
+         * @param a the slope
+         * @return this builder
+         */
         public Builder preluSlope(float a) {
             this.preluSlope = a;
             return this;
         }
 
+        /**
+         * The seed of every random initializer (default 1).
+         *
+         * @param s the seed
+         * @return this builder
+         */
         public Builder seed(long s) {
             this.seed = s;
             return this;
         }
 
-        /** The cell type (Elman, LSTM, GRU). */
+        /**
+         * The cell type (Elman, LSTM, GRU).
+         *
+         * @param c the cell (default Elman)
+         * @return this builder
+         */
         public Builder cell(CellType c) {
             this.cell = c;
             return this;
         }
 
-        /** Stacked recurrent layers (default 1). */
+        /**
+         * Stacked recurrent layers (default 1).
+         *
+         * @param n L, at least 1
+         * @return this builder
+         */
         public Builder layers(int n) {
             this.layers = n;
             return this;
         }
 
-        /** A forward and a reverse direction in every layer (default false). */
+        /**
+         * A forward and a reverse direction in every layer (default false).
+         *
+         * @param on true for two directions
+         * @return this builder
+         */
         public Builder bidirectional(boolean on) {
             this.bidirectional = on;
             return this;
         }
 
-        /** The LSTM forget-gate bias at initialization (default 1). */
+        /**
+         * The LSTM forget-gate bias at initialization (default 1).
+         *
+         * @param b the bias
+         * @return this builder
+         */
         public Builder forgetBias(float b) {
             this.forgetBias = b;
             return this;
         }
 
+        /**
+         * {@return the configuration}
+         *
+         * @throws IllegalArgumentException naming the field that is out of range or inconsistent
+         */
         public RnnConfig build() {
             return new RnnConfig(inputKind, inputSize, hiddenSize, outputSize, activation, hiddenBias,
                     outputBias, recurrentInit, inputInit, outputInit, preluSlope, seed, cell, forgetBias, layers,

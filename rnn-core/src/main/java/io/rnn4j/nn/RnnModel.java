@@ -33,7 +33,12 @@ public final class RnnModel implements AutoCloseable {
     private final RnnConfig config;
     private final Arena parameters;
 
-    /** Creates the model on {@code backend} and initializes it from {@code config.seed()}. */
+    /**
+     * Creates the model on {@code backend} and initializes it from {@code config.seed()}.
+     *
+     * @param backend where the parameters live and the kernels run
+     * @param config the architecture and its initialization
+     */
     public RnnModel(Backend backend, RnnConfig config) {
         this.backend = Objects.requireNonNull(backend, "backend");
         this.config = Objects.requireNonNull(config, "config");
@@ -81,35 +86,51 @@ public final class RnnModel implements AutoCloseable {
         // Biases start at zero (the arena is zero-filled).
     }
 
+    /**
+     * {@return the backend the parameters live on}
+     */
     public Backend backend() {
         return backend;
     }
 
+    /**
+     * {@return the configuration}
+     */
     public RnnConfig config() {
         return config;
     }
 
-    /** The parameter arena (views by name; {@link Arena#all()} for the whole). */
+    /** {@return the parameter arena (views by name; {@link Arena#all()} for the whole)} */
     public Arena parameters() {
         return parameters;
     }
 
-    /** The layout shared by parameters, gradients and optimizer state. */
+    /** {@return the layout shared by parameters, gradients and optimizer state} */
     public ParameterLayout layout() {
         return parameters.layout();
     }
 
-    /** Total number of trainable parameters. */
+    /** {@return total number of trainable parameters} */
     public long parameterCount() {
         return parameters.layout().size();
     }
 
-    /** Downloads one parameter by name (row-major). */
+    /**
+     * Downloads one parameter by name (row-major).
+     *
+     * @param name a name of {@link #layout()}
+     * @return a host copy of the parameter, row-major
+     */
     public float[] parameter(String name) {
         return parameters.download(name);
     }
 
-    /** Replaces one parameter by name (row-major, exactly its size; values must be finite). */
+    /**
+     * Replaces one parameter by name (row-major, exactly its size; values must be finite).
+     *
+     * @param name a name of {@link #layout()}
+     * @param values the values, row-major, of the parameter's exact size and finite
+     */
     public void setParameter(String name, float[] values) {
         for (int i = 0; i < values.length; i++) {
             if (!Float.isFinite(values[i])) {
@@ -120,7 +141,12 @@ public final class RnnModel implements AutoCloseable {
         parameters.upload(name, values);
     }
 
-    /** The view of a parameter, or null if absent (for code that runs kernels on it). */
+    /**
+     * The view of a parameter, or null if absent (for code that runs kernels on it).
+     *
+     * @param name a name of {@link #layout()}
+     * @return the parameter's view on the backend (not a copy)
+     */
     public Tensor view(String name) {
         return parameters.viewOrNull(name);
     }

@@ -23,9 +23,22 @@ import java.util.Locale;
 public record Dropout(Kind kind, float p, long seed) {
 
     /** Where and how masks are drawn. */
-    public enum Kind { NONE, STANDARD, VARIATIONAL }
+    public enum Kind {
+        /** No dropout. */
+        NONE,
+        /** A fresh mask for every element of every step. */
+        STANDARD,
+        /** One mask per sequence, reused at every step. */
+        VARIATIONAL
+    }
 
-    /** Checks the arguments. */
+    /**
+     * Checks the arguments.
+     *
+     * @param kind none, standard or variational
+     * @param p the probability of dropping a value, in {@code [0, 1)}
+     * @param seed the masks' seed
+     */
     public Dropout {
         if (kind == null) {
             throw new IllegalArgumentException("dropout kind is null");
@@ -38,32 +51,52 @@ public record Dropout(Kind kind, float p, long seed) {
         }
     }
 
-    /** No dropout. */
+    /** {@return no dropout} */
     public static Dropout none() {
         return new Dropout(Kind.NONE, 0f, 0);
     }
 
-    /** Standard dropout with probability {@code p} (seed 1). */
+    /**
+     * Standard dropout with probability {@code p} (seed 1).
+     *
+     * @param p the probability of dropping a value, in {@code [0, 1)}
+     * @return the dropout
+     */
     public static Dropout standard(double p) {
         return new Dropout(Kind.STANDARD, (float) p, 1);
     }
 
-    /** Variational dropout with probability {@code p} (seed 1). */
+    /**
+     * Variational dropout with probability {@code p} (seed 1).
+     *
+     * @param p the probability of dropping a value, in {@code [0, 1)}
+     * @return the dropout
+     */
     public static Dropout variational(double p) {
         return new Dropout(Kind.VARIATIONAL, (float) p, 1);
     }
 
-    /** A copy with another seed. */
+    /**
+     * A copy with another seed.
+     *
+     * @param s the seed
+     * @return the copy
+     */
     public Dropout withSeed(long s) {
         return new Dropout(kind, p, s);
     }
 
-    /** Whether any mask is drawn. */
+    /** {@return whether any mask is drawn} */
     public boolean active() {
         return kind != Kind.NONE && p > 0;
     }
 
-    /** Parses {@code none}, {@code P} or {@code standard:P}, {@code variational:P}. */
+    /**
+     * Parses {@code none}, {@code P} or {@code standard:P}, {@code variational:P}.
+     *
+     * @param text the text form
+     * @return the dropout
+     */
     public static Dropout parse(String text) {
         String s = text.trim().toLowerCase(Locale.ROOT);
         try {

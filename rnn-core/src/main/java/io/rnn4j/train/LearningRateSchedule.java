@@ -29,10 +29,10 @@ public sealed interface LearningRateSchedule {
      */
     double factor(long t);
 
-    /** The text form, which {@link #parse(String)} reads back. */
+    /** {@return the text form, which {@link #parse(String)} reads back} */
     String spec();
 
-    /** The same rate at every update. */
+    /** {@return the same rate at every update} */
     static LearningRateSchedule constant() {
         return Constant.INSTANCE;
     }
@@ -40,6 +40,7 @@ public sealed interface LearningRateSchedule {
     /**
      * Multiply by {@code gamma} every {@code every} updates.
      *
+     * @return the schedule
      * @param every at least 1
      * @param gamma in {@code (0, 1]}
      */
@@ -50,6 +51,7 @@ public sealed interface LearningRateSchedule {
     /**
      * Multiply by {@code gamma} at every update.
      *
+     * @return the schedule
      * @param gamma in {@code (0, 1]}
      */
     static LearningRateSchedule exponential(double gamma) {
@@ -59,6 +61,7 @@ public sealed interface LearningRateSchedule {
     /**
      * A half cosine from 1 down to {@code minFactor} over {@code period} updates.
      *
+     * @return the schedule
      * @param period at least 1
      * @param minFactor the final factor, in {@code [0, 1]}
      */
@@ -79,6 +82,8 @@ public sealed interface LearningRateSchedule {
     /**
      * Parses {@link #spec()}'s text.
      *
+     * @param text the text form
+     * @return the schedule
      * @throws IllegalArgumentException naming what is wrong
      */
     static LearningRateSchedule parse(String text) {
@@ -124,7 +129,12 @@ public sealed interface LearningRateSchedule {
 
     /** {@code γ^⌊(t − 1) / every⌋}. */
     record StepDecay(long every, double gamma) implements LearningRateSchedule {
-        /** Checks the arguments. */
+        /**
+         * Checks the arguments.
+         *
+         * @param every at least 1
+         * @param gamma in {@code (0, 1]}
+         */
         public StepDecay {
             if (every < 1) {
                 throw new IllegalArgumentException("the decay interval must be at least 1, got " + every);
@@ -145,7 +155,11 @@ public sealed interface LearningRateSchedule {
 
     /** {@code γ^(t − 1)}. */
     record Exponential(double gamma) implements LearningRateSchedule {
-        /** Checks the argument. */
+        /**
+         * Checks the argument.
+         *
+         * @param gamma in {@code (0, 1]}
+         */
         public Exponential {
             checkGamma(gamma);
         }
@@ -163,7 +177,12 @@ public sealed interface LearningRateSchedule {
 
     /** A half cosine from 1 to {@code minFactor} over {@code period} updates, then {@code minFactor}. */
     record Cosine(long period, double minFactor) implements LearningRateSchedule {
-        /** Checks the arguments. */
+        /**
+         * Checks the arguments.
+         *
+         * @param period at least 1
+         * @param minFactor in {@code [0, 1]}
+         */
         public Cosine {
             if (period < 1) {
                 throw new IllegalArgumentException("the cosine period must be at least 1, got " + period);
@@ -187,7 +206,12 @@ public sealed interface LearningRateSchedule {
 
     /** {@code t / steps} for the first {@code steps} updates, then {@code after} counted from the warm-up's end. */
     record Warmup(long steps, LearningRateSchedule after) implements LearningRateSchedule {
-        /** Checks the arguments. */
+        /**
+         * Checks the arguments.
+         *
+         * @param steps at least 1
+         * @param after the schedule that follows
+         */
         public Warmup {
             if (steps < 1) {
                 throw new IllegalArgumentException("the warm-up must last at least 1 update, got " + steps);

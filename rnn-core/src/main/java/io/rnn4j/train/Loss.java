@@ -23,17 +23,22 @@ public enum Loss {
      */
     CROSS_ENTROPY_LAST_STEP;
 
-    /** Whether the head reads only each sequence's last step (B rows). */
+    /** {@return whether the head reads only each sequence's last step (B rows)} */
     public boolean lastStepOnly() {
         return this == MSE_LAST_STEP || this == CROSS_ENTROPY_LAST_STEP;
     }
 
-    /** Whether the targets are token ids (else dense vectors). */
+    /** {@return whether the targets are token ids (else dense vectors)} */
     public boolean tokenTargets() {
         return this == SOFTMAX_CROSS_ENTROPY || this == CROSS_ENTROPY_LAST_STEP;
     }
 
-    /** Parses {@code ce}/{@code cross-entropy}, {@code mse}, {@code mse-last}, {@code ce-last}/{@code classification}. */
+    /**
+     * Parses {@code ce}/{@code cross-entropy}, {@code mse}, {@code mse-last}, {@code ce-last}/{@code classification}.
+     *
+     * @param s the name (case-insensitive)
+     * @return the constant
+     */
     public static Loss parse(String s) {
         return switch (s.trim().toLowerCase(Locale.ROOT)) {
             case "ce", "cross-entropy", "softmax", "softmax-cross-entropy" -> SOFTMAX_CROSS_ENTROPY;

@@ -10,12 +10,18 @@ public class NonFiniteException extends ArithmeticException {
     private static final long serialVersionUID = 1L;
     private final transient NonFiniteLocation location;
 
+    /**
+     * Creates the exception.
+     *
+     * @param message the step, the loss, the norm and where
+     * @param location where the first NaN or infinity appeared
+     */
     public NonFiniteException(String message, NonFiniteLocation location) {
         super(message);
         this.location = location;
     }
 
-    /** Where the first NaN or infinity appeared. */
+    /** {@return where the first NaN or infinity appeared} */
     public NonFiniteLocation location() {
         return location;
     }

@@ -23,38 +23,73 @@ import java.util.Objects;
  */
 public record OptimizerConfig(UpdateRule rule) {
 
-    /** Keeps {@code rule} with no element-wise clipping of its own. */
+    /**
+     * Keeps {@code rule} with no element-wise clipping of its own.
+     *
+     * @param rule the update rule (its clip value is ignored: +∞ here)
+     */
     public OptimizerConfig {
         Objects.requireNonNull(rule, "rule");
         rule = rule.withClipValue(Float.POSITIVE_INFINITY);
     }
 
-    /** Plain SGD (add {@link #momentum(double)} and {@link #nesterov()} as needed). */
+    /**
+     * Plain SGD (add {@link #momentum(double)} and {@link #nesterov()} as needed).
+     *
+     * @param lr the learning rate, positive and finite
+     * @return the configuration
+     */
     public static OptimizerConfig sgd(double lr) {
         return of(UpdateRule.Kind.SGD, lr);
     }
 
-    /** SGD with (heavy-ball) momentum. */
+    /**
+     * SGD with (heavy-ball) momentum.
+     *
+     * @param lr the learning rate, positive and finite
+     * @param momentum μ in {@code [0, 1)}
+     * @return the configuration
+     */
     public static OptimizerConfig sgd(double lr, double momentum) {
         return sgd(lr).momentum(momentum);
     }
 
-    /** Adagrad, ε = 1e-10, initial accumulator 0 (PyTorch's defaults). */
+    /**
+     * Adagrad, ε = 1e-10, initial accumulator 0 (PyTorch's defaults).
+     *
+     * @param lr the learning rate, positive and finite
+     * @return the configuration
+     */
     public static OptimizerConfig adagrad(double lr) {
         return of(UpdateRule.Kind.ADAGRAD, lr);
     }
 
-    /** RMSProp, α = 0.99, ε = 1e-8, no momentum, not centered (PyTorch's defaults). */
+    /**
+     * RMSProp, α = 0.99, ε = 1e-8, no momentum, not centered (PyTorch's defaults).
+     *
+     * @param lr the learning rate, positive and finite
+     * @return the configuration
+     */
     public static OptimizerConfig rmsprop(double lr) {
         return of(UpdateRule.Kind.RMSPROP, lr);
     }
 
-    /** Adam, β = (0.9, 0.999), ε = 1e-8, no weight decay. */
+    /**
+     * Adam, β = (0.9, 0.999), ε = 1e-8, no weight decay.
+     *
+     * @param lr the learning rate, positive and finite
+     * @return the configuration
+     */
     public static OptimizerConfig adam(double lr) {
         return of(UpdateRule.Kind.ADAM, lr);
     }
 
-    /** AdamW: Adam with decoupled weight decay 0.01 (PyTorch's default). */
+    /**
+     * AdamW: Adam with decoupled weight decay 0.01 (PyTorch's default).
+     *
+     * @param lr the learning rate, positive and finite
+     * @return the configuration
+     */
     public static OptimizerConfig adamW(double lr) {
         return of(UpdateRule.Kind.ADAMW, lr);
     }
@@ -69,6 +104,9 @@ public record OptimizerConfig(UpdateRule rule) {
      * {@code adam}, {@code adamw}.
      *
      * @throws IllegalArgumentException for an unknown name or a bad learning rate
+     * @param name the optimizer's name, as above
+     * @param lr the learning rate
+     * @return the configuration with PyTorch's defaults
      */
     public static OptimizerConfig parse(String name, double lr) {
         return switch (name.trim().toLowerCase(Locale.ROOT)) {
@@ -84,17 +122,22 @@ public record OptimizerConfig(UpdateRule rule) {
         };
     }
 
-    /** The optimizer family. */
+    /** {@return the optimizer family} */
     public UpdateRule.Kind kind() {
         return rule.kind();
     }
 
-    /** The (base) learning rate. */
+    /** {@return the (base) learning rate} */
     public float learningRate() {
         return rule.learningRate();
     }
 
-    /** The backend update rule, with an element-wise clip bound (or +∞). */
+    /**
+     * The backend update rule, with an element-wise clip bound (or +∞).
+     *
+     * @param clipValue the element-wise clip bound, or {@link Float#POSITIVE_INFINITY}
+     * @return the rule the backend applies
+     */
     public UpdateRule rule(float clipValue) {
         return rule.withClipValue(clipValue);
     }
@@ -105,63 +148,99 @@ public record OptimizerConfig(UpdateRule rule) {
                 nesterov, centered, initialAccumulator, Float.POSITIVE_INFINITY));
     }
 
-    /** Another learning rate. */
+    /**
+     * Another learning rate.
+     *
+     * @param lr the learning rate, positive and finite
+     * @return a copy with it
+     */
     public OptimizerConfig learningRate(double lr) {
         UpdateRule r = rule;
         return with((float) lr, r.momentum(), r.rho(), r.beta1(), r.beta2(), r.epsilon(), r.weightDecay(),
                 r.nesterov(), r.centered(), r.initialAccumulator());
     }
 
-    /** Momentum μ (SGD, RMSProp). */
+    /**
+     * Momentum μ (SGD, RMSProp).
+     *
+     * @param mu μ in {@code [0, 1)}
+     * @return a copy with it
+     */
     public OptimizerConfig momentum(double mu) {
         UpdateRule r = rule;
         return with(r.learningRate(), (float) mu, r.rho(), r.beta1(), r.beta2(), r.epsilon(), r.weightDecay(),
                 r.nesterov(), r.centered(), r.initialAccumulator());
     }
 
-    /** Nesterov momentum (SGD with momentum). */
+    /** {@return a copy with Nesterov momentum (SGD with momentum)} */
     public OptimizerConfig nesterov() {
         UpdateRule r = rule;
         return with(r.learningRate(), r.momentum(), r.rho(), r.beta1(), r.beta2(), r.epsilon(), r.weightDecay(), true,
                 r.centered(), r.initialAccumulator());
     }
 
-    /** RMSProp's smoothing constant α. */
+    /**
+     * RMSProp's smoothing constant α.
+     *
+     * @param alpha α in {@code [0, 1)} (default 0.99)
+     * @return a copy with it
+     */
     public OptimizerConfig alpha(double alpha) {
         UpdateRule r = rule;
         return with(r.learningRate(), r.momentum(), (float) alpha, r.beta1(), r.beta2(), r.epsilon(), r.weightDecay(),
                 r.nesterov(), r.centered(), r.initialAccumulator());
     }
 
-    /** RMSProp's centered variant. */
+    /** {@return a copy with RMSProp's centered variant} */
     public OptimizerConfig centered() {
         UpdateRule r = rule;
         return with(r.learningRate(), r.momentum(), r.rho(), r.beta1(), r.beta2(), r.epsilon(), r.weightDecay(),
                 r.nesterov(), true, r.initialAccumulator());
     }
 
-    /** Adam's (β1, β2). */
+    /**
+     * Adam's (β1, β2).
+     *
+     * @param beta1 β1 in {@code [0, 1)} (default 0.9)
+     * @param beta2 β2 in {@code [0, 1)} (default 0.999)
+     * @return a copy with them
+     */
     public OptimizerConfig betas(double beta1, double beta2) {
         UpdateRule r = rule;
         return with(r.learningRate(), r.momentum(), r.rho(), (float) beta1, (float) beta2, r.epsilon(),
                 r.weightDecay(), r.nesterov(), r.centered(), r.initialAccumulator());
     }
 
-    /** ε of Adagrad, RMSProp and Adam. */
+    /**
+     * ε of Adagrad, RMSProp and Adam.
+     *
+     * @param eps ε {@code > 0}, added to the root
+     * @return a copy with it
+     */
     public OptimizerConfig epsilon(double eps) {
         UpdateRule r = rule;
         return with(r.learningRate(), r.momentum(), r.rho(), r.beta1(), r.beta2(), (float) eps, r.weightDecay(),
                 r.nesterov(), r.centered(), r.initialAccumulator());
     }
 
-    /** Weight decay λ: L2 for every kind but AdamW, decoupled for AdamW. */
+    /**
+     * Weight decay λ: L2 for every kind but AdamW, decoupled for AdamW.
+     *
+     * @param lambda λ {@code ≥ 0}
+     * @return a copy with it
+     */
     public OptimizerConfig weightDecay(double lambda) {
         UpdateRule r = rule;
         return with(r.learningRate(), r.momentum(), r.rho(), r.beta1(), r.beta2(), r.epsilon(), (float) lambda,
                 r.nesterov(), r.centered(), r.initialAccumulator());
     }
 
-    /** Adagrad's initial accumulator. */
+    /**
+     * Adagrad's initial accumulator.
+     *
+     * @param value the starting value of Adagrad's sum of squares, {@code ≥ 0} (PyTorch's default 0)
+     * @return a copy with it
+     */
     public OptimizerConfig initialAccumulator(double value) {
         UpdateRule r = rule;
         return with(r.learningRate(), r.momentum(), r.rho(), r.beta1(), r.beta2(), r.epsilon(), r.weightDecay(),

@@ -15,7 +15,12 @@ public enum Reduction {
      */
     MEAN;
 
-    /** Parses {@code sum} or {@code mean}. */
+    /**
+     * Parses {@code sum} or {@code mean}.
+     *
+     * @param s the name (case-insensitive)
+     * @return the constant
+     */
     public static Reduction parse(String s) {
         return switch (s.trim().toLowerCase(Locale.ROOT)) {
             case "sum" -> SUM;

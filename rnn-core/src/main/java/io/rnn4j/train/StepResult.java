@@ -24,7 +24,7 @@ public record StepResult(long step, double loss, Reduction reduction, long token
                          double clipScale, long elapsedNanos, boolean updated, NonFiniteLocation nonFinite,
                          double learningRate) {
 
-    /** Tokens per second of this step. */
+    /** {@return tokens per second of this step} */
     public double tokensPerSecond() {
         return elapsedNanos == 0 ? Double.NaN : tokens * 1e9 / elapsedNanos;
     }

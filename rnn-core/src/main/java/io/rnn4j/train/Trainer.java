@@ -18,7 +18,8 @@ import java.util.Objects;
  * backpropagation through time. The trainer orchestrates; the pieces are the batch staging
  * ({@link BatchStaging}), the recurrent layers ({@link LayerStack}, which runs each layer's
  * {@link Cell}), the loss head ({@link LossHead}), the carried state ({@link CarriedState}), the
- * optimizer ({@link OptimizerState}), the non-finite locator and the gradient-flow recorder.
+ * optimizer ({@link OptimizerState}), the norm, clip scale and non-finite check
+ * ({@link GradientReduction}) and the gradient-flow recorder.
  *
  * <p>One {@link #step(Batch)}, in the order the code runs it (time-major rows {@code t·B + b}):
  * <pre>
@@ -59,13 +60,11 @@ public final class Trainer implements AutoCloseable {
     private final BatchStaging staging;
     private final LossHead head;
     private final CarriedState carried;
-    private final NonFiniteLocator locator;
+    private final GradientReduction reduction;
     private final GradientFlowRecorder recorder;
 
     private Workspace ws;
     private boolean haveInputGradients;
-    private double lastLoss;
-    private double lastNorm;
     private GradientFlow lastFlow;
 
     /**
@@ -95,26 +94,27 @@ public final class Trainer implements AutoCloseable {
         this.head = new LossHead(model, grads, config);
         this.carried = new CarriedState(backend, mc.cell().name(), layerCount * mc.directions(), mc.hiddenSize(),
                 cell.stateCount());
-        this.locator = new NonFiniteLocator(backend, cell, mc.hiddenSize(), head.perStep());
+        this.reduction = new GradientReduction(backend, config.clipping(), head,
+                new NonFiniteLocator(backend, cell, mc.hiddenSize(), head.perStep()));
         this.recorder = new GradientFlowRecorder(backend);
     }
 
-    /** The model this trainer updates. */
+    /** {@return the model this trainer updates} */
     public RnnModel model() {
         return model;
     }
 
-    /** The training configuration. */
+    /** {@return the training configuration} */
     public TrainerConfig config() {
         return config;
     }
 
-    /** Number of updates applied so far. */
+    /** {@return number of updates applied so far} */
     public long stepCount() {
         return optimizer.steps();
     }
 
-    /** The learning rate the next update will use (the schedule's value at update {@link #stepCount()} + 1). */
+    /** {@return the learning rate the next update will use (the schedule's value at update {@link #stepCount()} + 1)} */
     public double learningRate() {
         return optimizer.nextLearningRate();
     }
@@ -132,7 +132,13 @@ public final class Trainer implements AutoCloseable {
         prepare(batch);
         forward();
         backward();
-        NonFiniteLocation bad = reduceAndCheck();
+        GradientReduction red = reduction;
+        NonFiniteLocation bad = red.reduce(ws, grads, staging.weightSum, true);
+        if (bad != null && config.nonFinitePolicy() == NonFinitePolicy.THROW) {
+            throw new NonFiniteException("step " + (optimizer.steps() + 1) + ": loss " + red.loss + ", gradient norm "
+                    + red.norm + "; first non-finite value: " + bad
+                    + "; the update was skipped and the parameters are unchanged", bad);
+        }
         boolean update = bad == null || config.nonFinitePolicy() == NonFinitePolicy.CONTINUE;
         double lr = optimizer.nextLearningRate();
         if (update) {
@@ -141,8 +147,8 @@ public final class Trainer implements AutoCloseable {
         }
         recordFlow();
         long elapsed = System.nanoTime() - start;
-        return new StepResult(optimizer.steps(), lastLoss, config.reduction(), staging.contributing, lastNorm,
-                ws.scalarScratch[2], elapsed, update, bad, lr);
+        return new StepResult(optimizer.steps(), red.loss, config.reduction(), staging.contributing, red.norm,
+                red.clipScale, elapsed, update, bad, lr);
     }
 
     /**
@@ -163,15 +169,10 @@ public final class Trainer implements AutoCloseable {
             layers.inputGradient(ws);
         }
         haveInputGradients = true;
-        backend.sumSquares(grads.all(), ws.sumSquares, false);
-        backend.fill(ws.clipScale, 1f);
-        backend.download(ws.scalars, ws.scalarScratch, 0);
+        NonFiniteLocation bad = reduction.reduce(ws, grads, staging.weightSum, false);
         advanceState();
         recordFlow();
-        double loss = head.reduce(ws.scalarScratch[0], staging.weightSum);
-        double norm = Math.sqrt(ws.scalarScratch[1]);
-        NonFiniteLocation bad = Double.isFinite(loss) && Double.isFinite(norm) ? null : locator.locate(ws, grads, loss);
-        return new StepResult(0, loss, config.reduction(), staging.contributing, norm, 1.0,
+        return new StepResult(0, reduction.loss, config.reduction(), staging.contributing, reduction.norm, 1.0,
                 System.nanoTime() - start, false, bad, optimizer.nextLearningRate());
     }
 
@@ -200,7 +201,7 @@ public final class Trainer implements AutoCloseable {
         return grads.download(name);
     }
 
-    /** The gradient arena (same layout as the parameters). */
+    /** {@return the gradient arena (same layout as the parameters)} */
     public Arena gradients() {
         return grads;
     }
@@ -211,6 +212,7 @@ public final class Trainer implements AutoCloseable {
      * {@link #hiddenState()} (layer 0 forward first).
      *
      * @throws IllegalStateException when the last step was not {@link #computeGradients}
+     * @return the gradient, a host copy
      */
     public float[] initialStateGradient() {
         requireInputGradients();
@@ -222,6 +224,7 @@ public final class Trainer implements AutoCloseable {
      * {@link #cellState()}.
      *
      * @throws IllegalStateException for other cells, or when the last step was not {@link #computeGradients}
+     * @return the gradient, a host copy
      */
     public float[] initialCellGradient() {
         requireInputGradients();
@@ -236,6 +239,7 @@ public final class Trainer implements AutoCloseable {
      * {@code T·B × D} (zero at padded steps).
      *
      * @throws IllegalStateException for token inputs, or when the last step was not {@link #computeGradients}
+     * @return the gradient, a host copy
      */
     public float[] inputGradient() {
         requireInputGradients();
@@ -277,7 +281,7 @@ public final class Trainer implements AutoCloseable {
         optimizer.apply(steps, states);
     }
 
-    /** Everything but the parameters: update count, optimizer state, carried state (host copies). */
+    /** {@return everything but the parameters: update count, optimizer state, carried state (host copies)} */
     public TrainingState snapshot() {
         return new TrainingState(optimizer.steps(), optimizer.downloadAll(), carried.batch(), carried.download(0),
                 cell.stateCount() > 1 ? carried.download(1) : new float[0]);
@@ -303,7 +307,7 @@ public final class Trainer implements AutoCloseable {
         carried.reset();
     }
 
-    /** The LSTM's current initial cell state, {@code (L·D)·B × H} as {@link #hiddenState()}, or an empty array (other cells, or before the first batch). */
+    /** {@return the LSTM's current initial cell state, {@code (L·D)·B × H} as {@link #hiddenState()}, or an empty array (other cells, or before the first batch)} */
     public float[] cellState() {
         return cell.stateCount() > 1 ? carried.download(1) : new float[0];
     }
@@ -323,6 +327,8 @@ public final class Trainer implements AutoCloseable {
      * The current initial hidden state, {@code (L·D)·B × H} with D directions (slot-major: layer 0's
      * forward B rows first, then its reverse ones when bidirectional, as PyTorch's {@code h_n}), or
      * an empty array before the first batch.
+     *
+     * @return a host copy
      */
     public float[] hiddenState() {
         return carried.download(0);
@@ -380,33 +386,6 @@ public final class Trainer implements AutoCloseable {
         layers.backward(ws);
     }
 
-    /**
-     * Norm, clip scale, one download. Returns null when loss and gradient are finite; otherwise
-     * where the first NaN or infinity is, or throws under {@link NonFinitePolicy#THROW}.
-     */
-    private NonFiniteLocation reduceAndCheck() {
-        Workspace w = ws;
-        backend.sumSquares(grads.all(), w.sumSquares, false);
-        if (config.clipping().mode() == Clipping.Mode.GLOBAL_NORM) {
-            backend.clipScale(w.sumSquares, config.clipping().threshold(), w.clipScale);
-        } else {
-            backend.fill(w.clipScale, 1f);
-        }
-        backend.download(w.scalars, w.scalarScratch, 0);
-        lastLoss = head.reduce(w.scalarScratch[0], staging.weightSum);
-        lastNorm = Math.sqrt(w.scalarScratch[1]);
-        if (Double.isFinite(lastLoss) && Double.isFinite(lastNorm)) {
-            return null;
-        }
-        NonFiniteLocation where = locator.locate(w, grads, lastLoss);
-        if (config.nonFinitePolicy() == NonFinitePolicy.THROW) {
-            throw new NonFiniteException("step " + (optimizer.steps() + 1) + ": loss " + lastLoss + ", gradient norm "
-                    + lastNorm + "; first non-finite value: " + where
-                    + "; the update was skipped and the parameters are unchanged", where);
-        }
-        return where;
-    }
-
     private void advanceState() {
         if (config.carryState()) {
             carried.advance(ws);
@@ -426,6 +405,7 @@ public final class Trainer implements AutoCloseable {
      * sweep, and each parameter's pre-clip gradient norm.
      *
      * @throws IllegalStateException when diagnostics are off or no step has run
+     * @return the last step's gradient flow
      */
     public GradientFlow lastGradientFlow() {
         if (!config.diagnostics()) {
@@ -437,17 +417,17 @@ public final class Trainer implements AutoCloseable {
         return lastFlow;
     }
 
-    /** The pre-activations of the top layer for the last batch, time-major {@code T·B × G·H} (a host copy). */
+    /** {@return the pre-activations of the top layer for the last batch, time-major {@code T·B × G·H} (a host copy)} */
     public float[] lastPreActivations() {
         return download(requireWorkspace().top.pre);
     }
 
-    /** The top layer's hidden states h_1..h_T for the last batch, time-major {@code T·B × H} (a host copy). */
+    /** {@return the top layer's hidden states h_1..h_T for the last batch, time-major {@code T·B × H} (a host copy)} */
     public float[] lastHiddenStates() {
         return download(requireWorkspace().top.hiddenOut);
     }
 
-    /** Saturated (tanh, logistic) or dead (ReLU, PReLU) units per step of the last batch. */
+    /** {@return saturated (tanh, logistic) or dead (ReLU, PReLU) units per step of the last batch} */
     public ActivationStats lastActivationStats() {
         Workspace w = requireWorkspace();
         return ActivationStats.of(mc.activation(), lastPreActivations(), lastHiddenStates(), w.batch, w.steps,

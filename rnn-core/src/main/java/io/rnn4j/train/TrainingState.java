@@ -15,7 +15,16 @@ package io.rnn4j.train;
  */
 public record TrainingState(long step, float[][] optimizerStates, int batchSize, float[] hidden, float[] cell) {
 
-    /** Checks the shapes that need no model: non-null arrays, a step and batch size of at least 0. */
+    /**
+     * Checks the shapes that need no model: non-null arrays, a step and batch size of at least 0.
+     *
+     * @param step updates applied (Adam's bias correction and a resumed schedule count from it)
+     * @param optimizerStates the optimizer's state arenas, each {@code P} floats in parameter-arena order
+     *     (momentum; the Adagrad or RMSProp accumulator; Adam's m and v)
+     * @param batchSize B of the carried state, 0 when there is none
+     * @param hidden the carried hidden state, {@code L·B·H} floats, layer 0 first (empty when none)
+     * @param cell the LSTM's carried cell state, {@code L·B·H} floats (empty for other cells or when none)
+     */
     public TrainingState {
         if (optimizerStates == null || hidden == null || cell == null) {
             throw new IllegalArgumentException("training state: optimizer states, hidden and cell must not be null"

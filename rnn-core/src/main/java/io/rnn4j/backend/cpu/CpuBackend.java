@@ -64,7 +64,11 @@ public final class CpuBackend implements Backend {
         this(CpuBackendConfig.defaults());
     }
 
-    /** A CPU backend with the given threads and GEMM. */
+    /**
+     * A CPU backend with the given threads and GEMM.
+     *
+     * @param config threads and native BLAS
+     */
     public CpuBackend(CpuBackendConfig config) {
         this.config = Objects.requireNonNull(config, "config");
         this.gemm = config.nativeBlas() && NativeBlas.available() ? new OpenBlasGemm() : new JavaGemm();
@@ -80,17 +84,17 @@ public final class CpuBackend implements Backend {
         this.optimizer = new CpuOptimizer(this);
     }
 
-    /** The configuration this backend was created with. */
+    /** {@return the configuration this backend was created with} */
     public CpuBackendConfig config() {
         return config;
     }
 
-    /** Whether GEMM runs in OpenBLAS (true) or in the Java fallback. */
+    /** {@return whether GEMM runs in OpenBLAS (true) or in the Java fallback} */
     public boolean usesNativeBlas() {
         return gemm instanceof OpenBlasGemm;
     }
 
-    /** Threads that work on one kernel call, the caller included. */
+    /** {@return threads that work on one kernel call, the caller included} */
     public int threads() {
         return threads;
     }

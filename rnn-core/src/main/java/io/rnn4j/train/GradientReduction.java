@@ -1,0 +1,50 @@
+package io.rnn4j.train;
+
+import io.rnn4j.backend.Backend;
+import io.rnn4j.diagnostics.NonFiniteLocation;
+import io.rnn4j.nn.Arena;
+
+/**
+ * The end of a backward pass: the global gradient norm, the clip scale, the reduced loss (one
+ * download of three scalars), and, only when the loss or the norm is not finite, where the first
+ * NaN or infinity is.
+ */
+final class GradientReduction {
+    private final Backend backend;
+    private final Clipping clipping;
+    private final LossHead head;
+    private final NonFiniteLocator locator;
+    /** The reduced loss of the last {@link #reduce}. */
+    double loss;
+    /** The pre-clip global L2 norm of the last {@link #reduce}. */
+    double norm;
+    /** The clip scale of the last {@link #reduce} (1 when not clipped). */
+    double clipScale;
+
+    GradientReduction(Backend backend, Clipping clipping, LossHead head, NonFiniteLocator locator) {
+        this.backend = backend;
+        this.clipping = clipping;
+        this.head = head;
+        this.locator = locator;
+    }
+
+    /**
+     * Reduces: norm into {@code w.sumSquares}, clip scale into {@code w.clipScale} (global-norm
+     * clipping only when {@code clip}), loss.
+     *
+     * @return null when loss and norm are finite, else the first non-finite value
+     */
+    NonFiniteLocation reduce(Workspace w, Arena grads, double weightSum, boolean clip) {
+        backend.sumSquares(grads.all(), w.sumSquares, false);
+        if (clip && clipping.mode() == Clipping.Mode.GLOBAL_NORM) {
+            backend.clipScale(w.sumSquares, clipping.threshold(), w.clipScale);
+        } else {
+            backend.fill(w.clipScale, 1f);
+        }
+        backend.download(w.scalars, w.scalarScratch, 0);
+        loss = head.reduce(w.scalarScratch[0], weightSum);
+        norm = Math.sqrt(w.scalarScratch[1]);
+        clipScale = w.scalarScratch[2];
+        return Double.isFinite(loss) && Double.isFinite(norm) ? null : locator.locate(w, grads, loss);
+    }
+}
