@@ -255,6 +255,13 @@ final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public void omegaRows(Tensor v, Tensor delta, Tensor out, Tensor sum) {
+        long t = start();
+        inner.omegaRows(v, delta, out, sum);
+        stop("omegaRows", t);
+    }
+
+    @Override
     public void clipScale(Tensor sumSquares, float threshold, Tensor scale) {
         long t = start();
         inner.clipScale(sumSquares, threshold, scale);

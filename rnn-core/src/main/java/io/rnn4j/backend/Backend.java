@@ -435,6 +435,21 @@ public interface Backend extends AutoCloseable {
     void squaredError(Tensor pred, Tensor target, Tensor weights, float gradScale, Tensor loss);
 
     /**
+     * The per-row terms of Pascanu, Mikolov &amp; Bengio's vanishing-gradient regularizer Ω (ICML
+     * 2013, eq. 9). With {@code n_v = ‖v_r‖}, {@code n_δ = ‖δ_r‖} and {@code ρ = n_v / n_δ}, for every
+     * row with {@code n_δ > 0}: {@code sum[0,0] += (ρ − 1)²} (accumulates, in float64 inside the
+     * kernel) and {@code out_r = 2(ρ − 1) / (n_v · n_δ) · v_r}, the gradient of {@code (ρ − 1)²} with
+     * respect to {@code v_r} (0 when {@code n_v = 0}); a row with {@code n_δ = 0} adds nothing and gets
+     * {@code out_r = 0}.
+     *
+     * @param v the back-propagated rows, {@code n × c}
+     * @param delta the rows they came from, {@code n × c}
+     * @param out {@code n × c}, written; may be {@code v}
+     * @param sum 1×1, accumulated into
+     */
+    void omegaRows(Tensor v, Tensor delta, Tensor out, Tensor sum);
+
+    /**
      * Global-norm clipping factor, computed on the backend: with {@code n = √sumSquares[0,0]},
      * {@code scale[0,0] ← n ≥ threshold ? threshold / n : 1}. {@code threshold} may be
      * {@link Float#POSITIVE_INFINITY} (no clipping: scale 1). A non-finite norm gives a non-finite

@@ -12,6 +12,7 @@ import io.rnn4j.train.LearningRateSchedule;
 import io.rnn4j.train.Loss;
 import io.rnn4j.train.OptimizerConfig;
 import io.rnn4j.train.Reduction;
+import io.rnn4j.train.Regularizer;
 import io.rnn4j.train.TrainerConfig;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.RecordComponent;
@@ -84,6 +85,7 @@ public final class ConfigCodec {
         d.put("p", (double) c.dropout().p());
         d.put("seed", c.dropout().seed());
         m.put("dropout", d);
+        m.put("regularizer", c.regularizer().toString());
         return m;
     }
 
@@ -99,7 +101,8 @@ public final class ConfigCodec {
         }
         return new TrainerConfig(enumValue(Loss.class, str(m, "loss")), enumValue(Reduction.class, str(m, "reduction")),
                 Clipping.parse(str(m, "clipping")), opt, bool(m, "carryState"), bool(m, "diagnostics"),
-                enumValue(NonFinitePolicy.class, str(m, "nonFinitePolicy")), schedule, dropout);
+                enumValue(NonFinitePolicy.class, str(m, "nonFinitePolicy")), schedule, dropout,
+                m.containsKey("regularizer") ? Regularizer.parse(str(m, "regularizer")) : Regularizer.none());
     }
 
     /**

@@ -160,6 +160,20 @@ public final class Shapes {
         }
     }
 
+    /** {@link Backend#omegaRows}: v, delta and out of one shape (out may be v, else apart), sum 1×1 apart. */
+    public static void omegaRows(Tensor v, Tensor delta, Tensor out, Tensor sum) {
+        same("omegaRows", v, delta);
+        same("omegaRows", v, out);
+        scalar("omegaRows", sum);
+        noOverlap("omegaRows", out, delta);
+        noOverlap("omegaRows", sum, v);
+        noOverlap("omegaRows", sum, delta);
+        noOverlap("omegaRows", sum, out);
+        if (out != v && out.overlaps(v) && (out.offset() != v.offset() || out.rowStride() != v.rowStride())) {
+            throw new IllegalArgumentException("omegaRows: output " + out + " partially overlaps input " + v);
+        }
+    }
+
     /** The per-row loss weights of the loss kernels: null or {@code rows × 1}. */
     public static void weights(String op, Tensor weights, int rows) {
         if (weights != null && (weights.rows() != rows || weights.cols() != 1)) {

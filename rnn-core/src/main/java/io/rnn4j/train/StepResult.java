@@ -19,10 +19,12 @@ import io.rnn4j.diagnostics.NonFiniteLocation;
  * @param nonFinite where a NaN or infinity first appeared in this step, or null
  * @param learningRate the learning rate of this update (the schedule's value; the rate the next
  *     update would use for {@link Trainer#computeGradients})
+ * @param regularizer the value of the regularizer's term Ω (unweighted: the objective is
+ *     {@code loss + λ·Ω}), 0 without one ({@link TrainerConfig#regularizer()})
  */
 public record StepResult(long step, double loss, Reduction reduction, long tokens, double gradNorm,
                          double clipScale, long elapsedNanos, boolean updated, NonFiniteLocation nonFinite,
-                         double learningRate) {
+                         double learningRate, double regularizer) {
 
     /** {@return tokens per second of this step} */
     public double tokensPerSecond() {

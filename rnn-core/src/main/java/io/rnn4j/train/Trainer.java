@@ -62,9 +62,11 @@ public final class Trainer implements AutoCloseable {
     private final CarriedState carried;
     private final GradientReduction reduction;
     private final GradientFlowRecorder recorder;
+    private final OmegaRegularizer omega;
 
     private Workspace ws;
     private boolean haveInputGradients;
+    private long pairs;
     private GradientFlow lastFlow;
 
     /**
@@ -86,6 +88,11 @@ public final class Trainer implements AutoCloseable {
                     + " bidirectional model: its reverse direction would need the steps of the next window; train it"
                     + " on whole sequences (carryState(false))");
         }
+        Regularizer reg = config.regularizer();
+        if (reg.active() && (mc.cell() != io.rnn4j.nn.CellType.ELMAN || mc.bidirectional())) {
+            throw new IllegalArgumentException("the regularizer " + reg + " is defined for unidirectional Elman layers,"
+                    + " not for a" + (mc.bidirectional() ? " bidirectional " : "n ") + mc.cell() + " model");
+        }
         this.grads = new Arena(backend, model.layout());
         this.optimizer = new OptimizerState(model, config.optimizer().rule(config.clipping().mode()
                 == Clipping.Mode.VALUE ? config.clipping().threshold() : Float.POSITIVE_INFINITY), config.schedule());
@@ -97,6 +104,7 @@ public final class Trainer implements AutoCloseable {
         this.reduction = new GradientReduction(backend, config.clipping(), head,
                 new NonFiniteLocator(backend, cell, mc.hiddenSize(), head.perStep()));
         this.recorder = new GradientFlowRecorder(backend);
+        this.omega = reg.active() ? new OmegaRegularizer(model, grads, reg) : null;
     }
 
     /** {@return the model this trainer updates} */
@@ -132,6 +140,7 @@ public final class Trainer implements AutoCloseable {
         prepare(batch);
         forward();
         backward();
+        double regularizer = omega == null ? 0 : omega.apply(ws, pairs);
         GradientReduction red = reduction;
         NonFiniteLocation bad = red.reduce(ws, grads, staging.weightSum, true);
         if (bad != null && config.nonFinitePolicy() == NonFinitePolicy.THROW) {
@@ -148,7 +157,7 @@ public final class Trainer implements AutoCloseable {
         recordFlow();
         long elapsed = System.nanoTime() - start;
         return new StepResult(optimizer.steps(), red.loss, config.reduction(), staging.contributing, red.norm,
-                red.clipScale, elapsed, update, bad, lr);
+                red.clipScale, elapsed, update, bad, lr, regularizer);
     }
 
     /**
@@ -164,6 +173,7 @@ public final class Trainer implements AutoCloseable {
         prepare(batch);
         forward();
         backward();
+        double regularizer = omega == null ? 0 : omega.apply(ws, pairs);
         layers.initialGradients(ws);
         if (ws.inputGrad != null) {
             layers.inputGradient(ws);
@@ -173,7 +183,7 @@ public final class Trainer implements AutoCloseable {
         advanceState();
         recordFlow();
         return new StepResult(0, reduction.loss, config.reduction(), staging.contributing, reduction.norm, 1.0,
-                System.nanoTime() - start, false, bad, optimizer.nextLearningRate());
+                System.nanoTime() - start, false, bad, optimizer.nextLearningRate(), regularizer);
     }
 
     /**
@@ -359,6 +369,10 @@ public final class Trainer implements AutoCloseable {
         ensureWorkspace(b, batch.steps(), mc.inputKind() != InputKind.TOKENS, !batch.hasTokenTargets());
         carried.ensure(b, false);
         staging.stage(batch, ws, backend);
+        pairs = 0;
+        for (int s = 0; s < b; s++) {
+            pairs += (batch.lengths() == null ? batch.steps() : batch.lengths()[s]) - 1;
+        }
     }
 
     private void ensureWorkspace(int b, int t, boolean denseIn, boolean denseTargets) {
@@ -440,6 +454,11 @@ public final class Trainer implements AutoCloseable {
         return out;
     }
 
+    /** The workspace of the last batch (package tests read the layers' buffers), or null. */
+    Workspace workspace() {
+        return ws;
+    }
+
     private Workspace requireWorkspace() {
         if (ws == null) {
             throw new IllegalStateException("no batch has been processed yet");
@@ -454,6 +473,9 @@ public final class Trainer implements AutoCloseable {
             ws = null;
         }
         carried.close();
+        if (omega != null) {
+            omega.close();
+        }
         grads.close();
         optimizer.close();
     }

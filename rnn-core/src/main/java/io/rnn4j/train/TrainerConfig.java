@@ -19,10 +19,11 @@ import io.rnn4j.diagnostics.NonFinitePolicy;
  *     first tensor and time step where it appears)
  * @param schedule the learning rate of each update as a factor of the optimizer's (default constant)
  * @param dropout dropout while training (default none)
+ * @param regularizer a term added to the objective (default none)
  */
 public record TrainerConfig(Loss loss, Reduction reduction, Clipping clipping, OptimizerConfig optimizer,
                             boolean carryState, boolean diagnostics, NonFinitePolicy nonFinitePolicy,
-                            LearningRateSchedule schedule, Dropout dropout) {
+                            LearningRateSchedule schedule, Dropout dropout, Regularizer regularizer) {
 
     /**
      * Checks that every field is set.
@@ -41,12 +42,13 @@ public record TrainerConfig(Loss loss, Reduction reduction, Clipping clipping, O
      *     first tensor and time step where it appears)
      * @param schedule the learning rate of each update as a factor of the optimizer's (default constant)
      * @param dropout dropout while training (default none)
+     * @param regularizer a term added to the objective (default none)
      */
     public TrainerConfig {
         if (loss == null || reduction == null || clipping == null || optimizer == null || nonFinitePolicy == null
-                || schedule == null || dropout == null) {
+                || schedule == null || dropout == null || regularizer == null) {
             throw new IllegalArgumentException("TrainerConfig: loss, reduction, clipping, optimizer, nonFinitePolicy,"
-                    + " schedule and dropout must be set");
+                    + " schedule, dropout and regularizer must be set");
         }
     }
 
@@ -64,14 +66,14 @@ public record TrainerConfig(Loss loss, Reduction reduction, Clipping clipping, O
     public TrainerConfig(Loss loss, Reduction reduction, Clipping clipping, OptimizerConfig optimizer,
                          boolean carryState, boolean diagnostics, NonFinitePolicy nonFinitePolicy) {
         this(loss, reduction, clipping, optimizer, carryState, diagnostics, nonFinitePolicy,
-                LearningRateSchedule.constant(), Dropout.none());
+                LearningRateSchedule.constant(), Dropout.none(), Regularizer.none());
     }
 
     /** {@return a builder starting from this configuration} */
     public Builder toBuilder() {
         return builder().loss(loss).reduction(reduction).clipping(clipping).optimizer(optimizer)
                 .carryState(carryState).diagnostics(diagnostics).nonFinitePolicy(nonFinitePolicy).schedule(schedule)
-                .dropout(dropout);
+                .dropout(dropout).regularizer(regularizer);
     }
 
     /** {@return a builder with the defaults above} */
@@ -90,6 +92,7 @@ public record TrainerConfig(Loss loss, Reduction reduction, Clipping clipping, O
         private NonFinitePolicy nonFinitePolicy = NonFinitePolicy.THROW;
         private LearningRateSchedule schedule = LearningRateSchedule.constant();
         private Dropout dropout = Dropout.none();
+        private Regularizer regularizer = Regularizer.none();
 
         /**
          * The loss (default softmax cross-entropy at every step).
@@ -191,11 +194,22 @@ public record TrainerConfig(Loss loss, Reduction reduction, Clipping clipping, O
         }
 
         /**
+         * A term added to the objective (default none).
+         *
+         * @param r the regularizer
+         * @return this builder
+         */
+        public Builder regularizer(Regularizer r) {
+            this.regularizer = r;
+            return this;
+        }
+
+        /**
          * {@return the configuration}
          */
         public TrainerConfig build() {
             return new TrainerConfig(loss, reduction, clipping, optimizer, carryState, diagnostics, nonFinitePolicy,
-                    schedule, dropout);
+                    schedule, dropout, regularizer);
         }
     }
 }

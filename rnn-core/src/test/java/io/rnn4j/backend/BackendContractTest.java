@@ -958,6 +958,67 @@ public abstract class BackendContractTest {
         close(P, Tt, W, L);
     }
 
+    @Test
+    void omegaRowsAreTheRegularizersTermsAndTheirGradient() {
+        int n = 6;
+        int c = 4;
+        float[] v = random(n * c, 31);
+        float[] d = random(n * c, 32);
+        for (int j = 0; j < c; j++) {
+            d[2 * c + j] = 0f; // no gradient flows here: the row adds nothing
+            v[4 * c + j] = 0f; // nothing flows back: ρ = 0
+        }
+        Tensor wide = upload(n, c + 3, new float[n * (c + 3)]);
+        Tensor V = wide.cols(1, c);
+        float[] strided = new float[n * (c + 3)];
+        for (int r = 0; r < n; r++) {
+            System.arraycopy(v, r * c, strided, r * (c + 3) + 1, c);
+        }
+        be.upload(strided, 0, wide);
+        Tensor D = upload(n, c, d);
+        Tensor out = poisoned(n, c);
+        Tensor sum = upload(1, 1, new float[] {0.5f});
+        be.omegaRows(V, D, out, sum);
+        double total = 0.5;
+        double[] grad = new double[n * c];
+        for (int r = 0; r < n; r++) {
+            double sv = 0;
+            double sd = 0;
+            for (int j = 0; j < c; j++) {
+                sv += (double) v[r * c + j] * v[r * c + j];
+                sd += (double) d[r * c + j] * d[r * c + j];
+            }
+            if (sd == 0) {
+                continue;
+            }
+            double rho = Math.sqrt(sv) / Math.sqrt(sd);
+            total += (rho - 1) * (rho - 1);
+            for (int j = 0; j < c; j++) {
+                grad[r * c + j] = sv == 0 ? 0 : 2 * (rho - 1) / (Math.sqrt(sv) * Math.sqrt(sd)) * v[r * c + j];
+            }
+        }
+        assertClose(new double[] {total}, down(sum), 1e-6, "Ω sum (accumulated onto 0.5)");
+        assertClose(grad, down(out), TOL, "Ω gradient rows");
+        // In place, and the sum again.
+        be.omegaRows(V, D, V, sum);
+        float[] back = down(wide);
+        double[] inPlace = new double[n * c];
+        float[] got = new float[n * c];
+        for (int r = 0; r < n; r++) {
+            for (int j = 0; j < c; j++) {
+                inPlace[r * c + j] = grad[r * c + j];
+                got[r * c + j] = back[r * (c + 3) + 1 + j];
+            }
+            assertEquals(0f, back[r * (c + 3)], "the columns outside the view are untouched");
+        }
+        assertClose(inPlace, got, TOL, "Ω in place");
+        assertClose(new double[] {2 * total - 0.5}, down(sum), 1e-6, "Ω sum accumulates");
+        assertThrows(IllegalArgumentException.class, () -> be.omegaRows(V, D, D, sum));
+        assertThrows(IllegalArgumentException.class, () -> be.omegaRows(V, upload(n, c + 1, new float[n * (c + 1)]),
+                out, sum));
+        close(wide, D, out, sum);
+    }
+
     // ------------------------------------------------------------------ dropout
 
     /** SplitMix64's finalizer, written here from the specification in {@link Backend#dropoutMask}. */

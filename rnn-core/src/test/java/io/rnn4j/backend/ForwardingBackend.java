@@ -174,6 +174,11 @@ public class ForwardingBackend implements Backend {
     }
 
     @Override
+    public void omegaRows(Tensor v, Tensor delta, Tensor out, Tensor sum) {
+        inner.omegaRows(v, delta, out, sum);
+    }
+
+    @Override
     public void clipScale(Tensor sumSquares, float threshold, Tensor scale) {
         inner.clipScale(sumSquares, threshold, scale);
     }

@@ -14,7 +14,8 @@ import picocli.CommandLine.Command;
         description = "Studies of recurrent networks and their gradients, and demos, on rnn4j.",
         footer = "%n'java -jar rnn-examples.jar COMMAND --help' lists a command's options.",
         subcommands = {TourCommand.class, DemoCommand.class, VanishingCommand.class, ExplodingCommand.class,
-            AddingCommand.class, CopyCommand.class, CharRnnCommand.class, SampleCommand.class})
+            AddingCommand.class, CopyCommand.class, CharRnnCommand.class, SampleCommand.class,
+            TruncationCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

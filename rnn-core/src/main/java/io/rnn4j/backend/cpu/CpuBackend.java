@@ -327,6 +327,12 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public synchronized void omegaRows(Tensor v, Tensor delta, Tensor out, Tensor sum) {
+        open();
+        losses.omegaRows(v, delta, out, sum);
+    }
+
+    @Override
     public synchronized void dropoutMask(Tensor mask, float p, long seed, long stream) {
         open();
         rowKernels.dropoutMask(mask, p, seed, stream);

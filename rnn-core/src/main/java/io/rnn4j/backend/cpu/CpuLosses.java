@@ -97,4 +97,38 @@ final class CpuLosses {
         }
         be.data(scale).put(off(scale), k);
     }
+
+    void omegaRows(Tensor v, Tensor delta, Tensor out, Tensor sum) {
+        Shapes.omegaRows(v, delta, out, sum);
+        FloatBuffer vd = be.data(v);
+        FloatBuffer dd = be.data(delta);
+        FloatBuffer od = be.data(out);
+        double total = 0;
+        for (int r = 0; r < v.rows(); r++) {
+            int vb = rowBase(v, r);
+            int db = rowBase(delta, r);
+            int ob = rowBase(out, r);
+            double sv = 0;
+            double sd = 0;
+            for (int c = 0; c < v.cols(); c++) {
+                double a = vd.get(vb + c);
+                double d = dd.get(db + c);
+                sv += a * a;
+                sd += d * d;
+            }
+            double nv = Math.sqrt(sv);
+            double nd = Math.sqrt(sd);
+            double rho = nd > 0 ? nv / nd : 1;
+            if (nd > 0) {
+                total += (rho - 1) * (rho - 1);
+            }
+            float k = nd > 0 && nv > 0 ? (float) (2 * (rho - 1) / (nv * nd)) : 0f;
+            for (int c = 0; c < v.cols(); c++) {
+                od.put(ob + c, k * vd.get(vb + c));
+            }
+        }
+        FloatBuffer sd = be.data(sum);
+        int so = rowBase(sum, 0);
+        sd.put(so, (float) (sd.get(so) + total));
+    }
 }

@@ -424,6 +424,12 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
+    public synchronized void omegaRows(Tensor v, Tensor delta, Tensor out, Tensor sum) {
+        enter();
+        kernels.omegaRows(v, delta, out, sum);
+    }
+
+    @Override
     public synchronized void clipScale(Tensor sumSquares, float threshold, Tensor scale) {
         enter();
         kernels.clipScale(sumSquares, threshold, scale);

@@ -240,6 +240,19 @@ final class CudaKernels {
         finishScalar(loss, true);
     }
 
+    void omegaRows(Tensor v, Tensor delta, Tensor out, Tensor sum) {
+        Shapes.omegaRows(v, delta, out, sum);
+        long va = be.addr(v);
+        long da = be.addr(delta);
+        long oa = be.addr(out);
+        be.addr(sum); // checked before anything is queued
+        zeroScratch();
+        kernel("omega_rows").ptr(va).i32(ld(v)).ptr(da).i32(ld(delta)).ptr(oa).i32(ld(out)).i32(v.rows())
+                .i32(v.cols()).ptr(be.scratch());
+        launch(v.rows());
+        finishScalar(sum, true);
+    }
+
     void clipScale(Tensor sumSquares, float threshold, Tensor scale) {
         Shapes.clipScale(sumSquares, scale);
         kernel("clip_scale").ptr(be.addr(sumSquares)).f32(threshold).ptr(be.addr(scale));

@@ -15,7 +15,7 @@ public final class KernelSource {
     public static final List<String> KERNELS = List.of("fill2d", "scale2d", "axpy2d", "copy2d", "add_row_vector",
             "sum_rows", "sum_squares", "finish_scalar", "gather_rows", "scatter_add_rows", "act_forward", "act_backward",
             "softmax_ce", "squared_error", "clip_scale", "optimizer_update", "lstm_forward",
-            "lstm_backward", "gru_forward", "gru_backward", "dropout_mask", "multiply_rows");
+            "lstm_backward", "gru_forward", "gru_backward", "dropout_mask", "multiply_rows", "omega_rows");
 
     /** The source as compiled: the shared codes ({@link KernelCodes#defines()}), then {@code kernels.cu}. */
     public static String text() {

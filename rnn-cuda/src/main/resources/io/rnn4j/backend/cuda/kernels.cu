@@ -270,6 +270,27 @@ extern "C" __global__ void squared_error(float* p, int ldp, const float* t, int 
     if (threadIdx.x == 0) atomicAdd(acc, s);
 }
 
+// Pascanu et al.'s Omega per row (Backend.omegaRows): one thread per row; out may alias v.
+extern "C" __global__ void omega_rows(const float* v, int ldv, const float* d, int ldd, float* out, int ldo,
+                                      int rows, int cols, double* acc) {
+    double s = 0.0;
+    GRID_STRIDE(r, (long long) rows) {
+        double sv = 0.0, sd = 0.0;
+        for (int c = 0; c < cols; c++) {
+            double a = v[r * ldv + c], b = d[r * ldd + c];
+            sv += a * a;
+            sd += b * b;
+        }
+        double nv = sqrt(sv), nd = sqrt(sd);
+        double rho = nd > 0.0 ? nv / nd : 1.0;
+        if (nd > 0.0) s += (rho - 1.0) * (rho - 1.0);
+        float k = (nd > 0.0 && nv > 0.0) ? (float) (2.0 * (rho - 1.0) / (nv * nd)) : 0.0f;
+        for (int c = 0; c < cols; c++) out[r * ldo + c] = k * v[r * ldv + c];
+    }
+    s = block_sum(s);
+    if (threadIdx.x == 0) atomicAdd(acc, s);
+}
+
 // A non-finite (infinite or NaN) sum of squares gives a NaN factor, so that the non-finite check sees it.
 extern "C" __global__ void clip_scale(const float* sumsq, float threshold, float* scale) {
     if (blockIdx.x == 0 && threadIdx.x == 0) {
