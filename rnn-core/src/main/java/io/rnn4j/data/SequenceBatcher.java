@@ -59,7 +59,7 @@ public final class SequenceBatcher {
         return window == 0;
     }
 
-    /** {@return the next window of every track} */
+    /** {@return the next window of every track} Its arrays are reused by the next call. */
     public Batch next() {
         int base = window * steps;
         for (int b = 0; b < batchSize; b++) {

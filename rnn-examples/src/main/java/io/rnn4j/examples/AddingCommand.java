@@ -1,5 +1,6 @@
 package io.rnn4j.examples;
 
+import io.rnn4j.data.SyntheticTasks;
 import io.rnn4j.backend.Backend;
 import io.rnn4j.data.Batch;
 import io.rnn4j.nn.CellType;
@@ -10,6 +11,7 @@ import io.rnn4j.train.Clipping;
 import io.rnn4j.train.Loss;
 import io.rnn4j.train.OptimizerConfig;
 import io.rnn4j.train.Reduction;
+import io.rnn4j.train.Regularizer;
 import io.rnn4j.train.Trainer;
 import io.rnn4j.train.TrainerConfig;
 import java.io.PrintWriter;
@@ -40,6 +42,8 @@ final class AddingCommand implements Callable<Integer> {
     @Option(names = "--bidirectional", description = "a forward and a reverse direction in every layer")
     boolean bidirectional;
 
+    @Option(names = "--preset", paramLabel = "NAME", description = Presets.ADDING_HELP)
+    String preset;
     @Option(names = "--T", paramLabel = "N", description = "sequence length")
     int t = 100;
     @Option(names = "--hidden", paramLabel = "H", description = "hidden units")
@@ -80,11 +84,14 @@ final class AddingCommand implements Callable<Integer> {
     String backend = "";
 
     /** The result of one seed. */
-    record SeedResult(long seed, double finalMse, int firstBelow, List<double[]> curve) {
+    record SeedResult(long seed, double finalMse, int firstBelow, List<double[]> curve, double[] flow) {
     }
 
     @Override
     public Integer call() throws Exception {
+        if (preset != null) {
+            Presets.adding(this);
+        }
         Cli.atLeast(spec, "--T", t, 2);
         Cli.atLeast(spec, "--hidden", hidden, 1);
         Cli.atLeast(spec, "--layers", layers, 1);
@@ -105,8 +112,14 @@ final class AddingCommand implements Callable<Integer> {
         log.printf("adding problem: T=%d, H=%d%s, model %s (recurrent init %s), %s, %s, clip %s, B=%d, %d steps,"
                 + " seeds %s%n", t, hidden, bidirectional ? " bidirectional" : "", kind.name(), mc.recurrentInit(), opt,
                 training.describe(), clip, batch, steps, java.util.Arrays.toString(seeds));
-        log.printf("baseline (constant predictor): MSE %.4f%n", Tasks.ADDING_BASELINE);
+        log.printf("baseline (constant predictor): MSE %.4f%n", SyntheticTasks.ADDING_BASELINE);
         List<SeedResult> results = run(log, backend, t, mc, tc, steps, batch, every, testBatches, seeds);
+        if (tc.regularizer().active()) {
+            log.printf("%nthe same seeds without the regularizer, for comparison:%n");
+            List<SeedResult> plain = run(log, backend, t, mc, tc.toBuilder().regularizer(Regularizer.none()).build(),
+                    steps, batch, every, testBatches, seeds);
+            compareFlows(log, output, results, plain, tc.regularizer());
+        }
         List<double[]> rows = new ArrayList<>();
         List<Output.Series> series = new ArrayList<>();
         for (SeedResult r : results) {
@@ -120,7 +133,7 @@ final class AddingCommand implements Callable<Integer> {
             series.add(new Output.Series("seed " + r.seed(), xs, ys));
         }
         double[] bx = {0, steps};
-        series.add(new Output.Series("baseline 1/6", bx, new double[] {Tasks.ADDING_BASELINE, Tasks.ADDING_BASELINE}));
+        series.add(new Output.Series("baseline 1/6", bx, new double[] {SyntheticTasks.ADDING_BASELINE, SyntheticTasks.ADDING_BASELINE}));
         output.csv("adding.csv", "seed,step,test_mse", rows);
         output.plot("adding.png", "Adding problem, T=" + t + ", " + kind.name(), "training step", "test MSE", true, series);
         log.printf("%nsummary (T=%d, %s):%n%6s %12s %22s%n", t, kind.name(), "seed", "final MSE", "first step MSE < 0.01");
@@ -132,6 +145,40 @@ final class AddingCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** ‖∂E_T/∂h_k‖ for k = 1..T of the trained model on a test batch (top layer). */
+    static double[] gradientFlow(RnnModel net, TrainerConfig training, Batch probe) {
+        try (Trainer t = new Trainer(net, training.toBuilder().diagnostics(true).build())) {
+            t.computeGradients(probe);
+            return t.lastGradientFlow().dh();
+        }
+    }
+
+    /** The gradient flow with and without Ω, seed by seed: a CSV, a plot and a table of the ratios. */
+    private void compareFlows(PrintWriter log, Output output, List<SeedResult> with, List<SeedResult> without,
+                              Regularizer reg) throws java.io.IOException {
+        List<double[]> rows = new ArrayList<>();
+        List<Output.Series> series = new ArrayList<>();
+        log.printf("%n%6s %14s %14s %22s %22s%n", "seed", "MSE with Ω", "MSE without", "‖∂E_T/∂h_1‖ with Ω",
+                "… without");
+        for (int i = 0; i < with.size(); i++) {
+            SeedResult a = with.get(i);
+            SeedResult b = without.get(i);
+            int n = a.flow().length;
+            double[] lags = new double[n];
+            for (int k = 0; k < n; k++) {
+                lags[k] = n - 1 - k;
+                rows.add(new double[] {a.seed(), n - 1 - k, a.flow()[k], b.flow()[k]});
+            }
+            series.add(new Output.Series("seed " + a.seed() + ", " + reg, lags, a.flow()));
+            series.add(new Output.Series("seed " + a.seed() + ", none", lags, b.flow()));
+            log.printf("%6d %14.5f %14.5f %22.3e %22.3e%n", a.seed(), a.finalMse(), b.finalMse(), a.flow()[0],
+                    b.flow()[0]);
+        }
+        output.csv("adding-flow.csv", "seed,lag,dE_dh_with_regularizer,dE_dh_without", rows);
+        output.plot("adding-flow.png", "‖∂E_T/∂h_k‖ after training, with and without " + reg + " (T=" + t + ")",
+                "lag T − k", "‖∂E_T/∂h_k‖", true, series);
+    }
+
     /** Trains {@code model} (its seed replaced by each of {@code seeds}) with {@code training}. */
     static List<SeedResult> run(PrintWriter out, String backendName, int t, RnnConfig model, TrainerConfig training,
                                 int steps, int batch, int every, int testBatches, long[] seeds) {
@@ -141,19 +188,20 @@ final class AddingCommand implements Callable<Integer> {
                 SplittableRandom testRng = new SplittableRandom(1_000_000 + seed);
                 Batch[] test = new Batch[testBatches];
                 for (int i = 0; i < testBatches; i++) {
-                    test[i] = Tasks.adding(batch, t, testRng);
+                    test[i] = SyntheticTasks.adding(batch, t, testRng);
                 }
                 SplittableRandom train = new SplittableRandom(seed);
                 List<double[]> curve = new ArrayList<>();
                 int first = -1;
                 double mse = Double.NaN;
+                double[] flow;
                 try (RnnModel net = new RnnModel(backend, model.toBuilder().seed(seed).build());
                      Trainer trainer = new Trainer(net, training);
                      Progress bar = new Progress("adding seed " + seed, steps)) {
                     mse = Studies.evaluate(trainer, test);
                     curve.add(new double[] {0, mse});
                     for (int s = 1; s <= steps; s++) {
-                        trainer.step(Tasks.adding(batch, t, train));
+                        trainer.step(SyntheticTasks.adding(batch, t, train));
                         bar.step();
                         if (s % every == 0 || s == steps) {
                             mse = Studies.evaluate(trainer, test);
@@ -164,12 +212,13 @@ final class AddingCommand implements Callable<Integer> {
                             }
                             if (s % (every * 10) == 0 || s == steps) {
                                 out.printf("  seed %d step %6d  test MSE %.5f  (baseline %.4f)%n", seed, s, mse,
-                                        Tasks.ADDING_BASELINE);
+                                        SyntheticTasks.ADDING_BASELINE);
                             }
                         }
                     }
+                    flow = gradientFlow(net, training, test[0]);
                 }
-                results.add(new SeedResult(seed, mse, first, curve));
+                results.add(new SeedResult(seed, mse, first, curve, flow));
             }
         }
         return results;

@@ -1,5 +1,6 @@
 package io.rnn4j.examples;
 
+import io.rnn4j.data.SyntheticTasks;
 import io.rnn4j.backend.Backend;
 import io.rnn4j.data.Batch;
 import io.rnn4j.diagnostics.NonFinitePolicy;
@@ -40,6 +41,8 @@ final class CopyCommand implements Callable<Integer> {
     @Option(names = "--bidirectional", description = "a forward and a reverse direction in every layer")
     boolean bidirectional;
 
+    @Option(names = "--preset", paramLabel = "NAME", description = Presets.COPY_HELP)
+    String preset;
     @Option(names = "--T", paramLabel = "N", description = "delay")
     int t = 50;
     @Option(names = "--hidden", paramLabel = "H", description = "hidden units")
@@ -78,6 +81,9 @@ final class CopyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (preset != null) {
+            Presets.copy(this);
+        }
         Cli.atLeast(spec, "--T", t, 1);
         Cli.atLeast(spec, "--hidden", hidden, 1);
         Cli.atLeast(spec, "--layers", layers, 1);
@@ -86,14 +92,14 @@ final class CopyCommand implements Callable<Integer> {
         Cli.atLeast(spec, "--eval-every", every, 1);
         Studies.ModelKind kind = Studies.modelKind(model, cell);
         OptimizerConfig opt = training.optimizer(spec, Studies.optimizer(spec, optimizer, lr));
-        RnnConfig mc = matrices.build(spec, RnnConfig.tokens(Tasks.COPY_VOCAB, hidden).cell(kind.cell())
+        RnnConfig mc = matrices.build(spec, RnnConfig.tokens(SyntheticTasks.COPY_VOCAB, hidden).cell(kind.cell())
                 .activation(kind.activation()).recurrentInit(init).layers(layers).bidirectional(bidirectional).seed(seed));
         TrainerConfig tc = training.apply(spec, TrainerConfig.builder().loss(Loss.SOFTMAX_CROSS_ENTROPY)
                 .reduction(Reduction.MEAN).optimizer(opt).clipping(clip).nonFinitePolicy(NonFinitePolicy.SKIP_UPDATE))
                 .build();
         PrintWriter out = spec.commandLine().getOut();
         Output output = new Output(this.out, out);
-        double baseline = Tasks.copyBaseline(t);
+        double baseline = SyntheticTasks.copyBaseline(t);
         out.printf("copying memory: T=%d (length %d), H=%d%s, model %s (init %s), %s, %s, clip %s, B=%d, %d steps%n", t,
                 t + 20, hidden, bidirectional ? " bidirectional" : "", kind.name(), mc.recurrentInit(), opt,
                 training.describe(), clip, batch, steps);
@@ -105,12 +111,12 @@ final class CopyCommand implements Callable<Integer> {
              Trainer trainer = new Trainer(model, tc);
              Progress bar = new Progress("copy", steps)) {
             SplittableRandom testRng = new SplittableRandom(99_000 + seed);
-            Batch[] test = {Tasks.copy(batch, t, testRng), Tasks.copy(batch, t, testRng), Tasks.copy(batch, t, testRng)};
+            Batch[] test = {SyntheticTasks.copy(batch, t, testRng), SyntheticTasks.copy(batch, t, testRng), SyntheticTasks.copy(batch, t, testRng)};
             SplittableRandom r = new SplittableRandom(seed);
             loss = Studies.evaluate(trainer, test);
             rows.add(new double[] {0, loss});
             for (int s = 1; s <= steps; s++) {
-                trainer.step(Tasks.copy(batch, t, r));
+                trainer.step(SyntheticTasks.copy(batch, t, r));
                 bar.step();
                 if (s % every == 0 || s == steps) {
                     loss = Studies.evaluate(trainer, test);

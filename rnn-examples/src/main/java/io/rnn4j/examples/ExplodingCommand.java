@@ -1,5 +1,6 @@
 package io.rnn4j.examples;
 
+import io.rnn4j.data.SyntheticTasks;
 import io.rnn4j.backend.Activation;
 import io.rnn4j.backend.Backend;
 import io.rnn4j.diagnostics.NonFinitePolicy;
@@ -167,7 +168,7 @@ final class ExplodingCommand implements Callable<Integer> {
                     radius = Spectral.spectralRadius(ud, hidden);
                     SplittableRandom r = new SplittableRandom(seed);
                     for (int s = 0; s < steps; s++) {
-                        StepResult res = trainer.step(Tasks.adding(batch, t, r));
+                        StepResult res = trainer.step(SyntheticTasks.adding(batch, t, r));
                         norm[s] = res.gradNorm();
                         loss[s] = res.loss();
                         if (res.nonFinite() != null) {

@@ -4,6 +4,7 @@ import io.rnn4j.backend.UpdateRule;
 import io.rnn4j.train.Dropout;
 import io.rnn4j.train.LearningRateSchedule;
 import io.rnn4j.train.OptimizerConfig;
+import io.rnn4j.train.Regularizer;
 import io.rnn4j.train.TrainerConfig;
 import java.util.EnumSet;
 import java.util.Set;
@@ -47,12 +48,23 @@ final class TrainingOptions {
     @Option(names = "--dropout", paramLabel = "SPEC", converter = DropoutConverter.class,
             description = "dropout while training: none, P (standard), variational:P (default none)")
     Dropout dropout = Dropout.none();
+    @Option(names = "--regularizer", paramLabel = "SPEC", converter = RegularizerConverter.class,
+            description = "none, or omega:LAMBDA (Pascanu et al. 2013's vanishing-gradient regularizer; Elman cells)")
+    Regularizer regularizer = Regularizer.none();
 
     /** Converts {@code --schedule}. */
     static final class ScheduleConverter implements CommandLine.ITypeConverter<LearningRateSchedule> {
         @Override
         public LearningRateSchedule convert(String s) {
             return Cli.parse(() -> LearningRateSchedule.parse(s));
+        }
+    }
+
+    /** Converts {@code --regularizer}. */
+    static final class RegularizerConverter implements CommandLine.ITypeConverter<Regularizer> {
+        @Override
+        public Regularizer convert(String s) {
+            return Cli.parse(() -> Regularizer.parse(s));
         }
     }
 
@@ -125,12 +137,12 @@ final class TrainingOptions {
         if (warmup < 0) {
             throw Cli.usage(spec, "--warmup must be at least 0, got " + warmup);
         }
-        return b.schedule(warmup > 0 ? schedule.withWarmup(warmup) : schedule).dropout(dropout);
+        return b.schedule(warmup > 0 ? schedule.withWarmup(warmup) : schedule).dropout(dropout).regularizer(regularizer);
     }
 
     /** A short description for the run's header line. */
     String describe() {
         LearningRateSchedule s = warmup > 0 ? schedule.withWarmup(warmup) : schedule;
-        return "schedule " + s.spec() + ", dropout " + dropout;
+        return "schedule " + s.spec() + ", dropout " + dropout + (regularizer.active() ? ", regularizer " + regularizer : "");
     }
 }

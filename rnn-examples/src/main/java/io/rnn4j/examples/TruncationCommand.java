@@ -1,5 +1,6 @@
 package io.rnn4j.examples;
 
+import io.rnn4j.data.SyntheticTasks;
 import io.rnn4j.backend.Backend;
 import io.rnn4j.data.Batch;
 import io.rnn4j.data.CharVocabulary;
@@ -149,7 +150,7 @@ final class TruncationCommand implements Callable<Integer> {
         TrainerConfig tc = TrainerConfig.builder().loss(Loss.MSE_LAST_STEP).reduction(Reduction.MEAN)
                 .optimizer(OptimizerConfig.adam(lr)).clipping(Clipping.globalNorm(1))
                 .nonFinitePolicy(NonFinitePolicy.SKIP_UPDATE).build();
-        Batch probe = Tasks.adding(batch, window, new SplittableRandom(seed * 7 + 1));
+        Batch probe = SyntheticTasks.adding(batch, window, new SplittableRandom(seed * 7 + 1));
         List<Row> out = new ArrayList<>();
         try (RnnModel model = new RnnModel(be, c); Trainer trainer = new Trainer(model, tc);
              Progress bar = new Progress("truncation adding " + kind.name(), trainSteps)) {
@@ -157,7 +158,7 @@ final class TruncationCommand implements Callable<Integer> {
             out.addAll(measure(meter, probe, "adding", kind.name(), "init"));
             SplittableRandom r = new SplittableRandom(seed);
             for (int s = 0; s < trainSteps; s++) {
-                trainer.step(Tasks.adding(batch, window, r));
+                trainer.step(SyntheticTasks.adding(batch, window, r));
                 bar.step();
             }
             out.addAll(measure(meter, probe, "adding", kind.name(), "trained"));

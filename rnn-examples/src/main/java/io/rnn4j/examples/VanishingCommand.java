@@ -1,5 +1,6 @@
 package io.rnn4j.examples;
 
+import io.rnn4j.data.SyntheticTasks;
 import io.rnn4j.backend.Backend;
 import io.rnn4j.data.Batch;
 import io.rnn4j.diagnostics.GradientFlow;
@@ -114,7 +115,7 @@ final class VanishingCommand implements Callable<Integer> {
         try (Backend backend = Studies.backend(backendName)) {
             for (Studies.ModelKind k : kinds) {
                 SplittableRandom probeRng = new SplittableRandom(seed * 7 + 1);
-                Batch probe = Tasks.adding(batch, t, probeRng);
+                Batch probe = SyntheticTasks.adding(batch, t, probeRng);
                 try (RnnModel model = new RnnModel(backend, Studies.addingModel(hidden, k, k.recurrent(), seed));
                      Trainer trainer = new Trainer(model, TrainerConfig.builder().loss(Loss.MSE_LAST_STEP)
                              .reduction(Reduction.MEAN).optimizer(OptimizerConfig.adam(lr)).clipping(Clipping.globalNorm(1))
@@ -124,7 +125,7 @@ final class VanishingCommand implements Callable<Integer> {
                     GradientFlow before = trainer.lastGradientFlow();
                     SplittableRandom r = new SplittableRandom(seed);
                     for (int s = 0; s < trainSteps; s++) {
-                        trainer.step(Tasks.adding(batch, t, r));
+                        trainer.step(SyntheticTasks.adding(batch, t, r));
                         bar.step();
                     }
                     trainer.computeGradients(probe);

@@ -107,6 +107,32 @@ class CliErrorsTest {
     }
 
     @Test
+    void theResearchInstrumentsRunAndSayWhatTheySet() throws Exception {
+        Path o = tmp.resolve("t");
+        assertEquals(0, run("truncation", "--K", "8", "--ks", "1,4,8", "--hidden", "6", "--batch", "2",
+                "--train-steps", "2", "--models", "tanh,lstm", "--out", o.toString()), err());
+        assertTrue(out().contains("text    tanh   init         8    1.0000") && out().contains("adding  lstm"), out());
+        assertTrue(Files.exists(o.resolve("truncation.csv")));
+        assertEquals(2, run("truncation", "--K", "8", "--ks", "3", "--out", o.toString()));
+        assertTrue(err().contains("--ks: 3 does not divide --K 8"), err());
+        assertEquals(0, run("adding", "--preset", "le2015", "--steps", "1", "--eval-every", "1", "--seeds", "1",
+                "--test-batches", "1", "--T", "10", "--out", o.toString()), err());
+        assertTrue(out().contains("H=100") && out().contains("sgd(lr 0.01)") && out().contains("clip global:1.0")
+                && out().contains("B=16"), out());
+        assertEquals(0, run("adding", "--preset", "pascanu2013", "--steps", "2", "--eval-every", "1", "--seeds", "1",
+                "--test-batches", "1", "--T", "6", "--hidden", "5", "--out", o.toString()), err());
+        assertTrue(out().contains("regularizer omega:2.0") && out().contains("without the regularizer"), out());
+        assertTrue(Files.exists(o.resolve("adding-flow.png")) || out().contains("plot adding-flow.png skipped"));
+        assertEquals(1, run("adding", "--model", "lstm", "--regularizer", "omega:1", "--steps", "1", "--seeds", "1",
+                "--T", "5", "--out", o.toString()));
+        assertTrue(err().contains("unidirectional Elman"), err());
+        assertEquals(2, run("copy", "--preset", "graves2014", "--out", o.toString()));
+        assertTrue(err().contains("unknown preset 'graves2014' (expected arjovsky2016)"), err());
+        assertEquals(2, run("adding", "--regularizer", "l1:3", "--out", o.toString()));
+        assertTrue(err().contains("expected none or omega:LAMBDA"), err());
+    }
+
+    @Test
     void unreadableTextsAreNamed() throws Exception {
         Path latin1 = tmp.resolve("latin1.txt");
         Files.write(latin1, "caf\u00e9 au lait ".repeat(50).getBytes(StandardCharsets.ISO_8859_1));

@@ -1,10 +1,10 @@
-package io.rnn4j.examples;
+package io.rnn4j.data;
 
-import io.rnn4j.data.Batch;
 import java.util.SplittableRandom;
 
 /**
- * The synthetic long-range tasks of the studies.
+ * The synthetic long-range tasks of the studies, as batches: the adding problem and the copying-memory
+ * problem, drawn from a caller's generator (the same seed gives the same batches).
  *
  * <p><b>Adding problem</b> (Hochreiter &amp; Schmidhuber; Le et al.): two input channels, a value
  * from U[0, 1] and a marker; exactly one marker in each half of the sequence; the target is the sum
@@ -16,23 +16,36 @@ import java.util.SplittableRandom;
  * steps, which must reproduce the symbols. Cross-entropy at every step. A memoryless predictor
  * (blank, then uniform over the eight symbols) scores 10 ln 8 / (T + 20).
  */
-final class Tasks {
-    private Tasks() {
+public final class SyntheticTasks {
+    private SyntheticTasks() {
     }
 
     /** The constant predictor's MSE on the adding problem. */
-    static final double ADDING_BASELINE = 1.0 / 6;
+    public static final double ADDING_BASELINE = 1.0 / 6;
 
     /** Copying-memory vocabulary: 0 blank, 1..8 symbols, 9 delimiter. */
-    static final int COPY_VOCAB = 10;
-    static final int COPY_SYMBOLS = 10;
+    public static final int COPY_VOCAB = 10;
+    /** Symbols to copy. */
+    public static final int COPY_SYMBOLS = 10;
 
-    static double copyBaseline(int t) {
+    /**
+     * {@return the memoryless predictor's cross-entropy per step on the copying problem with delay {@code t}}
+     *
+     * @param t the delay T
+     */
+    public static double copyBaseline(int t) {
         return COPY_SYMBOLS * Math.log(8) / (t + 20);
     }
 
-    /** A batch of the adding problem: B sequences of T steps (time-major, 2 features), targets B×1. */
-    static Batch adding(int batch, int t, SplittableRandom r) {
+    /**
+     * A batch of the adding problem: B sequences of T steps (time-major, 2 features), targets B×1.
+     *
+     * @param batch B
+     * @param t T, at least 2
+     * @param r the generator
+     * @return the batch
+     */
+    public static Batch adding(int batch, int t, SplittableRandom r) {
         if (t < 2) {
             throw new IllegalArgumentException("the adding problem needs T >= 2, got " + t);
         }
@@ -52,8 +65,15 @@ final class Tasks {
         return Batch.denseLastStep(batch, t, x, 2, y, 1);
     }
 
-    /** A batch of the copying-memory problem with delay T (sequence length T + 20). */
-    static Batch copy(int batch, int t, SplittableRandom r) {
+    /**
+     * A batch of the copying-memory problem with delay T (sequence length T + 20).
+     *
+     * @param batch B
+     * @param t the delay T, at least 1
+     * @param r the generator
+     * @return the batch
+     */
+    public static Batch copy(int batch, int t, SplittableRandom r) {
         if (t < 1) {
             throw new IllegalArgumentException("the copying problem needs T >= 1, got " + t);
         }

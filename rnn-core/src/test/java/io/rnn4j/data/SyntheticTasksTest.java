@@ -1,14 +1,13 @@
-package io.rnn4j.examples;
+package io.rnn4j.data;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.rnn4j.data.Batch;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /** The study data generators: their statistics and the baselines of trivial predictors. */
-class TasksTest {
+class SyntheticTasksTest {
 
     @Test
     void addingProblemStatisticsAndTheConstantBaseline() {
@@ -18,7 +17,7 @@ class TasksTest {
         double sum = 0;
         int n = 0;
         for (int k = 0; k < 200; k++) {
-            Batch b = Tasks.adding(64, t, r);
+            Batch b = SyntheticTasks.adding(64, t, r);
             float[] x = b.inputs();
             for (int s = 0; s < 64; s++) {
                 int m1 = -1;
@@ -47,14 +46,14 @@ class TasksTest {
             }
         }
         assertEquals(1.0, sum / n, 0.02, "mean target");
-        assertEquals(Tasks.ADDING_BASELINE, sse / n, 0.01, "the constant predictor 1 scores 1/6");
+        assertEquals(SyntheticTasks.ADDING_BASELINE, sse / n, 0.01, "the constant predictor 1 scores 1/6");
     }
 
     @Test
     void copyProblemLayoutAndTheMemorylessBaseline() {
         int t = 30;
         SplittableRandom r = new SplittableRandom(2);
-        Batch b = Tasks.copy(16, t, r);
+        Batch b = SyntheticTasks.copy(16, t, r);
         assertEquals(t + 20, b.steps());
         int[] in = b.inputIds();
         int[] out = b.targetIds();
@@ -75,7 +74,7 @@ class TasksTest {
                 ce += step < t + 10 ? (y == 0 ? 0 : Double.POSITIVE_INFINITY) : Math.log(8);
             }
         }
-        assertEquals(Tasks.copyBaseline(t), ce / (16 * (t + 20)), 1e-12);
-        assertEquals(10 * Math.log(8) / 50, Tasks.copyBaseline(30), 1e-15);
+        assertEquals(SyntheticTasks.copyBaseline(t), ce / (16 * (t + 20)), 1e-12);
+        assertEquals(10 * Math.log(8) / 50, SyntheticTasks.copyBaseline(30), 1e-15);
     }
 }

@@ -1,0 +1,94 @@
+package io.rnn4j.examples;
+
+import io.rnn4j.nn.Init;
+import io.rnn4j.train.Clipping;
+import io.rnn4j.train.Regularizer;
+
+/**
+ * The papers' experiments as presets: each sets every option the user did not give to its
+ * source's setup, so that a run can be laid beside the published curves. What each source states,
+ * and where it is silent (our choice, marked), is in the option's help and in docs/STUDIES.md.
+ */
+final class Presets {
+    private Presets() {
+    }
+
+    /** The help text of {@code adding --preset}. */
+    static final String ADDING_HELP = "le2015: Le, Jaitly & Hinton 2015 (IRNN): ReLU, U = I, input and output weights "
+            + "from N(0, 0.001²), zero biases, 100 hidden units, minibatches of 16, plain SGD at lr 0.01, gradient-norm "
+            + "clipping at their best threshold for T (150: 100, 200: 1, 300: 10, 400: 1; others: 1), T = 150, 100,000 "
+            + "steps. pascanu2013: Pascanu, Mikolov & Bengio 2013 (SGD-CR): tanh, 50 hidden units, every weight from "
+            + "N(0, 0.1²), SGD at lr 0.01 with gradient-norm clipping at 1 and Ω at λ = 2, T = 50, minibatches of 20 "
+            + "(the learning rate, λ and the batch are our reading), 50,000 steps.";
+
+    /** The help text of {@code copy --preset}. */
+    static final String COPY_HELP = "arjovsky2016: Arjovsky, Shah & Bengio 2016's copying task and optimizer: LSTM "
+            + "with 40 hidden units (their LSTM baseline's size), RMSProp at lr 0.001 with decay α = 0.9, minibatches "
+            + "of 20, T = 1000, no clipping (our reading), 20,000 steps.";
+
+    /** Applies an {@code adding} preset to the options not given. */
+    static void adding(AddingCommand c) {
+        switch (c.preset) {
+            case "le2015" -> {
+                set(c, "--model", () -> c.model = Studies.ModelKind.parse("irnn"));
+                set(c, "--T", () -> c.t = 150);
+                set(c, "--hidden", () -> c.hidden = 100);
+                set(c, "--batch", () -> c.batch = 16);
+                set(c, "--optimizer", () -> c.optimizer = "sgd");
+                set(c, "--lr", () -> c.lr = 0.01);
+                set(c, "--steps", () -> c.steps = 100_000);
+                set(c, "--eval-every", () -> c.every = 1000);
+                set(c, "--init-input", () -> c.matrices.input = Init.normal(0.001));
+                set(c, "--init-output", () -> c.matrices.output = Init.normal(0.001));
+                set(c, "--clip", () -> c.clip = Clipping.globalNorm(switch (c.t) {
+                    case 150 -> 100;
+                    case 300 -> 10;
+                    default -> 1;
+                }));
+            }
+            case "pascanu2013" -> {
+                set(c, "--model", () -> c.model = Studies.ModelKind.parse("tanh"));
+                set(c, "--T", () -> c.t = 50);
+                set(c, "--hidden", () -> c.hidden = 50);
+                set(c, "--batch", () -> c.batch = 20);
+                set(c, "--optimizer", () -> c.optimizer = "sgd");
+                set(c, "--lr", () -> c.lr = 0.01);
+                set(c, "--steps", () -> c.steps = 50_000);
+                set(c, "--eval-every", () -> c.every = 500);
+                set(c, "--init", () -> c.init = Init.normal(0.1));
+                set(c, "--init-input", () -> c.matrices.input = Init.normal(0.1));
+                set(c, "--init-output", () -> c.matrices.output = Init.normal(0.1));
+                set(c, "--clip", () -> c.clip = Clipping.globalNorm(1));
+                set(c, "--regularizer", () -> c.training.regularizer = Regularizer.omega(2));
+            }
+            default -> throw Cli.usage(c.spec, "unknown preset '" + c.preset + "' (expected le2015 or pascanu2013)");
+        }
+    }
+
+    /** Applies a {@code copy} preset to the options not given. */
+    static void copy(CopyCommand c) {
+        if (!c.preset.equals("arjovsky2016")) {
+            throw Cli.usage(c.spec, "unknown preset '" + c.preset + "' (expected arjovsky2016)");
+        }
+        set(c.spec, "--model", () -> c.model = Studies.ModelKind.parse("lstm"));
+        set(c.spec, "--T", () -> c.t = 1000);
+        set(c.spec, "--hidden", () -> c.hidden = 40);
+        set(c.spec, "--batch", () -> c.batch = 20);
+        set(c.spec, "--optimizer", () -> c.optimizer = "rmsprop");
+        set(c.spec, "--lr", () -> c.lr = 0.001);
+        set(c.spec, "--alpha", () -> c.training.alpha = 0.9);
+        set(c.spec, "--clip", () -> c.clip = Clipping.none());
+        set(c.spec, "--steps", () -> c.steps = 20_000);
+        set(c.spec, "--eval-every", () -> c.every = 200);
+    }
+
+    private static void set(AddingCommand c, String option, Runnable apply) {
+        set(c.spec, option, apply);
+    }
+
+    private static void set(picocli.CommandLine.Model.CommandSpec spec, String option, Runnable apply) {
+        if (!Cli.given(spec, option)) {
+            apply.run();
+        }
+    }
+}
