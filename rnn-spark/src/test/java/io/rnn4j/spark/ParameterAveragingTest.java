@@ -1,0 +1,205 @@
+package io.rnn4j.spark;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.rnn4j.backend.cpu.CpuBackend;
+import io.rnn4j.data.Batch;
+import io.rnn4j.io.Checkpoint;
+import io.rnn4j.nn.RnnConfig;
+import io.rnn4j.nn.RnnModel;
+import io.rnn4j.train.Clipping;
+import io.rnn4j.train.OptimizerConfig;
+import io.rnn4j.train.Reduction;
+import io.rnn4j.train.Trainer;
+import io.rnn4j.train.TrainerConfig;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Parameter averaging in {@code local[2]}: a round with K = 1 and SGD is one step on the
+ * concatenated batch; with K = 3 and Adam it is the average of the replicas' own runs (optimizer
+ * state included); a task that fails once is retried and the result does not change; the averaged
+ * model is an ordinary checkpoint.
+ */
+class ParameterAveragingTest {
+    private static final int B = 3;
+    private static final int T = 5;
+    private static final int V = 7;
+    private static JavaSparkContext sc;
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void start() {
+        sc = new JavaSparkContext(new SparkConf().setMaster("local[2,4]").setAppName("rnn4j-test")
+                .set("spark.ui.enabled", "false").set("spark.driver.host", "127.0.0.1")
+                .set("spark.driver.bindAddress", "127.0.0.1"));
+        sc.setLogLevel("WARN");
+    }
+
+    @AfterAll
+    static void stop() {
+        if (sc != null) {
+            sc.stop();
+        }
+    }
+
+    private static int[] ids(SplittableRandom r, int n) {
+        return r.ints(n, 0, V).toArray();
+    }
+
+    /** Shard p's batches: tokens, B sequences of T steps. */
+    private static List<BatchData> shard(long seed, int count) {
+        SplittableRandom r = new SplittableRandom(seed);
+        List<BatchData> out = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            out.add(BatchData.of(Batch.tokensTimeMajor(B, T, ids(r, B * T), ids(r, B * T))));
+        }
+        return out;
+    }
+
+    private static JavaRDD<BatchData> data(List<BatchData> a, List<BatchData> b) {
+        List<BatchData> all = new ArrayList<>(a);
+        all.addAll(b);
+        return sc.parallelize(all, 2).cache();
+    }
+
+    /** Two time-major batches side by side: B1 + B2 sequences. */
+    private static Batch concat(Batch a, Batch b) {
+        int n = a.batchSize() + b.batchSize();
+        int[] in = new int[n * T];
+        int[] out = new int[n * T];
+        for (int t = 0; t < T; t++) {
+            for (int s = 0; s < n; s++) {
+                Batch src = s < a.batchSize() ? a : b;
+                int k = s < a.batchSize() ? s : s - a.batchSize();
+                in[t * n + s] = src.inputIds()[t * src.batchSize() + k];
+                out[t * n + s] = src.targetIds()[t * src.batchSize() + k];
+            }
+        }
+        return Batch.tokensTimeMajor(n, T, in, out);
+    }
+
+    @Test
+    void oneLocalSgdStepEqualsOneStepOnTheConcatenatedBatch() {
+        RnnConfig mc = RnnConfig.tokens(V, 6).seed(3).build();
+        TrainerConfig tc = TrainerConfig.builder().optimizer(OptimizerConfig.sgd(0.5)).clipping(Clipping.none())
+                .reduction(Reduction.MEAN).build();
+        ParameterAveraging pa = new ParameterAveraging(mc, tc, 1);
+        List<BatchData> a = shard(1, 1);
+        List<BatchData> b = shard(2, 1);
+        ReplicaState s0;
+        float[] single;
+        try (CpuBackend be = new CpuBackend(); RnnModel m = new RnnModel(be, mc); Trainer t = new Trainer(m, tc)) {
+            s0 = pa.initial(be);
+            assertArrayEquals(m.parameters().downloadAll(), s0.parameters(), "the start is the model's initialization");
+            t.step(concat(a.get(0).toBatch(), b.get(0).toBatch()));
+            single = m.parameters().downloadAll();
+        }
+        ParameterAveraging.Round r = pa.round(sc, data(a, b), s0, 0);
+        assertEquals(2, r.replicas());
+        assertEquals(1, r.state().step());
+        double worst = 0;
+        for (int i = 0; i < single.length; i++) {
+            worst = Math.max(worst, Math.abs(single[i] - r.state().parameters()[i]));
+        }
+        assertTrue(worst < 1e-6, "averaged replicas against single-process training: max |Δ| = " + worst);
+        assertTrue(!java.util.Arrays.equals(s0.parameters(), r.state().parameters()), "the round moved the weights");
+    }
+
+    @Test
+    void severalLocalAdamStepsAverageTheReplicasRunsAndSurviveAFailedTask() throws Exception {
+        RnnConfig mc = RnnConfig.tokens(V, 6).seed(5).build();
+        TrainerConfig tc = TrainerConfig.builder().optimizer(OptimizerConfig.adam(0.01)).build();
+        int k = 3;
+        ParameterAveraging pa = new ParameterAveraging(mc, tc, k);
+        List<BatchData> a = shard(3, 4);
+        List<BatchData> b = shard(4, 4);
+        JavaRDD<BatchData> data = data(a, b);
+        ReplicaState s0;
+        ReplicaState expected;
+        try (CpuBackend be = new CpuBackend()) {
+            s0 = pa.initial(be);
+            // Round 0 by hand: each replica's own K steps from s0, then the average.
+            float[][] params = new float[2][];
+            float[][][] states = new float[2][][];
+            List<List<BatchData>> shards = List.of(a, b);
+            for (int p = 0; p < 2; p++) {
+                try (RnnModel m = new RnnModel(be, mc); Trainer t = new Trainer(m, tc)) {
+                    for (int i = 0; i < k; i++) {
+                        t.step(shards.get(p).get(i).toBatch());
+                    }
+                    params[p] = m.parameters().downloadAll();
+                    states[p] = t.snapshot().optimizerStates();
+                }
+            }
+            float[] avg = new float[params[0].length];
+            for (int i = 0; i < avg.length; i++) {
+                avg[i] = (params[0][i] + params[1][i]) * 0.5f;
+            }
+            float[][] avgStates = new float[states[0].length][avg.length];
+            for (int s = 0; s < avgStates.length; s++) {
+                for (int i = 0; i < avg.length; i++) {
+                    avgStates[s][i] = (states[0][s][i] + states[1][s][i]) * 0.5f;
+                }
+            }
+            expected = new ReplicaState(k, avg, avgStates);
+        }
+        ReplicaState r0 = pa.round(sc, data, s0, 0).state();
+        assertEquals(k, r0.step());
+        assertArrayEquals(expected.parameters(), r0.parameters(), 1e-6f, "parameters: the replicas' average");
+        assertEquals(2, r0.optimizerStates().length, "Adam's m and v");
+        for (int s = 0; s < 2; s++) {
+            assertArrayEquals(expected.optimizerStates()[s], r0.optimizerStates()[s], 1e-6f, "optimizer state " + s);
+        }
+        // Three rounds, then the same three with the first attempt of partition 0 in round 1 failing.
+        ReplicaState clean = r0;
+        for (int round = 1; round < 3; round++) {
+            clean = pa.round(sc, data, clean, round).state();
+        }
+        ReplicaState retried = r0;
+        Faults.failOnce(1L, 0);
+        try {
+            for (int round = 1; round < 3; round++) {
+                retried = pa.round(sc, data, retried, round).state();
+            }
+        } finally {
+            Faults.failOnce(null, null);
+        }
+        assertArrayEquals(clean.parameters(), retried.parameters(), "a retried task gives the same round");
+        assertEquals(3 * k, retried.step());
+        // The averaged model is an ordinary checkpoint, and back.
+        Path file = dir.resolve("avg.safetensors");
+        try (CpuBackend be = new CpuBackend()) {
+            pa.save(file, retried, be);
+            try (Trainer t = Checkpoint.load(file, be); RnnModel m = t.model()) {
+                assertArrayEquals(retried.parameters(), m.parameters().downloadAll());
+                assertEquals(3 * k, t.stepCount());
+            }
+            ReplicaState back = pa.load(file, be);
+            assertArrayEquals(retried.parameters(), back.parameters());
+            assertArrayEquals(retried.optimizerStates()[1], back.optimizerStates()[1]);
+        }
+    }
+
+    @Test
+    void aCarriedStateIsRefused() {
+        RnnConfig mc = RnnConfig.tokens(V, 6).build();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new ParameterAveraging(mc,
+                TrainerConfig.builder().carryState(true).build(), 2));
+        assertTrue(e.getMessage().contains("carryState(false)"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new ParameterAveraging(mc, TrainerConfig.builder().build(), 0));
+    }
+}
