@@ -14,8 +14,8 @@ import picocli.CommandLine.Option;
 /** {@code sweep}: the adding-problem study over a grid of models, lengths, learning rates and seeds. */
 @Command(name = "sweep", mixinStandardHelpOptions = true, showDefaultValues = true, sortOptions = false,
         description = {"A grid of adding-problem runs (models × T × learning rates × seeds), one Spark task each.",
-            "Writes sweep.csv (one line per run: final test MSE, first step below 0.01) and sweep-curves.csv "
-                + "(test MSE against the step, per run) to --out, and prints the table."})
+            "Writes sweep.csv (one line per run: final test MSE, first step below 0.01), sweep-curves.csv "
+                + "(test MSE against the step, per run) and sweep.png (the curves) to --out, and prints the table."})
 final class SweepCommand implements Callable<Integer> {
     @Option(names = "--models", split = ",", paramLabel = "LIST", description = "of tanh, relu, irnn, lstm, gru")
     List<String> models = List.of("tanh", "irnn", "lstm");
@@ -38,6 +38,32 @@ final class SweepCommand implements Callable<Integer> {
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
+
+    /** Test MSE against the step, one line per run (log scale); returns ", FILE" or why it was skipped. */
+    private static String plot(List<AddingRun.Result> results, Path file) {
+        try {
+            System.setProperty("java.awt.headless", "true");
+            org.knowm.xchart.XYChart chart = new org.knowm.xchart.XYChartBuilder().width(900).height(550)
+                    .title("Adding problem sweep: test MSE").xAxisTitle("training step").yAxisTitle("test MSE").build();
+            chart.getStyler().setYAxisLogarithmic(true);
+            for (AddingRun.Result r : results) {
+                AddingRun a = r.run();
+                double[] x = new double[r.curve().length];
+                double[] y = new double[x.length];
+                for (int i = 0; i < x.length; i++) {
+                    x[i] = r.curve()[i][0];
+                    y[i] = Math.max(1e-6, r.curve()[i][1]);
+                }
+                chart.addSeries(String.format(Locale.ROOT, "%s T=%d lr=%g seed %d", a.model(), a.t(), a.lr(), a.seed()),
+                        x, y).setMarker(org.knowm.xchart.style.markers.SeriesMarkers.NONE);
+            }
+            org.knowm.xchart.BitmapEncoder.saveBitmap(chart, file.toString(),
+                    org.knowm.xchart.BitmapEncoder.BitmapFormat.PNG);
+            return ", " + file;
+        } catch (Throwable t) {
+            return " (plot skipped: " + t.getMessage() + ")";
+        }
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -91,8 +117,9 @@ final class SweepCommand implements Callable<Integer> {
         }
         Files.writeString(out.resolve("sweep.csv"), table.toString());
         Files.writeString(out.resolve("sweep-curves.csv"), curves.toString());
-        log.printf("%d runs in %.1f s; files: %s, %s%n", results.size(), seconds, out.resolve("sweep.csv"),
-                out.resolve("sweep-curves.csv"));
+        String plot = plot(results, out.resolve("sweep.png"));
+        log.printf("%d runs in %.1f s; files: %s, %s%s%n", results.size(), seconds, out.resolve("sweep.csv"),
+                out.resolve("sweep-curves.csv"), plot);
         return 0;
     }
 }

@@ -45,6 +45,9 @@ class SweepTest {
             List<String> lines = Files.readAllLines(out.resolve("sweep.csv"));
             assertEquals(3, lines.size(), String.join("\n", lines));
             assertTrue(lines.get(1).startsWith("tanh,5,") && lines.get(2).startsWith("irnn,5,"), lines.toString());
+            System.setProperty("java.awt.headless", "true");
+            boolean fonts = java.awt.GraphicsEnvironment.getLocalGraphicsEnvironment().getAvailableFontFamilyNames().length > 0;
+            assertTrue(!fonts || Files.exists(out.resolve("sweep.png")), "the curves are plotted where Java 2D can draw");
             assertEquals(2, SparkMain.run(new String[] {"sweep", "--models", "transformer", "--out", out.toString()}));
         } finally {
             for (String p : new String[] {"spark.master", "spark.ui.enabled", "spark.driver.host", "spark.driver.bindAddress"}) {
