@@ -269,10 +269,11 @@ public final class Trainer implements AutoCloseable {
     // ------------------------------------------------------------------ state
 
     /**
-     * Optimizer state arena {@code index} (0 or 1) as a flat array in parameter-arena order:
-     * momentum, Adagrad/RMSProp accumulator, or Adam's m (0) and v (1).
+     * Optimizer state arena {@code index} as a flat array in parameter-arena order: SGD's momentum;
+     * Adagrad's accumulator; RMSProp's squared average, then its momentum buffer and (centered) its
+     * gradient average; Adam's and AdamW's m (0) and v (1).
      *
-     * @param index 0 or 1, below the rule's count of state arenas
+     * @param index from 0, below the rule's count of state arenas ({@link io.rnn4j.backend.UpdateRule#stateTensors()})
      * @return a new array of {@code P} floats
      */
     public float[] optimizerState(int index) {
