@@ -1,7 +1,7 @@
 package io.rnn4j.io;
 
 import io.rnn4j.backend.Backend;
-import io.rnn4j.internal.ConfigCodec;
+import io.rnn4j.io.internal.ConfigCodec;
 import io.rnn4j.internal.Json;
 import io.rnn4j.nn.RnnConfig;
 import io.rnn4j.nn.RnnModel;

@@ -170,6 +170,6 @@ class OmegaRegularizerTest {
         assertThrows(IllegalArgumentException.class, () -> Regularizer.parse("omega:-1"));
         assertThrows(IllegalArgumentException.class, () -> Regularizer.parse("l2:1"));
         TrainerConfig tc = TrainerConfig.builder().regularizer(Regularizer.omega(2)).build();
-        assertEquals(tc, io.rnn4j.internal.ConfigCodec.trainerConfig(io.rnn4j.internal.ConfigCodec.toMap(tc)));
+        assertEquals(tc, io.rnn4j.io.internal.ConfigCodec.trainerConfig(io.rnn4j.io.internal.ConfigCodec.toMap(tc)));
     }
 }

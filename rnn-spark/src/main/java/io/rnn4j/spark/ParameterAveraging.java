@@ -3,7 +3,7 @@ package io.rnn4j.spark;
 import io.rnn4j.backend.Backend;
 import io.rnn4j.backend.Backends;
 import io.rnn4j.data.Batch;
-import io.rnn4j.internal.ConfigCodec;
+import io.rnn4j.io.internal.ConfigCodec;
 import io.rnn4j.internal.Json;
 import io.rnn4j.io.Checkpoint;
 import io.rnn4j.nn.RnnConfig;

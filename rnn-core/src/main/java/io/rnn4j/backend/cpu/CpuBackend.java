@@ -5,7 +5,7 @@ import io.rnn4j.backend.Backend;
 import io.rnn4j.backend.IndexBuffer;
 import io.rnn4j.backend.Tensor;
 import io.rnn4j.backend.UpdateRule;
-import io.rnn4j.internal.Shapes;
+import io.rnn4j.backend.internal.Shapes;
 import java.lang.ref.Cleaner;
 import java.nio.FloatBuffer;
 import java.util.Objects;

@@ -1,7 +1,7 @@
 package io.rnn4j.backend.cpu;
 
 import io.rnn4j.backend.Tensor;
-import io.rnn4j.internal.Shapes;
+import io.rnn4j.backend.internal.Shapes;
 
 /**
  * GEMM on the CPU backend: one single-threaded {@link Gemm} call per thread, each on its own row

@@ -6,7 +6,7 @@ import static io.rnn4j.backend.cpu.CpuBackend.rowBase;
 
 import io.rnn4j.backend.IndexBuffer;
 import io.rnn4j.backend.Tensor;
-import io.rnn4j.internal.Shapes;
+import io.rnn4j.backend.internal.Shapes;
 import java.nio.FloatBuffer;
 
 /** The loss heads of the CPU backend (softmax cross-entropy split by rows, squared error) and the clipping factor. */

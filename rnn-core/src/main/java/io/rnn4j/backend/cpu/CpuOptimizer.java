@@ -5,7 +5,7 @@ import static io.rnn4j.backend.cpu.CpuBackend.off;
 
 import io.rnn4j.backend.Tensor;
 import io.rnn4j.backend.UpdateRule;
-import io.rnn4j.internal.Shapes;
+import io.rnn4j.backend.internal.Shapes;
 import java.nio.FloatBuffer;
 
 /**

@@ -6,7 +6,7 @@ import static io.rnn4j.backend.cpu.CpuBackend.rowBase;
 
 import io.rnn4j.backend.Activation;
 import io.rnn4j.backend.Tensor;
-import io.rnn4j.internal.Shapes;
+import io.rnn4j.backend.internal.Shapes;
 import java.nio.FloatBuffer;
 
 /**

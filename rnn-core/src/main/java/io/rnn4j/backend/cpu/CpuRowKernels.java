@@ -7,7 +7,7 @@ import static io.rnn4j.backend.cpu.CpuBackend.rowBase;
 import io.rnn4j.backend.Activation;
 import io.rnn4j.backend.IndexBuffer;
 import io.rnn4j.backend.Tensor;
-import io.rnn4j.internal.Shapes;
+import io.rnn4j.backend.internal.Shapes;
 import java.nio.FloatBuffer;
 
 /**
@@ -179,7 +179,7 @@ final class CpuRowKernels {
     }
 
     void dropoutMask(Tensor mask, float p, long seed, long stream) {
-        io.rnn4j.internal.Shapes.dropoutMask(mask, p);
+        io.rnn4j.backend.internal.Shapes.dropoutMask(mask, p);
         FloatBuffer d = be.data(mask);
         int o = off(mask);
         long key = mix(seed ^ mix(stream));

@@ -13,7 +13,7 @@ import io.rnn4j.backend.Activation;
 import io.rnn4j.backend.IndexBuffer;
 import io.rnn4j.backend.Tensor;
 import io.rnn4j.backend.UpdateRule;
-import io.rnn4j.internal.Shapes;
+import io.rnn4j.backend.internal.Shapes;
 import org.bytedeco.cuda.cudart.CUfunc_st;
 import org.bytedeco.javacpp.FloatPointer;
 

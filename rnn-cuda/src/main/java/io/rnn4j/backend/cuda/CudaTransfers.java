@@ -9,7 +9,7 @@ import static org.bytedeco.cuda.global.cudart.cudaMemcpyHostToDevice;
 
 import io.rnn4j.backend.IndexBuffer;
 import io.rnn4j.backend.Tensor;
-import io.rnn4j.internal.Shapes;
+import io.rnn4j.backend.internal.Shapes;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.Pointer;

@@ -1,4 +1,4 @@
-package io.rnn4j.internal;
+package io.rnn4j.io.internal;
 
 import io.rnn4j.backend.Activation;
 import io.rnn4j.backend.UpdateRule;

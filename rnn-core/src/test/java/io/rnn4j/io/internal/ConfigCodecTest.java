@@ -1,4 +1,6 @@
-package io.rnn4j.internal;
+package io.rnn4j.io.internal;
+
+import io.rnn4j.internal.Json;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
