@@ -41,6 +41,7 @@ class ApiDocsTest {
         assertTrue(packages.size() >= 7, "found the API packages: " + packages);
         StringWriter log = new StringWriter();
         List<String> args = new java.util.ArrayList<>(List.of("-quiet", "-Xdoclint:all", "-Xmaxwarns", "10000",
+                "--add-modules", "jdk.incubator.vector",
                 "-d", out.toString(), "-sourcepath", src.toString(), "-classpath", System.getProperty("java.class.path")));
         args.addAll(packages);
         Boolean ok = tool.getTask(log, null, null, null, args, null).call();

@@ -32,11 +32,20 @@ final class Kernels {
     /** h = f(s) on rows × cols. For PReLU, slope[aOff + c] per column. */
     static void activationForward(Activation f, FloatBuffer s, int sOff, int sStride, FloatBuffer h, int hOff,
                                   int hStride, int rows, int cols, FloatBuffer slope, int aOff) {
+        VectorOps vec = VectorSupport.OPS;
+        if (vec != null && f == Activation.TANH && sStride == cols && hStride == cols) {
+            vec.tanh(s, sOff, h, hOff, rows * cols); // dense rows: one block
+            return;
+        }
         for (int r = 0; r < rows; r++) {
             int sb = sOff + r * sStride;
             int hb = hOff + r * hStride;
             switch (f) {
                 case TANH -> {
+                    if (vec != null) {
+                        vec.tanh(s, sb, h, hb, cols);
+                        continue;
+                    }
                     for (int c = 0; c < cols; c++) {
                         h.put(hb + c, FastMath.tanh(s.get(sb + c)));
                     }
@@ -74,12 +83,21 @@ final class Kernels {
     static void activationBackward(Activation f, FloatBuffer s, int sOff, int sStride, FloatBuffer h, int hOff,
                                    int hStride, FloatBuffer g, int gOff, int gStride, int rows, int cols,
                                    FloatBuffer slope, int aOff, double[] partial) {
+        VectorOps vec = VectorSupport.OPS;
+        if (vec != null && f == Activation.TANH && hStride == cols && gStride == cols) {
+            vec.tanhBackward(h, hOff, g, gOff, rows * cols); // dense rows: one block
+            return;
+        }
         for (int r = 0; r < rows; r++) {
             int sb = sOff + r * sStride;
             int hb = hOff + r * hStride;
             int gb = gOff + r * gStride;
             switch (f) {
                 case TANH -> {
+                    if (vec != null) {
+                        vec.tanhBackward(h, hb, g, gb, cols);
+                        continue;
+                    }
                     for (int c = 0; c < cols; c++) {
                         float y = h.get(hb + c);
                         g.put(gb + c, g.get(gb + c) * (1f - y * y));
