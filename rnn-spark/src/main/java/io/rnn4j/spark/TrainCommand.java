@@ -68,7 +68,13 @@ final class TrainCommand implements Callable<Integer> {
         if (!Files.isRegularFile(text)) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--text " + text + " is not a file");
         }
-        String corpus = Files.readString(text, StandardCharsets.UTF_8);
+        String corpus;
+        try {
+            corpus = Files.readString(text, StandardCharsets.UTF_8);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--text " + text
+                    + " is not UTF-8 text: convert it first (iconv -f LATIN1 -t UTF-8, say)");
+        }
         CharVocabulary vocab = CharVocabulary.of(corpus);
         int[] tokens = vocab.encode(corpus);
         RnnConfig mc = RnnConfig.tokens(vocab.size(), hidden).cell(CellType.parse(cell)).seed(seed).build();
