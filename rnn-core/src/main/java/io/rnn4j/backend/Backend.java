@@ -14,7 +14,7 @@ package io.rnn4j.backend;
  *       {@link #download} and {@link #synchronize()} wait for everything queued before them.</li>
  *   <li>Shapes are checked; a mismatch throws {@link IllegalArgumentException} naming the operands.
  *       Index values (token ids) are validated by the caller, not by the kernels.</li>
- *   <li>A backend instance is confined to one thread.</li>
+ *   <li>Every call is atomic: a backend shared by threads serves their calls one at a time.</li>
  * </ul>
  */
 public interface Backend extends AutoCloseable {
@@ -253,7 +253,8 @@ public interface Backend extends AutoCloseable {
     /**
      * The forward recurrence of an Elman layer over {@code T} steps of {@code batch} rows each, as
      * one call so that a backend can schedule it as it likes (split the batch over cores, keep
-     * {@code U} in cache, run one persistent kernel). With block {@code t} meaning rows
+     * {@code U} in cache, run one persistent kernel); the default runs it step by step
+     * ({@link StepwiseRecurrences}). With block {@code t} meaning rows
      * {@code [t·batch, (t+1)·batch)}: for {@code t = 0..T−1},
      * {@code pre[t] += hidden[t] · Uᵀ}, then {@code hidden[t+1] = f(pre[t])}.
      *
@@ -266,12 +267,7 @@ public interface Backend extends AutoCloseable {
      */
     default void recurrentForward(Activation f, Tensor recurrent, Tensor pre, Tensor hidden, Tensor slope,
                                   int batch) {
-        int steps = checkRecurrence(recurrent, pre, hidden, batch);
-        for (int t = 0; t < steps; t++) {
-            Tensor s = pre.rows(t * batch, batch);
-            gemm(s, hidden.rows(t * batch, batch), false, recurrent, true, 1f, 1f);
-            activationForward(f, s, hidden.rows((t + 1) * batch, batch), slope);
-        }
+        StepwiseRecurrences.forward(this, f, recurrent, pre, hidden, slope, batch);
     }
 
     /**
@@ -297,47 +293,7 @@ public interface Backend extends AutoCloseable {
      */
     default void recurrentBackward(Activation f, Tensor recurrent, Tensor pre, Tensor hidden, Tensor grad,
                                    Tensor slope, Tensor slopeGrad, int batch, Tensor stepSquares) {
-        int steps = checkRecurrence(recurrent, pre, hidden, batch);
-        if (grad.rows() != pre.rows() || grad.cols() != pre.cols()) {
-            throw new IllegalArgumentException("recurrentBackward: grad " + grad + " does not match pre " + pre);
-        }
-        for (int t = steps - 1; t >= 0; t--) {
-            Tensor g = grad.rows(t * batch, batch);
-            if (t < steps - 1) {
-                gemm(g, grad.rows((t + 1) * batch, batch), false, recurrent, false, 1f, 1f);
-            }
-            if (stepSquares != null) {
-                sumSquares(g, stepSquares.rows(t, 1).cols(0, 1), false);
-            }
-            activationBackward(f, pre.rows(t * batch, batch), hidden.rows((t + 1) * batch, batch), g, slope,
-                    slopeGrad);
-            if (stepSquares != null) {
-                sumSquares(g, stepSquares.rows(t, 1).cols(1, 1), false);
-            }
-        }
-    }
-
-    /**
-     * Shape checks shared by the recurrence kernels.
-     *
-     * @param recurrent U
-     * @param pre {@code T·B × H}
-     * @param hidden {@code (T+1)·B × H}
-     * @param batch B
-     * @return T
-     * @throws IllegalArgumentException naming the mismatch
-     */
-    static int checkRecurrence(Tensor recurrent, Tensor pre, Tensor hidden, int batch) {
-        int h = recurrent.rows();
-        if (recurrent.cols() != h || pre.cols() != h || hidden.cols() != h) {
-            throw new IllegalArgumentException("recurrence: U " + recurrent + ", pre " + pre + " and hidden " + hidden
-                    + " must all have H = " + h + " columns and U must be square");
-        }
-        if (batch < 1 || pre.rows() % batch != 0 || hidden.rows() != pre.rows() + batch) {
-            throw new IllegalArgumentException("recurrence: pre " + pre + " must be T·B rows and hidden " + hidden
-                    + " (T+1)·B rows for B = " + batch);
-        }
-        return pre.rows() / batch;
+        StepwiseRecurrences.backward(this, f, recurrent, pre, hidden, grad, slope, slopeGrad, batch, stepSquares);
     }
 
     // ---------------------------------------------------------------- gated cells (one time step, B rows)

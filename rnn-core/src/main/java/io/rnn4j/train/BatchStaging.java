@@ -20,6 +20,8 @@ final class BatchStaging {
     boolean weighted;
     double weightSum;
     long contributing;
+    /** Consecutive pairs of steps inside the sequences, {@code Σ_b (length_b − 1)} (the regularizer's N). */
+    long pairs;
 
     BatchStaging(RnnConfig mc, Loss loss) {
         this.mc = mc;
@@ -173,6 +175,10 @@ final class BatchStaging {
         }
         weightSum = sum;
         contributing = count;
+        pairs = 0;
+        for (int s = 0; s < b; s++) {
+            pairs += (lengths == null ? steps : lengths[s]) - 1;
+        }
         if (bidirectional) {
             // P: (t, b) ↔ (length_b − 1 − t, b) inside each sequence, padding in place; an involution.
             for (int t = 0; t < steps; t++) {

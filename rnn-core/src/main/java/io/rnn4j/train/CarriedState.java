@@ -29,6 +29,31 @@ final class CarriedState implements AutoCloseable {
         this.initial = new Tensor[count];
     }
 
+    /**
+     * Refuses carrying a state where it means nothing.
+     *
+     * @throws IllegalArgumentException for a carried state with a bidirectional model
+     */
+    static void requireSupported(TrainerConfig config, io.rnn4j.nn.RnnConfig mc) {
+        if (config.carryState() && mc.bidirectional()) {
+            throw new IllegalArgumentException("truncated BPTT with a carried state is not meaningful for a"
+                    + " bidirectional model: its reverse direction would need the steps of the next window; train it"
+                    + " on whole sequences (carryState(false))");
+        }
+    }
+
+    /**
+     * Refuses a batch of another size while a non-zero state is carried.
+     *
+     * @throws IllegalArgumentException naming both sizes
+     */
+    void requireBatch(int batchSize, boolean carrying) {
+        if (carrying && exists() && batch() != batchSize && !zero) {
+            throw new IllegalArgumentException("the carried hidden state is for B = " + batch()
+                    + " sequences but the batch has B = " + batchSize + "; call resetState() first");
+        }
+    }
+
     /** Whether the states exist (after the first batch or a set). */
     boolean exists() {
         return initial[0] != null;

@@ -5,8 +5,8 @@ import io.rnn4j.diagnostics.NonFiniteLocation;
 import io.rnn4j.nn.Arena;
 
 /**
- * The end of a backward pass: the global gradient norm, the clip scale, the reduced loss (one
- * download of three scalars), and, only when the loss or the norm is not finite, where the first
+ * The end of a backward pass: the global gradient norm, the clip scale, the reduced loss and the
+ * regularizer's sum (one download of four scalars), and, only when the loss or the norm is not finite, where the first
  * NaN or infinity is.
  */
 final class GradientReduction {
@@ -20,6 +20,8 @@ final class GradientReduction {
     double norm;
     /** The clip scale of the last {@link #reduce} (1 when not clipped). */
     double clipScale;
+    /** The regularizer's value Ω of the last {@link #reduce} (its sum over the N pairs; 0 without one). */
+    double regularizer;
 
     GradientReduction(Backend backend, Clipping clipping, LossHead head, NonFiniteLocator locator) {
         this.backend = backend;
@@ -30,11 +32,11 @@ final class GradientReduction {
 
     /**
      * Reduces: norm into {@code w.sumSquares}, clip scale into {@code w.clipScale} (global-norm
-     * clipping only when {@code clip}), loss.
+     * clipping only when {@code clip}), loss, and the regularizer's sum over its {@code pairs}.
      *
      * @return null when loss and norm are finite, else the first non-finite value
      */
-    NonFiniteLocation reduce(Workspace w, Arena grads, double weightSum, boolean clip) {
+    NonFiniteLocation reduce(Workspace w, Arena grads, double weightSum, long pairs, boolean clip) {
         backend.sumSquares(grads.all(), w.sumSquares, false);
         if (clip && clipping.mode() == Clipping.Mode.GLOBAL_NORM) {
             backend.clipScale(w.sumSquares, clipping.threshold(), w.clipScale);
@@ -45,6 +47,14 @@ final class GradientReduction {
         loss = head.reduce(w.scalarScratch[0], weightSum);
         norm = Math.sqrt(w.scalarScratch[1]);
         clipScale = w.scalarScratch[2];
+        regularizer = pairs == 0 ? 0 : w.scalarScratch[3] / pairs;
         return Double.isFinite(loss) && Double.isFinite(norm) ? null : locator.locate(w, grads, loss);
+    }
+
+    /** The exception of a non-finite step under {@code NonFinitePolicy.THROW}, with the last reduction's figures. */
+    NonFiniteException failure(long step, NonFiniteLocation where) {
+        return new NonFiniteException("step " + step + ": loss " + loss + ", gradient norm " + norm
+                + "; first non-finite value: " + where + "; the update was skipped and the parameters are unchanged",
+                where);
     }
 }

@@ -17,7 +17,8 @@ import io.rnn4j.nn.RnnModel;
  *   C = ∂(ρ − 1)²/∂V,  Ω += Σ (ρ − 1)²      one row kernel (Backend#omegaRows), ρ = ‖V_r‖ / ‖X_r‖
  *   C ← C ⊙ f'(s_k);  dU += (λ / N) Xᵀ C      ∂⁺Ω/∂U with δ and s_k constant; N = Σ_b (length_b − 1)
  * </pre>
- * Rows of padded steps have δ = 0 and add nothing.
+ * Rows of padded steps have δ = 0 and add nothing. The sum of the terms goes into the workspace's
+ * scalars, which the gradient reduction reads in its one download: Ω costs no host sync of its own.
  */
 final class OmegaRegularizer implements AutoCloseable {
     private final Backend backend;
@@ -26,7 +27,6 @@ final class OmegaRegularizer implements AutoCloseable {
     private final LayerParams[] params;
     private final LayerParams[] gradients;
     private final int hidden;
-    private final Tensor sum;
     private final Tensor slopeScratch;
     private Tensor v;
     private Tensor c;
@@ -38,24 +38,23 @@ final class OmegaRegularizer implements AutoCloseable {
         this.params = LayerParams.all(model.parameters(), model.config().layers());
         this.gradients = LayerParams.all(grads, model.config().layers());
         this.hidden = model.config().hiddenSize();
-        this.sum = backend.allocate(1, 1);
         this.slopeScratch = backend.allocate(1, hidden);
     }
 
     /**
-     * Adds λ ∂⁺Ω/∂U to each layer's recurrent gradient.
+     * Adds λ ∂⁺Ω/∂U to each layer's recurrent gradient and writes Σ (ρ − 1)² into
+     * {@code w.regularizerSum} (Ω is that over N).
      *
      * @param pairs N, the consecutive pairs of steps inside the sequences (0: nothing to do)
-     * @return Ω (unweighted)
      */
-    double apply(Workspace w, long pairs) {
+    void apply(Workspace w, long pairs) {
         int b = w.batch;
         int rows = (w.steps - 1) * b;
+        backend.fill(w.regularizerSum, 0f);
         if (pairs == 0 || rows == 0) {
-            return 0;
+            return;
         }
         ensure(rows);
-        backend.fill(sum, 0f);
         float scale = (float) (weight / pairs);
         for (int l = 0; l < params.length; l++) {
             LayerBuffers buf = w.layers[l].dirs[0];
@@ -64,13 +63,22 @@ final class OmegaRegularizer implements AutoCloseable {
             Tensor hk = buf.hidden.rows(b, rows);
             backend.gemm(v, x, false, params[l].recurrent(), false, 1f, 0f);
             backend.activationBackward(f, sk, hk, v, params[l].slope(), params[l].slope() == null ? null : slopeScratch);
-            backend.omegaRows(v, x, c, sum);
+            backend.omegaRows(v, x, c, w.regularizerSum);
             backend.activationBackward(f, sk, hk, c, params[l].slope(), params[l].slope() == null ? null : slopeScratch);
             backend.gemm(gradients[l].recurrent(), x, true, c, false, scale, 1f);
         }
-        float[] s = new float[1];
-        backend.download(sum, s, 0);
-        return s[0] / (double) pairs;
+    }
+
+    /**
+     * Refuses a regularizer the model cannot take.
+     *
+     * @throws IllegalArgumentException for Ω on anything but unidirectional Elman layers
+     */
+    static void requireSupported(Regularizer r, io.rnn4j.nn.RnnConfig mc) {
+        if (r.active() && (mc.cell() != io.rnn4j.nn.CellType.ELMAN || mc.bidirectional())) {
+            throw new IllegalArgumentException("the regularizer " + r + " is defined for unidirectional Elman layers,"
+                    + " not for a" + (mc.bidirectional() ? " bidirectional " : "n ") + mc.cell() + " model");
+        }
     }
 
     private void ensure(int rows) {
@@ -94,7 +102,6 @@ final class OmegaRegularizer implements AutoCloseable {
     @Override
     public void close() {
         releaseScratch();
-        sum.buffer().close();
         slopeScratch.buffer().close();
     }
 }

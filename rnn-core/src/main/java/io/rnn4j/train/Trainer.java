@@ -21,18 +21,12 @@ import java.util.Objects;
  * optimizer ({@link OptimizerState}), the norm, clip scale and non-finite check
  * ({@link GradientReduction}) and the gradient-flow recorder.
  *
- * <p>One {@link #step(Batch)}, in the order the code runs it (time-major rows {@code t·B + b}):
- * <pre>
- *   per layer, bottom up:  S = W[:, x] (gather) or X Wᵀ (one GEMM) (+ b)     all T·B rows at once
- *                          cell forward over the T steps                      (Elman: one backend call)
- *   Z = H Vᵀ (+ c);  loss;  Z ← ∂E/∂z                                          the head, fused loss kernel
- *   dV += Zᵀ H;  G = Z V                                                       one GEMM each
- *   per layer, top down:   cell backward over the T steps → Δ, dU             (Elman: one backend call)
- *                          db += Σ Δ;  dW += scatter(Δ) or Xᵀ Δ;  G_below = Δ W
- *   one global norm; clip scale; one fused optimizer update over the parameter arena
- * </pre>
- * Only the recurrences are sequential. After the first batch of a given shape, a step allocates
- * nothing on the backend.
+ * <p>One {@link #step(Batch)}: stage and check the batch; each layer's input projection for all
+ * T·B rows at once and its cell's forward sweep; the head and its fused loss; the head's and each
+ * layer's backward (top down); one global norm, the clip scale and one fused optimizer update over
+ * the parameter arena (the equations, in the order the code runs them: docs/DESIGN.md §4). Only the
+ * recurrences are sequential; after the first batch of a shape, a step allocates nothing on the
+ * backend.
  *
  * <p><b>Truncated BPTT.</b> With {@link TrainerConfig#carryState()} the final hidden state of each
  * batch (at each sequence's last valid step) becomes the initial state of the next; no gradient
@@ -56,7 +50,6 @@ public final class Trainer implements AutoCloseable {
     private final Arena grads;
     private final OptimizerState optimizer;
     private final LayerStack layers;
-    private final int layerCount;
     private final BatchStaging staging;
     private final LossHead head;
     private final CarriedState carried;
@@ -66,7 +59,6 @@ public final class Trainer implements AutoCloseable {
 
     private Workspace ws;
     private boolean haveInputGradients;
-    private long pairs;
     private GradientFlow lastFlow;
 
     /**
@@ -82,29 +74,20 @@ public final class Trainer implements AutoCloseable {
         this.mc = model.config();
         this.backend = model.backend();
         this.cell = mc.cell().implementation();
-        this.layerCount = mc.layers();
-        if (config.carryState() && mc.bidirectional()) {
-            throw new IllegalArgumentException("truncated BPTT with a carried state is not meaningful for a"
-                    + " bidirectional model: its reverse direction would need the steps of the next window; train it"
-                    + " on whole sequences (carryState(false))");
-        }
-        Regularizer reg = config.regularizer();
-        if (reg.active() && (mc.cell() != io.rnn4j.nn.CellType.ELMAN || mc.bidirectional())) {
-            throw new IllegalArgumentException("the regularizer " + reg + " is defined for unidirectional Elman layers,"
-                    + " not for a" + (mc.bidirectional() ? " bidirectional " : "n ") + mc.cell() + " model");
-        }
+        CarriedState.requireSupported(config, mc);
+        OmegaRegularizer.requireSupported(config.regularizer(), mc);
         this.grads = new Arena(backend, model.layout());
         this.optimizer = new OptimizerState(model, config.optimizer().rule(config.clipping().mode()
                 == Clipping.Mode.VALUE ? config.clipping().threshold() : Float.POSITIVE_INFINITY), config.schedule());
         this.layers = new LayerStack(model, grads, config.dropout());
         this.staging = new BatchStaging(mc, config.loss());
         this.head = new LossHead(model, grads, config);
-        this.carried = new CarriedState(backend, mc.cell().name(), layerCount * mc.directions(), mc.hiddenSize(),
+        this.carried = new CarriedState(backend, mc.cell().name(), mc.layers() * mc.directions(), mc.hiddenSize(),
                 cell.stateCount());
         this.reduction = new GradientReduction(backend, config.clipping(), head,
                 new NonFiniteLocator(backend, cell, mc.hiddenSize(), head.perStep()));
         this.recorder = new GradientFlowRecorder(backend);
-        this.omega = reg.active() ? new OmegaRegularizer(model, grads, reg) : null;
+        this.omega = config.regularizer().active() ? new OmegaRegularizer(model, grads, config.regularizer()) : null;
     }
 
     /** {@return the model this trainer updates} */
@@ -140,13 +123,10 @@ public final class Trainer implements AutoCloseable {
         prepare(batch);
         forward();
         backward();
-        double regularizer = omega == null ? 0 : omega.apply(ws, pairs);
         GradientReduction red = reduction;
-        NonFiniteLocation bad = red.reduce(ws, grads, staging.weightSum, true);
+        NonFiniteLocation bad = red.reduce(ws, grads, staging.weightSum, staging.pairs, true);
         if (bad != null && config.nonFinitePolicy() == NonFinitePolicy.THROW) {
-            throw new NonFiniteException("step " + (optimizer.steps() + 1) + ": loss " + red.loss + ", gradient norm "
-                    + red.norm + "; first non-finite value: " + bad
-                    + "; the update was skipped and the parameters are unchanged", bad);
+            throw red.failure(optimizer.steps() + 1, bad);
         }
         boolean update = bad == null || config.nonFinitePolicy() == NonFinitePolicy.CONTINUE;
         double lr = optimizer.nextLearningRate();
@@ -157,7 +137,7 @@ public final class Trainer implements AutoCloseable {
         recordFlow();
         long elapsed = System.nanoTime() - start;
         return new StepResult(optimizer.steps(), red.loss, config.reduction(), staging.contributing, red.norm,
-                red.clipScale, elapsed, update, bad, lr, regularizer);
+                red.clipScale, elapsed, update, bad, lr, red.regularizer);
     }
 
     /**
@@ -173,17 +153,16 @@ public final class Trainer implements AutoCloseable {
         prepare(batch);
         forward();
         backward();
-        double regularizer = omega == null ? 0 : omega.apply(ws, pairs);
         layers.initialGradients(ws);
         if (ws.inputGrad != null) {
             layers.inputGradient(ws);
         }
         haveInputGradients = true;
-        NonFiniteLocation bad = reduction.reduce(ws, grads, staging.weightSum, false);
+        NonFiniteLocation bad = reduction.reduce(ws, grads, staging.weightSum, staging.pairs, false);
         advanceState();
         recordFlow();
         return new StepResult(0, reduction.loss, config.reduction(), staging.contributing, reduction.norm, 1.0,
-                System.nanoTime() - start, false, bad, optimizer.nextLearningRate(), regularizer);
+                System.nanoTime() - start, false, bad, optimizer.nextLearningRate(), reduction.regularizer);
     }
 
     /**
@@ -361,32 +340,13 @@ public final class Trainer implements AutoCloseable {
     private void prepare(Batch batch) {
         Objects.requireNonNull(batch, "batch");
         int b = batch.batchSize();
-        if (config.carryState() && carried.exists() && carried.batch() != b && !carried.isZero()) {
-            throw new IllegalArgumentException("the carried hidden state is for B = " + carried.batch()
-                    + " sequences but the batch has B = " + b + "; call resetState() first");
-        }
+        carried.requireBatch(b, config.carryState());
         staging.validate(batch);
         // Validation passed: from here on the step runs.
-        ensureWorkspace(b, batch.steps(), mc.inputKind() != InputKind.TOKENS, !batch.hasTokenTargets());
+        ws = Workspace.fitting(ws, backend, cell, b, batch.steps(), mc, config, mc.inputKind() != InputKind.TOKENS,
+                !batch.hasTokenTargets());
         carried.ensure(b, false);
         staging.stage(batch, ws, backend);
-        pairs = 0;
-        for (int s = 0; s < b; s++) {
-            pairs += (batch.lengths() == null ? batch.steps() : batch.lengths()[s]) - 1;
-        }
-    }
-
-    private void ensureWorkspace(int b, int t, boolean denseIn, boolean denseTargets) {
-        if (ws != null && ws.fits(b, t, denseIn, denseTargets)) {
-            return;
-        }
-        if (ws != null) {
-            ws.close();
-            ws = null;
-        }
-        ws = new Workspace(backend, cell, b, t, mc.hiddenSize(), mc.inputSize(), mc.outputSize(), denseIn,
-                denseTargets, config.loss().lastStepOnly(), config.diagnostics(), layerCount, mc.directions(),
-                config.dropout());
     }
 
     private void forward() {
@@ -399,6 +359,9 @@ public final class Trainer implements AutoCloseable {
         backend.fill(grads.all(), 0f);
         head.backward(ws);
         layers.backward(ws);
+        if (omega != null) {
+            omega.apply(ws, staging.pairs);
+        }
     }
 
     private void advanceState() {

@@ -4,6 +4,7 @@ import io.rnn4j.backend.Backend;
 import io.rnn4j.backend.IndexBuffer;
 import io.rnn4j.backend.Tensor;
 import io.rnn4j.nn.Cell;
+import io.rnn4j.nn.RnnConfig;
 import io.rnn4j.nn.LayerBuffers;
 
 /**
@@ -48,11 +49,13 @@ final class Workspace implements AutoCloseable {
     /** The reverse direction's row permutation P (an involution), {@code T·B} ids. */
     final IndexBuffer perm;
     final int[] permScratch;
-    /** {@code 1 × 3}: loss, sum of squared gradients, clip scale. */
+    /** {@code 1 × 4}: loss, sum of squared gradients, clip scale, the regularizer's sum. */
     final Tensor scalars;
     final Tensor loss;
     final Tensor sumSquares;
     final Tensor clipScale;
+    /** Σ of the regularizer's per-pair terms (0 without one), read with the other scalars in one download. */
+    final Tensor regularizerSum;
     /** {@code T × 2}: per-step Σ(∂E/∂h_t)² and Σδ_t² of the top layer, or null without diagnostics. */
     final Tensor stepSquares;
     final float[] stepScratch;
@@ -67,7 +70,21 @@ final class Workspace implements AutoCloseable {
     final int[] targetScratch;
     final int[] lastRowScratch;
     final float[] weightScratch;
-    final float[] scalarScratch = new float[3];
+    final float[] scalarScratch = new float[4];
+
+    /** {@code old} when it fits (B, T) and the kinds of inputs and targets; otherwise {@code old} closed and a new one. */
+    static Workspace fitting(Workspace old, Backend backend, Cell cell, int batch, int steps, RnnConfig mc,
+                             TrainerConfig config, boolean denseIn, boolean denseTargets) {
+        if (old != null && old.fits(batch, steps, denseIn, denseTargets)) {
+            return old;
+        }
+        if (old != null) {
+            old.close();
+        }
+        return new Workspace(backend, cell, batch, steps, mc.hiddenSize(), mc.inputSize(), mc.outputSize(), denseIn,
+                denseTargets, config.loss().lastStepOnly(), config.diagnostics(), mc.layers(), mc.directions(),
+                config.dropout());
+    }
 
     Workspace(Backend backend, Cell cell, int batch, int steps, int hiddenSize, int inputWidth, int outputSize,
               boolean denseInputs, boolean denseTargets, boolean lastStepHead, boolean diagnostics, int layerCount,
@@ -101,10 +118,11 @@ final class Workspace implements AutoCloseable {
             lastHidden[d] = backend.allocate(batch, hiddenSize);
             lastGrad[d] = backend.allocate(batch, hiddenSize);
         }
-        this.scalars = backend.allocate(1, 3);
+        this.scalars = backend.allocate(1, 4);
         this.loss = scalars.cols(0, 1);
         this.sumSquares = scalars.cols(1, 1);
         this.clipScale = scalars.cols(2, 1);
+        this.regularizerSum = scalars.cols(3, 1);
         this.stepSquares = diagnostics ? backend.allocate(steps, 2) : null;
         this.stepScratch = diagnostics ? new float[2 * steps] : null;
         this.inputIds = backend.allocateIndices(rows);

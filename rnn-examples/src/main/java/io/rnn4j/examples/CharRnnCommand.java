@@ -119,8 +119,9 @@ final class CharRnnCommand implements Callable<Integer> {
         Checkpoint from = null;
         if (resume != null) {
             from = Checkpoint.read(resume);
-            new ResumeChecks(spec, from, resume).check(vocab, opt, this);
-            new ResumeChecks(spec, from, resume).checkTraining(training, matrices);
+            ResumeChecks checks = new ResumeChecks(spec, from, resume);
+            checks.check(vocab, opt, this);
+            checks.checkTraining(training, matrices);
         }
         fitWindowToText(tokens.length);
         SequenceBatcher batches = new SequenceBatcher(tokens, batch, seq);

@@ -3,6 +3,7 @@ package io.rnn4j.backend.internal;
 import io.rnn4j.backend.Activation;
 import io.rnn4j.backend.Backend;
 import io.rnn4j.backend.IndexBuffer;
+import io.rnn4j.backend.StepwiseRecurrences;
 import io.rnn4j.backend.Tensor;
 import io.rnn4j.backend.UpdateRule;
 
@@ -249,7 +250,7 @@ public final class Shapes {
     /** {@link Backend#recurrentForward}: the recurrence shapes, no overlaps, a slope for PReLU. Returns T. */
     public static int recurrentForward(Activation f, Tensor recurrent, Tensor pre, Tensor hidden, Tensor slope,
                                        int batch) {
-        int steps = Backend.checkRecurrence(recurrent, pre, hidden, batch);
+        int steps = StepwiseRecurrences.check(recurrent, pre, hidden, batch);
         noOverlap("recurrentForward", pre, hidden);
         noOverlap("recurrentForward", pre, recurrent);
         noOverlap("recurrentForward", hidden, recurrent);
@@ -262,7 +263,7 @@ public final class Shapes {
     /** {@link Backend#recurrentBackward}: as the forward, plus grad, slope gradient and the norm record. Returns T. */
     public static int recurrentBackward(Activation f, Tensor recurrent, Tensor pre, Tensor hidden, Tensor grad,
                                         Tensor slope, Tensor slopeGrad, int batch, Tensor stepSquares) {
-        int steps = Backend.checkRecurrence(recurrent, pre, hidden, batch);
+        int steps = StepwiseRecurrences.check(recurrent, pre, hidden, batch);
         same("recurrentBackward grad", pre, grad);
         noOverlap("recurrentBackward", grad, pre);
         noOverlap("recurrentBackward", grad, hidden);
