@@ -282,6 +282,35 @@ public final class Batch {
                 targetsAtLastStepOnly, lengths, mask);
     }
 
+    /**
+     * Steps {@code [from, from + count)} of this batch, for equal-length sequences: the inputs, the
+     * per-step targets and the loss mask of those steps (copies); last-step targets are kept as they
+     * are, so they belong to the window that ends the sequences.
+     *
+     * @param from the first step
+     * @param count the steps, at least 1, with {@code from + count ≤ T}
+     * @return the window
+     * @throws IllegalArgumentException for a range outside {@code [0, T]} or a batch with lengths
+     */
+    public Batch window(int from, int count) {
+        if (from < 0 || count < 1 || from + count > steps) {
+            throw new IllegalArgumentException("window [" + from + ", " + (from + count) + ") is outside the batch's "
+                    + steps + " steps");
+        }
+        if (lengths != null) {
+            throw new IllegalArgumentException("a window needs equal-length sequences (this batch has lengths)");
+        }
+        int lo = from * batchSize;
+        int hi = (from + count) * batchSize;
+        boolean perStepIds = targetIds != null && !targetsAtLastStepOnly;
+        boolean perStepDense = targets != null && !targetsAtLastStepOnly;
+        return new Batch(batchSize, count, inputIds == null ? null : Arrays.copyOfRange(inputIds, lo, hi),
+                inputs == null ? null : Arrays.copyOfRange(inputs, lo * inputWidth, hi * inputWidth), inputWidth,
+                perStepIds ? Arrays.copyOfRange(targetIds, lo, hi) : targetIds,
+                perStepDense ? Arrays.copyOfRange(targets, lo * targetWidth, hi * targetWidth) : targets, targetWidth,
+                targetsAtLastStepOnly, null, lossMask == null ? null : Arrays.copyOfRange(lossMask, lo, hi));
+    }
+
     private static int[] transpose(String what, int[][] rows, int t) {
         int b = rows.length;
         int[] out = new int[b * t];

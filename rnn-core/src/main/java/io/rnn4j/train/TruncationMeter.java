@@ -3,7 +3,6 @@ package io.rnn4j.train;
 import io.rnn4j.data.Batch;
 import io.rnn4j.nn.ParameterLayout;
 import io.rnn4j.nn.RnnModel;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -123,7 +122,7 @@ public final class TruncationMeter {
                 if (loss.lastStepOnly()) {
                     copyStates(advance, main, b);
                 }
-                main.computeGradients(slice(batch, w * k, k));
+                main.computeGradients(batch.window(w * k, k));
                 float[] g = main.gradients().downloadAll();
                 for (int i = 0; i < g.length; i++) {
                     sum[i] += g[i];
@@ -149,55 +148,14 @@ public final class TruncationMeter {
         }
     }
 
-    /** Steps {@code [from, from + k)} of {@code batch}, with their targets (and loss mask). */
-    private static Batch slice(Batch batch, int from, int k) {
-        int b = batch.batchSize();
-        int lo = from * b;
-        int hi = (from + k) * b;
-        Batch out;
-        if (batch.targetsAtLastStepOnly()) {
-            out = batch.hasTokenInputs()
-                    ? (batch.hasTokenTargets() ? Batch.tokensClassification(b, k, ids(batch, lo, hi), batch.targetIds())
-                        : Batch.tokensLastStep(b, k, ids(batch, lo, hi), batch.targets(), batch.targetWidth()))
-                    : (batch.hasTokenTargets() ? Batch.denseClassification(b, k, dense(batch, lo, hi),
-                        batch.inputWidth(), batch.targetIds())
-                        : Batch.denseLastStep(b, k, dense(batch, lo, hi), batch.inputWidth(), batch.targets(),
-                        batch.targetWidth()));
-        } else if (batch.hasTokenTargets()) {
-            int[] y = Arrays.copyOfRange(batch.targetIds(), lo, hi);
-            out = batch.hasTokenInputs() ? Batch.tokensTimeMajor(b, k, ids(batch, lo, hi), y)
-                    : Batch.denseWithTokenTargets(b, k, dense(batch, lo, hi), batch.inputWidth(), y);
-        } else {
-            int o = batch.targetWidth();
-            float[] y = Arrays.copyOfRange(batch.targets(), lo * o, hi * o);
-            out = batch.hasTokenInputs() ? Batch.tokensWithDenseTargets(b, k, ids(batch, lo, hi), y, o)
-                    : Batch.denseTimeMajor(b, k, dense(batch, lo, hi), batch.inputWidth(), y, o);
-        }
-        if (batch.lossMask() != null) {
-            float[] m = batch.lossMask();
-            out = out.withLossMask(Arrays.copyOfRange(m, lo, hi));
-        }
-        return out;
-    }
-
     /** Steps {@code [from, from + k)} with zero-weight squared-error targets: they only advance the state. */
     private Batch inputsOnly(Batch batch, int from, int k) {
+        Batch w = batch.window(from, k);
         int b = batch.batchSize();
-        int lo = from * b;
-        int hi = (from + k) * b;
         int o = model.config().outputSize();
-        float[] y = new float[(hi - lo) * o];
-        Batch out = batch.hasTokenInputs() ? Batch.tokensWithDenseTargets(b, k, ids(batch, lo, hi), y, o)
-                : Batch.denseTimeMajor(b, k, dense(batch, lo, hi), batch.inputWidth(), y, o);
-        return out.withLossMask(new float[hi - lo]);
-    }
-
-    private static int[] ids(Batch batch, int lo, int hi) {
-        return Arrays.copyOfRange(batch.inputIds(), lo, hi);
-    }
-
-    private static float[] dense(Batch batch, int lo, int hi) {
-        int d = batch.inputWidth();
-        return Arrays.copyOfRange(batch.inputs(), lo * d, hi * d);
+        float[] y = new float[b * k * o];
+        Batch out = w.hasTokenInputs() ? Batch.tokensWithDenseTargets(b, k, w.inputIds(), y, o)
+                : Batch.denseTimeMajor(b, k, w.inputs(), w.inputWidth(), y, o);
+        return out.withLossMask(new float[b * k]);
     }
 }

@@ -47,4 +47,23 @@ class DataTest {
                 () -> new SequenceBatcher(new int[6], 2, 3));
         assertTrue(e.getMessage().contains("too short"), e.getMessage());
     }
+
+    @org.junit.jupiter.api.Test
+    void aWindowIsThoseStepsOfEveryKind() {
+        int[] in = {1, 2, 3, 4, 5, 6};
+        int[] out = {7, 8, 9, 10, 11, 12};
+        Batch b = Batch.tokensTimeMajor(2, 3, in, out).withLossMask(new float[] {1, 0, 1, 0.5f, 1, 1});
+        Batch w = b.window(1, 2);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {3, 4, 5, 6}, w.inputIds());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {9, 10, 11, 12}, w.targetIds());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new float[] {1, 0.5f, 1, 1}, w.lossMask());
+        org.junit.jupiter.api.Assertions.assertEquals(2, w.steps());
+        float[] x = {0, 1, 2, 3, 4, 5, 6, 7};
+        Batch last = Batch.denseLastStep(2, 2, x, 2, new float[] {9, 8}, 1).window(1, 1);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new float[] {4, 5, 6, 7}, last.inputs());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new float[] {9, 8}, last.targets(), "last-step targets kept");
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> b.window(2, 2));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> b.withLengths(new int[] {3, 2}).window(0, 1));
+    }
 }
