@@ -15,9 +15,11 @@ import java.util.Arrays;
  *
  * <p>The constructor checks structure (sizes, T and B positive); values (id ranges, finiteness)
  * are checked against the model by the trainer, which names the offending position. Arrays are
- * not copied: do not modify them while the batch is in use.
+ * not copied: do not modify them while the batch is in use. Serializable (for Spark and the
+ * like): a deserialized batch is checked again as if constructed.
  */
-public final class Batch {
+public final class Batch implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
     private final int batchSize;
     private final int steps;
     private final int[] inputIds;
@@ -309,6 +311,12 @@ public final class Batch {
                 perStepIds ? Arrays.copyOfRange(targetIds, lo, hi) : targetIds,
                 perStepDense ? Arrays.copyOfRange(targets, lo * targetWidth, hi * targetWidth) : targets, targetWidth,
                 targetsAtLastStepOnly, null, lossMask == null ? null : Arrays.copyOfRange(lossMask, lo, hi));
+    }
+
+    /** A deserialized batch passes the constructor's checks again. */
+    private Object readResolve() {
+        return new Batch(batchSize, steps, inputIds, inputs, inputWidth, targetIds, targets, targetWidth,
+                targetsAtLastStepOnly, lengths, lossMask);
     }
 
     private static int[] transpose(String what, int[][] rows, int t) {

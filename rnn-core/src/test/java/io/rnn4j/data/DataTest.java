@@ -66,4 +66,23 @@ class DataTest {
         org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> b.withLengths(new int[] {3, 2}).window(0, 1));
     }
+
+    @org.junit.jupiter.api.Test
+    void aBatchSurvivesSerialization() throws Exception {
+        Batch b = Batch.denseLastStep(2, 2, new float[] {0, 1, 2, 3, 4, 5, 6, 7}, 2, new float[] {9, 8}, 1)
+                .withLengths(new int[] {2, 1});
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
+            out.writeObject(b);
+        }
+        Batch back;
+        try (java.io.ObjectInputStream in = new java.io.ObjectInputStream(
+                new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+            back = (Batch) in.readObject();
+        }
+        org.junit.jupiter.api.Assertions.assertArrayEquals(b.inputs(), back.inputs());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(b.targets(), back.targets());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(b.lengths(), back.lengths());
+        org.junit.jupiter.api.Assertions.assertTrue(back.targetsAtLastStepOnly());
+    }
 }

@@ -67,12 +67,12 @@ final class BenchCommand implements Callable<Integer> {
                 .build();
         ParameterAveraging pa = new ParameterAveraging(mc, tc, k);
         SplittableRandom r = new SplittableRandom(7);
-        List<BatchData> all = new ArrayList<>();
+        List<Batch> all = new ArrayList<>();
         for (int i = 0; i < n * k; i++) {
-            all.add(BatchData.of(Batch.tokensTimeMajor(batch, seq, r.ints(batch * seq, 0, 65).toArray(),
-                    r.ints(batch * seq, 0, 65).toArray())));
+            all.add(Batch.tokensTimeMajor(batch, seq, r.ints(batch * seq, 0, 65).toArray(),
+                    r.ints(batch * seq, 0, 65).toArray()));
         }
-        JavaRDD<BatchData> data = sc.parallelize(all, n).cache();
+        JavaRDD<Batch> data = sc.parallelize(all, n).cache();
         double[] wall = new double[rounds];
         double[] compute = new double[rounds];
         double single;
@@ -90,7 +90,7 @@ final class BenchCommand implements Callable<Integer> {
                 for (int i = 0; i <= rounds; i++) {
                     long t0 = System.nanoTime();
                     for (int j = 0; j < k; j++) {
-                        t.step(all.get(j).toBatch());
+                        t.step(all.get(j));
                     }
                     if (i > 0) {
                         one[i - 1] = (System.nanoTime() - t0) / 1e6;

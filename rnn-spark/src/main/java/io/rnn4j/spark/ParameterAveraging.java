@@ -26,7 +26,7 @@ import org.apache.spark.broadcast.Broadcast;
 
 /**
  * Data-parallel training by synchronous parameter averaging on Spark. The data is an RDD of
- * {@link BatchData} whose partitions are the replicas' shards. One {@link #round}: the driver
+ * {@link io.rnn4j.data.Batch} whose partitions are the replicas' shards. One {@link #round}: the driver
  * broadcasts the current {@link ReplicaState}; each partition's task builds a model on its own
  * backend (chosen by {@link Backends#select()}: the CPU, or CUDA where the executor has a GPU),
  * loads the state, takes {@code K} optimizer steps on the next {@code K} batches of its shard (in
@@ -112,7 +112,7 @@ public final class ParameterAveraging implements Serializable {
      * @param round the round's index from 0: replica p takes batches {@code round·K ..} of its shard
      * @return the averaged state, the number of replicas, their mean loss and the time spent
      */
-    public Round round(JavaSparkContext sc, JavaRDD<BatchData> data, ReplicaState start, long round) {
+    public Round round(JavaSparkContext sc, JavaRDD<Batch> data, ReplicaState start, long round) {
         long t0 = System.nanoTime();
         Broadcast<ReplicaState> b = sc.broadcast(start);
         try {
@@ -213,7 +213,7 @@ public final class ParameterAveraging implements Serializable {
     }
 
     /** One replica's round, run in a Spark task on its partition. */
-    static final class Replica implements FlatMapFunction<Iterator<BatchData>, Partial> {
+    static final class Replica implements FlatMapFunction<Iterator<Batch>, Partial> {
         private static final long serialVersionUID = 1L;
         private final ParameterAveraging job;
         private final Broadcast<ReplicaState> start;
@@ -226,8 +226,8 @@ public final class ParameterAveraging implements Serializable {
         }
 
         @Override
-        public Iterator<Partial> call(Iterator<BatchData> shard) {
-            List<BatchData> batches = new ArrayList<>();
+        public Iterator<Partial> call(Iterator<Batch> shard) {
+            List<Batch> batches = new ArrayList<>();
             shard.forEachRemaining(batches::add);
             if (batches.isEmpty()) {
                 return java.util.Collections.emptyIterator();
@@ -242,7 +242,7 @@ public final class ParameterAveraging implements Serializable {
                 t.restoreOptimizer(s.step(), s.optimizerStates());
                 double loss = 0;
                 for (int k = 0; k < job.localSteps; k++) {
-                    Batch b = batches.get((int) ((round * job.localSteps + k) % batches.size())).toBatch();
+                    Batch b = batches.get((int) ((round * job.localSteps + k) % batches.size()));
                     StepResult r = t.step(b);
                     loss += r.loss();
                 }

@@ -83,7 +83,7 @@ final class TrainCommand implements Callable<Integer> {
         PrintWriter log = spec.commandLine().getOut();
         try (JavaSparkContext sc = SparkMain.context("rnn4j train"); CpuBackend driver = new CpuBackend()) {
             int n = partitions > 0 ? partitions : sc.defaultParallelism();
-            JavaRDD<BatchData> data = sc.parallelize(shards(tokens, n), n).cache();
+            JavaRDD<Batch> data = sc.parallelize(shards(tokens, n), n).cache();
             ReplicaState state = resume != null ? pa.load(resume, driver) : pa.initial(driver);
             long first = state.step() / localSteps;
             log.printf("data-parallel training: %d replicas × %d steps per round, %s H=%d, B=%d, T=%d, %d characters"
@@ -108,28 +108,28 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /** Equal numbers of windows from each of {@code n} contiguous shards, shard by shard. */
-    private List<BatchData> shards(int[] tokens, int n) {
+    private List<Batch> shards(int[] tokens, int n) {
         int size = tokens.length / n;
         if (size < batch * (seq + 1) + 1) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "each of the " + n + " shards has "
                     + size + " characters; B " + batch + " × (T " + seq + " + 1) needs more: lower --batch, --seq or"
                     + " --partitions");
         }
-        List<List<BatchData>> perShard = new ArrayList<>();
+        List<List<Batch>> perShard = new ArrayList<>();
         int windows = Integer.MAX_VALUE;
         for (int p = 0; p < n; p++) {
             int[] shard = java.util.Arrays.copyOfRange(tokens, p * size, (p + 1) * size);
             SequenceBatcher b = new SequenceBatcher(shard, batch, seq);
-            List<BatchData> list = new ArrayList<>();
+            List<Batch> list = new ArrayList<>();
             for (int w = 0; w < b.windowsPerEpoch(); w++) {
                 Batch x = b.next(); // its arrays are reused by the next call: copy them
-                list.add(BatchData.of(Batch.tokensTimeMajor(batch, seq, x.inputIds().clone(), x.targetIds().clone())));
+                list.add(Batch.tokensTimeMajor(batch, seq, x.inputIds().clone(), x.targetIds().clone()));
             }
             perShard.add(list);
             windows = Math.min(windows, list.size());
         }
-        List<BatchData> all = new ArrayList<>();
-        for (List<BatchData> l : perShard) {
+        List<Batch> all = new ArrayList<>();
+        for (List<Batch> l : perShard) {
             all.addAll(l.subList(0, windows));
         }
         return all;

@@ -61,17 +61,17 @@ class ParameterAveragingTest {
     }
 
     /** Shard p's batches: tokens, B sequences of T steps. */
-    private static List<BatchData> shard(long seed, int count) {
+    private static List<Batch> shard(long seed, int count) {
         SplittableRandom r = new SplittableRandom(seed);
-        List<BatchData> out = new ArrayList<>();
+        List<Batch> out = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            out.add(BatchData.of(Batch.tokensTimeMajor(B, T, ids(r, B * T), ids(r, B * T))));
+            out.add(Batch.tokensTimeMajor(B, T, ids(r, B * T), ids(r, B * T)));
         }
         return out;
     }
 
-    private static JavaRDD<BatchData> data(List<BatchData> a, List<BatchData> b) {
-        List<BatchData> all = new ArrayList<>(a);
+    private static JavaRDD<Batch> data(List<Batch> a, List<Batch> b) {
+        List<Batch> all = new ArrayList<>(a);
         all.addAll(b);
         return sc.parallelize(all, 2).cache();
     }
@@ -98,14 +98,14 @@ class ParameterAveragingTest {
         TrainerConfig tc = TrainerConfig.builder().optimizer(OptimizerConfig.sgd(0.5)).clipping(Clipping.none())
                 .reduction(Reduction.MEAN).build();
         ParameterAveraging pa = new ParameterAveraging(mc, tc, 1);
-        List<BatchData> a = shard(1, 1);
-        List<BatchData> b = shard(2, 1);
+        List<Batch> a = shard(1, 1);
+        List<Batch> b = shard(2, 1);
         ReplicaState s0;
         float[] single;
         try (CpuBackend be = new CpuBackend(); RnnModel m = new RnnModel(be, mc); Trainer t = new Trainer(m, tc)) {
             s0 = pa.initial(be);
             assertArrayEquals(m.parameters().downloadAll(), s0.parameters(), "the start is the model's initialization");
-            t.step(concat(a.get(0).toBatch(), b.get(0).toBatch()));
+            t.step(concat(a.get(0), b.get(0)));
             single = m.parameters().downloadAll();
         }
         ParameterAveraging.Round r = pa.round(sc, data(a, b), s0, 0);
@@ -125,9 +125,9 @@ class ParameterAveragingTest {
         TrainerConfig tc = TrainerConfig.builder().optimizer(OptimizerConfig.adam(0.01)).build();
         int k = 3;
         ParameterAveraging pa = new ParameterAveraging(mc, tc, k);
-        List<BatchData> a = shard(3, 4);
-        List<BatchData> b = shard(4, 4);
-        JavaRDD<BatchData> data = data(a, b);
+        List<Batch> a = shard(3, 4);
+        List<Batch> b = shard(4, 4);
+        JavaRDD<Batch> data = data(a, b);
         ReplicaState s0;
         ReplicaState expected;
         try (CpuBackend be = new CpuBackend()) {
@@ -135,11 +135,11 @@ class ParameterAveragingTest {
             // Round 0 by hand: each replica's own K steps from s0, then the average.
             float[][] params = new float[2][];
             float[][][] states = new float[2][][];
-            List<List<BatchData>> shards = List.of(a, b);
+            List<List<Batch>> shards = List.of(a, b);
             for (int p = 0; p < 2; p++) {
                 try (RnnModel m = new RnnModel(be, mc); Trainer t = new Trainer(m, tc)) {
                     for (int i = 0; i < k; i++) {
-                        t.step(shards.get(p).get(i).toBatch());
+                        t.step(shards.get(p).get(i));
                     }
                     params[p] = m.parameters().downloadAll();
                     states[p] = t.snapshot().optimizerStates();
