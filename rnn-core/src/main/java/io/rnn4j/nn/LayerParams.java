@@ -32,17 +32,6 @@ public record LayerParams(Tensor recurrent, Tensor input, Tensor hiddenBias, Ten
     }
 
     /**
-     * The forward views of layer {@code layer}.
-     *
-     * @param arena the parameter or gradient arena
-     * @param layer the layer, from 0
-     * @return the views
-     */
-    public static LayerParams of(Arena arena, int layer) {
-        return of(arena, layer, 0);
-    }
-
-    /**
      * The forward views of every layer, bottom first.
      *
      * @param arena the parameter or gradient arena
@@ -52,7 +41,7 @@ public record LayerParams(Tensor recurrent, Tensor input, Tensor hiddenBias, Ten
     public static LayerParams[] all(Arena arena, int layers) {
         LayerParams[] out = new LayerParams[layers];
         for (int l = 0; l < layers; l++) {
-            out[l] = of(arena, l);
+            out[l] = of(arena, l, 0);
         }
         return out;
     }

@@ -33,11 +33,6 @@ final class Studies {
             };
         }
 
-        /** A comma-separated list of models. */
-        static java.util.List<ModelKind> parseAll(String list) {
-            return java.util.Arrays.stream(list.split(",")).map(ModelKind::parse).toList();
-        }
-
         private static ModelKind elman(String name, Activation f, Init u) {
             return new ModelKind(name, CellType.ELMAN, f, u);
         }
