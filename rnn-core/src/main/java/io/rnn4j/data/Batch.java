@@ -19,17 +19,29 @@ import java.util.Arrays;
  * like): a deserialized batch is checked again as if constructed.
  */
 public final class Batch implements java.io.Serializable {
+    /** The serialized form's version. */
     private static final long serialVersionUID = 1L;
+    /** B. */
     private final int batchSize;
+    /** T. */
     private final int steps;
+    /** Token inputs, {@code T·B}, or null. */
     private final int[] inputIds;
+    /** Dense inputs, {@code T·B·D}, or null. */
     private final float[] inputs;
+    /** D, or 0 for tokens. */
     private final int inputWidth;
+    /** Token targets or labels, or null. */
     private final int[] targetIds;
+    /** Dense targets, or null. */
     private final float[] targets;
+    /** O for dense targets, else 0. */
     private final int targetWidth;
+    /** Whether the targets are read at each sequence's last step only. */
     private final boolean targetsAtLastStepOnly;
+    /** Per-sequence lengths, or null. */
     private final int[] lengths;
+    /** The loss mask, {@code T·B}, or null. */
     private final float[] lossMask;
 
     private Batch(int batchSize, int steps, int[] inputIds, float[] inputs, int inputWidth, int[] targetIds,
@@ -313,7 +325,11 @@ public final class Batch implements java.io.Serializable {
                 targetsAtLastStepOnly, null, lossMask == null ? null : Arrays.copyOfRange(lossMask, lo, hi));
     }
 
-    /** A deserialized batch passes the constructor's checks again. */
+    /**
+     * A deserialized batch passes the constructor's checks again.
+     *
+     * @return the checked batch
+     */
     private Object readResolve() {
         return new Batch(batchSize, steps, inputIds, inputs, inputWidth, targetIds, targets, targetWidth,
                 targetsAtLastStepOnly, lengths, lossMask);
