@@ -7,7 +7,10 @@ import org.junit.jupiter.api.Nested;
 /**
  * The backend contract on the CPU backend: OpenBLAS with the default thread count, one thread and
  * three threads (uneven splits), the Java GEMM, and the {@link Backend} interface's default
- * step-by-step recurrences on top of the CPU kernels (the path the CUDA backend takes).
+ * step-by-step recurrences on top of the CPU kernels (the path the CUDA backend takes), and the
+ * Elman recurrences forced to each split (by U's output columns with a barrier per step, and by
+ * batch rows). In the build's second test run, with the Vector API module, every one of these also
+ * runs the recurrences on the packed GEMM.
  */
 class CpuBackendContractTest {
 
@@ -48,6 +51,38 @@ class CpuBackendContractTest {
         @Override
         protected Backend newBackend() {
             return ForwardingBackend.hidingRecurrences(new CpuBackend(CpuBackendConfig.defaults()));
+        }
+    }
+
+    @Nested
+    class ColumnSplitThreeThreads extends BackendContractTest {
+        @Override
+        protected Backend newBackend() {
+            return withSplit("columns", 3);
+        }
+    }
+
+    @Nested
+    class RowSplitTwoThreads extends BackendContractTest {
+        @Override
+        protected Backend newBackend() {
+            return withSplit("rows", 2);
+        }
+    }
+
+    /** A CPU backend whose recurrences take the given split whatever the shape (read at construction). */
+    static Backend withSplit(String split, int threads) {
+        String key = "rnn4j.cpu.recurrentSplit";
+        String old = System.getProperty(key);
+        System.setProperty(key, split);
+        try {
+            return new CpuBackend(CpuBackendConfig.defaults().withThreads(threads));
+        } finally {
+            if (old == null) {
+                System.clearProperty(key);
+            } else {
+                System.setProperty(key, old);
+            }
         }
     }
 }

@@ -15,9 +15,15 @@ import java.nio.FloatBuffer;
  * synchronization inside the time loop, and the fused LSTM and GRU steps, split by rows.
  */
 final class CpuRecurrences {
+    /** System property that forces the split of the Elman recurrences: {@code rows} or {@code columns}. */
+    static final String SPLIT_PROPERTY = "rnn4j.cpu.recurrentSplit";
+
     private final CpuBackend be;
     private final RecurrenceTask recurrenceTask = new RecurrenceTask();
     private final GateTask gateTask = new GateTask();
+    private final StepBarrier barrier = new StepBarrier();
+    /** How the Elman recurrences are split over the threads: {@code auto}, {@code rows} or {@code columns}. */
+    private final String split = System.getProperty(SPLIT_PROPERTY, "auto");
     /** Per part: Σ(∂E/∂h_t)² and Σδ_t² of every step t, for the diagnostics. */
     private double[][] stepPartials = new double[0][0];
 
@@ -29,7 +35,33 @@ final class CpuRecurrences {
         int steps = Shapes.recurrentForward(f, recurrent, pre, hidden, slope, batch);
         RecurrenceTask task = recurrenceTask;
         task.set(false, f, recurrent, pre, hidden, null, slope, batch, steps);
-        be.workers.run(task, parts(batch, pre.cols()));
+        be.workers.run(task, plan(task, f, batch, pre.cols()));
+    }
+
+    /**
+     * Chooses the split of a recurrence call (sets {@code task.byColumns}) and returns its parts: by
+     * U's output columns where that keeps each core's share of U in its cache (large H; a barrier per
+     * step), otherwise by batch rows (independent chains, no barrier).
+     */
+    private int plan(RecurrenceTask task, Activation f, int batch, int h) {
+        boolean columns = f != Activation.PRELU && be.threads > 1 && h >= 64 && switch (split) {
+            case "rows" -> false;
+            case "columns" -> true;
+            // measured (docs/PERFORMANCE.md): at small batch and large H, where a row split streams
+            // all of U through every core at every step (and, packed, pads tiny row blocks)
+            default -> batch <= 8 * be.threads && h >= (VectorSupport.GEMM != null ? 512 : 256);
+        };
+        task.byColumns = columns;
+        if (task.packed.length < be.workers.size()) {
+            task.packed = new float[be.workers.size()][];
+        }
+        if (!columns) {
+            return parts(batch, h);
+        }
+        int unit = VectorSupport.GEMM == null ? 32 : VectorSupport.GEMM.panelWidth();
+        int parts = Math.max(1, Math.min(be.workers.size(), (h + unit - 1) / unit));
+        barrier.reset(parts);
+        return parts;
     }
 
     void backward(Activation f, Tensor recurrent, Tensor pre, Tensor hidden, Tensor grad, Tensor slope,
@@ -37,7 +69,7 @@ final class CpuRecurrences {
         int steps = Shapes.recurrentBackward(f, recurrent, pre, hidden, grad, slope, slopeGrad, batch, stepSquares);
         RecurrenceTask task = recurrenceTask;
         task.set(true, f, recurrent, pre, hidden, grad, slope, batch, steps);
-        int parts = parts(batch, pre.cols());
+        int parts = plan(task, f, batch, pre.cols());
         task.recordNorms = stepSquares != null;
         if (task.recordNorms) {
             if (stepPartials.length < parts || stepPartials[0].length < 2 * steps) {
@@ -110,6 +142,9 @@ final class CpuRecurrences {
         int steps;
         int h;
         boolean recordNorms;
+        boolean byColumns;
+        /** Per part: its packed block of U, reused across calls. */
+        float[][] packed = new float[0][];
 
         void set(boolean backward, Activation f, Tensor recurrent, Tensor pre, Tensor hidden, Tensor grad,
                  Tensor slope, int batch, int steps) {
@@ -136,6 +171,15 @@ final class CpuRecurrences {
 
         @Override
         public void run(int part, int parts) {
+            if (byColumns) {
+                try {
+                    runColumns(part, parts);
+                } catch (RuntimeException | Error e) {
+                    barrier.breakAll();
+                    throw e;
+                }
+                return;
+            }
             int b0 = lo(batch, part, parts);
             int rows = lo(batch, part + 1, parts) - b0;
             if (rows == 0) {
@@ -144,13 +188,19 @@ final class CpuRecurrences {
             FloatBuffer pd = pre.data();
             FloatBuffer hd = hidden.data();
             Gemm gemm = be.gemm;
+            PackedGemm pg = VectorSupport.GEMM;
+            float[] p = pg == null ? null : pack(pg, part, 0, h);
             if (!backward) {
                 for (int t = 0; t < steps; t++) {
                     int sRow = preOff + (t * batch + b0) * preStride;
                     int hPrev = hOff + (t * batch + b0) * hStride;
                     int hNext = hOff + ((t + 1) * batch + b0) * hStride;
-                    gemm.sgemm(false, true, rows, h, h, 1f, hidden, hPrev, hStride, u, uOff, ldu, 1f, pre, sRow,
-                            preStride);
+                    if (p != null) {
+                        pg.multiplyAdd(hd, hPrev, hStride, rows, h, p, h, pd, sRow, preStride);
+                    } else {
+                        gemm.sgemm(false, true, rows, h, h, 1f, hidden, hPrev, hStride, u, uOff, ldu, 1f, pre, sRow,
+                                preStride);
+                    }
                     Kernels.activationForward(f, pd, sRow, preStride, hd, hNext, hStride, rows, h, slope, aOff);
                 }
                 return;
@@ -161,8 +211,12 @@ final class CpuRecurrences {
                 int gRow = gOff + (t * batch + b0) * gStride;
                 if (t < steps - 1) {
                     int gNext = gOff + ((t + 1) * batch + b0) * gStride;
-                    gemm.sgemm(false, false, rows, h, h, 1f, grad, gNext, gStride, u, uOff, ldu, 1f, grad, gRow,
-                            gStride);
+                    if (p != null) {
+                        pg.multiplyAdd(gd, gNext, gStride, rows, h, p, h, gd, gRow, gStride);
+                    } else {
+                        gemm.sgemm(false, false, rows, h, h, 1f, grad, gNext, gStride, u, uOff, ldu, 1f, grad, gRow,
+                                gStride);
+                    }
                 }
                 int sRow = preOff + (t * batch + b0) * preStride;
                 int hRow = hOff + ((t + 1) * batch + b0) * hStride;
@@ -174,6 +228,82 @@ final class CpuRecurrences {
                 if (recordNorms) {
                     stepPartials[part][2 * t + 1] = rowsSumSquares(gd, gRow, gStride, rows, h);
                 }
+            }
+        }
+
+        /**
+         * Packs U's output columns [c0, c0 + n) for this call's direction (forward multiplies by Uᵀ,
+         * backward by U) into the part's own array.
+         */
+        private float[] pack(PackedGemm pg, int part, int c0, int n) {
+            long at = backward ? uOff + c0 : uOff + (long) c0 * ldu;
+            float[] p = pg.pack(u.data(), at, ldu, !backward, h, n, packed[part]);
+            packed[part] = p;
+            return p;
+        }
+
+        /**
+         * Columns [c0, c1) of every step for all batch rows; the parts meet after each step. With the
+         * packed GEMM, each part packs its block of U once and keeps it for all T steps; block
+         * boundaries fall on whole panels.
+         */
+        private void runColumns(int part, int parts) {
+            PackedGemm pg = VectorSupport.GEMM;
+            int unit = pg == null ? 1 : pg.panelWidth();
+            int blocks = (h + unit - 1) / unit;
+            int c0 = Math.min(h, lo(blocks, part, parts) * unit);
+            int n = Math.min(h, lo(blocks, part + 1, parts) * unit) - c0;
+            FloatBuffer pd = pre.data();
+            FloatBuffer hd = hidden.data();
+            Gemm gemm = be.gemm;
+            float[] p = pg != null && n > 0 ? pack(pg, part, c0, n) : null;
+            if (!backward) {
+                for (int t = 0; t < steps; t++) {
+                    int sRow = preOff + t * batch * preStride + c0;
+                    int hPrev = hOff + t * batch * hStride;
+                    int hNext = hOff + (t + 1) * batch * hStride + c0;
+                    if (n == 0) {
+                        barrier.await();
+                        continue;
+                    }
+                    if (p != null) {
+                        pg.multiplyAdd(hd, hPrev, hStride, batch, h, p, n, pd, sRow, preStride);
+                    } else {
+                        gemm.sgemm(false, true, batch, n, h, 1f, hidden, hPrev, hStride, u, uOff + (long) c0 * ldu,
+                                ldu, 1f, pre, sRow, preStride);
+                    }
+                    Kernels.activationForward(f, pd, sRow, preStride, hd, hNext, hStride, batch, n, slope, aOff + c0);
+                    barrier.await();
+                }
+                return;
+            }
+            FloatBuffer gd = grad.data();
+            for (int t = steps - 1; t >= 0; t--) {
+                int gRow = gOff + t * batch * gStride + c0;
+                if (n == 0) {
+                    barrier.await();
+                    continue;
+                }
+                if (t < steps - 1) {
+                    int gNext = gOff + (t + 1) * batch * gStride;
+                    if (p != null) {
+                        pg.multiplyAdd(gd, gNext, gStride, batch, h, p, n, gd, gRow, gStride);
+                    } else {
+                        gemm.sgemm(false, false, batch, n, h, 1f, grad, gNext, gStride, u, uOff + c0, ldu, 1f, grad,
+                                gRow, gStride);
+                    }
+                }
+                int sRow = preOff + t * batch * preStride + c0;
+                int hRow = hOff + (t + 1) * batch * hStride + c0;
+                if (recordNorms) {
+                    stepPartials[part][2 * t] = rowsSumSquares(gd, gRow, gStride, batch, n);
+                }
+                Kernels.activationBackward(f, pd, sRow, preStride, hd, hRow, hStride, gd, gRow, gStride, batch, n,
+                        slope, aOff + c0, null);
+                if (recordNorms) {
+                    stepPartials[part][2 * t + 1] = rowsSumSquares(gd, gRow, gStride, batch, n);
+                }
+                barrier.await();
             }
         }
     }

@@ -17,6 +17,10 @@ final class VectorSupport {
     static final String PROPERTY = "rnn4j.cpu.vector";
     /** The vectorized kernels, or null. */
     static final VectorOps OPS = load();
+    /** Switch for the packed recurrent GEMM alone: {@code -Drnn4j.cpu.packedGemm=false} keeps OpenBLAS there. */
+    static final String GEMM_PROPERTY = "rnn4j.cpu.packedGemm";
+    /** The packed GEMM of the recurrences on the Vector API, or null (no module, or switched off). */
+    static final PackedGemm GEMM = loadGemm();
 
     private VectorSupport() {
     }
@@ -43,6 +47,62 @@ final class VectorSupport {
             }
         }
         return null;
+    }
+
+    /** Multiplies a small odd-sized case against a double sum; null when every element is within 1e-5. */
+    static String selfCheck(PackedGemm g) {
+        int rows = 5;
+        int k = 19;
+        int n = g.panelWidth() + 3;
+        java.nio.FloatBuffer a = java.nio.FloatBuffer.allocate(rows * k);
+        java.nio.FloatBuffer u = java.nio.FloatBuffer.allocate(n * k);
+        java.nio.FloatBuffer c = java.nio.FloatBuffer.allocate(rows * n);
+        for (int i = 0; i < a.capacity(); i++) {
+            a.put(i, (float) Math.sin(i * 0.37));
+        }
+        for (int i = 0; i < u.capacity(); i++) {
+            u.put(i, (float) Math.cos(i * 0.11));
+        }
+        for (int i = 0; i < c.capacity(); i++) {
+            c.put(i, i * 0.01f);
+        }
+        for (boolean transpose : new boolean[] {false, true}) {
+            java.nio.FloatBuffer out = java.nio.FloatBuffer.allocate(rows * n);
+            out.put(0, c.array());
+            int ld = transpose ? k : n;
+            g.multiplyAdd(a, 0, k, rows, k, g.pack(u, 0, ld, transpose, k, n, null), n, out, 0, n);
+            for (int r = 0; r < rows; r++) {
+                for (int j = 0; j < n; j++) {
+                    double want = c.get(r * n + j);
+                    for (int kk = 0; kk < k; kk++) {
+                        want += (double) a.get(r * k + kk) * u.get(transpose ? j * ld + kk : kk * ld + j);
+                    }
+                    if (Math.abs(out.get(r * n + j) - want) > 1e-5 * (1 + Math.abs(want))) {
+                        return "element " + r + "," + j + (transpose ? " (transposed)" : "");
+                    }
+                }
+            }
+        }
+        return null;
+    }
+
+    private static PackedGemm loadGemm() {
+        if (OPS == null || "false".equalsIgnoreCase(System.getProperty(GEMM_PROPERTY))) {
+            return null;
+        }
+        try {
+            PackedGemm g = (PackedGemm) Class.forName("io.rnn4j.backend.cpu.VectorGemm").getDeclaredConstructor()
+                    .newInstance();
+            String bad = selfCheck(g);
+            if (bad != null) {
+                LOG.warn("packed recurrent GEMM disagrees with its reference ({}); using OpenBLAS", bad);
+                return null;
+            }
+            return g;
+        } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+            LOG.warn("packed recurrent GEMM did not load ({}); using OpenBLAS", e.toString());
+            return null;
+        }
     }
 
     private static VectorOps load() {

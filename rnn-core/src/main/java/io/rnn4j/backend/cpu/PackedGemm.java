@@ -1,0 +1,50 @@
+package io.rnn4j.backend.cpu;
+
+import java.nio.FloatBuffer;
+
+/**
+ * A GEMM for one matrix used many times: the recurrent matrix U, the same for all T steps of a
+ * sequence. {@link #pack} copies a column block of U (or of Uᵀ) once into the layout the
+ * register-blocked micro-kernel reads (panels of {@link #panelWidth()} columns, each stored k-major),
+ * and {@link #multiplyAdd} then runs each step's {@code C += A · P} on it, reading P sequentially
+ * from the core's own cache. Implemented on the JDK's Vector API ({@link VectorGemm}); available
+ * only where {@link VectorSupport} loaded it. Offsets count floats.
+ */
+interface PackedGemm {
+    /** {@return the columns per packed panel; packed blocks are padded with zeros to a multiple of it} */
+    int panelWidth();
+
+    /**
+     * Packs the k × n block {@code B[kk][j]} of a row-major matrix, where {@code B[kk][j] = m[mo + kk·ld + j]}
+     * ({@code transpose} false: a column block of U) or {@code m[mo + j·ld + kk]} ({@code transpose}
+     * true: a row block of U read as Uᵀ).
+     *
+     * @param m the matrix
+     * @param mo offset of the block's first element
+     * @param ld row stride of {@code m}
+     * @param transpose whether the block is read transposed
+     * @param k rows of the block (the product's inner dimension)
+     * @param n columns of the block
+     * @param into an array to reuse, or null
+     * @return the packed block ({@code into} when it was large enough)
+     */
+    float[] pack(FloatBuffer m, long mo, int ld, boolean transpose, int k, int n, float[] into);
+
+    /**
+     * {@code C[r][j] += Σ_kk A[r][kk] · B[kk][j]} for {@code r < rows}, {@code j < n}, B packed by
+     * {@link #pack} with the same k and n.
+     *
+     * @param a A's buffer
+     * @param ao offset of A's first row
+     * @param lda A's row stride
+     * @param rows rows of A and C
+     * @param k columns of A
+     * @param packed the packed B
+     * @param n columns of B and C
+     * @param c C's buffer
+     * @param co offset of C's first row
+     * @param ldc C's row stride
+     */
+    void multiplyAdd(FloatBuffer a, int ao, int lda, int rows, int k, float[] packed, int n, FloatBuffer c, int co,
+                     int ldc);
+}
