@@ -36,6 +36,8 @@ public final class CpuBackend implements Backend {
 
     /** GEMMs below this many FLOPs run on one thread (splitting costs more than it saves). */
     static final double PARALLEL_GEMM_FLOPS = 1.5e6;
+    /** {@code -Drnn4j.cpu.vectorBlas=false}: OpenBLAS for the general GEMMs even with the Vector API module. */
+    static final String VECTOR_BLAS_PROPERTY = "rnn4j.cpu.vectorBlas";
     /** Element-wise kernels below this many elements run on one thread. */
     static final long PARALLEL_ELEMENTS = 1 << 15;
 
@@ -71,7 +73,10 @@ public final class CpuBackend implements Backend {
      */
     public CpuBackend(CpuBackendConfig config) {
         this.config = Objects.requireNonNull(config, "config");
-        this.gemm = config.nativeBlas() && NativeBlas.available() ? new OpenBlasGemm() : new JavaGemm();
+        Gemm blas = config.nativeBlas() && NativeBlas.available() ? new OpenBlasGemm() : new JavaGemm();
+        this.gemm = config.nativeBlas() && VectorSupport.GEMM != null
+                && !"false".equalsIgnoreCase(System.getProperty(VECTOR_BLAS_PROPERTY))
+                ? new VectorBlas(VectorSupport.GEMM, blas) : blas;
         this.threads = config.resolvedThreads();
         this.workers = new CpuWorkers(threads);
         this.cleanable = CLEANER.register(this, workers::close);
@@ -91,7 +96,7 @@ public final class CpuBackend implements Backend {
 
     /** {@return whether GEMM runs in OpenBLAS (true) or in the Java fallback} */
     public boolean usesNativeBlas() {
-        return gemm instanceof OpenBlasGemm;
+        return gemm instanceof OpenBlasGemm || gemm instanceof VectorBlas;
     }
 
     /** {@return threads that work on one kernel call, the caller included} */

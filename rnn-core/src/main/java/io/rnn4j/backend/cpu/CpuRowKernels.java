@@ -19,6 +19,8 @@ final class CpuRowKernels {
     private final CpuBackend be;
     private final RangeTask rangeTask = new RangeTask();
     private final RowTask rowTask = new RowTask();
+    /** Per thread: row buffers of the scatter-add (helper threads are the backend's own, so this stays small). */
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[0]});
 
     CpuRowKernels(CpuBackend be) {
         this.be = be;
@@ -269,6 +271,16 @@ final class CpuRowKernels {
         int idOff;
         boolean accumulate;
 
+        /** Per thread: two rows of at least {@code n} floats. */
+        private float[][] scratch(int n) {
+            float[][] b = SCRATCH.get();
+            if (b[0].length < n) {
+                b[0] = new float[n];
+                b[1] = new float[n];
+            }
+            return b;
+        }
+
         void set(int op, Tensor x, Tensor v, int[] ids, int idOff) {
             this.op = op;
             this.x = be.data(x);
@@ -319,14 +331,20 @@ final class CpuRowKernels {
                 }
                 case SCATTER_ADD -> {
                     // x = src (rows × cols), v = table; this part owns columns [c0, c1)
+                    // row by row through two arrays: bulk copies and a loop the JIT vectorizes
                     int c0 = lo(cols, part, parts);
-                    int c1 = lo(cols, part + 1, parts);
+                    int n = lo(cols, part + 1, parts) - c0;
+                    float[][] buf = scratch(n);
+                    float[] t = buf[0];
+                    float[] sr = buf[1];
                     for (int r = 0; r < rows; r++) {
-                        int tb = vOff + ids[idOff + r] * vStride;
-                        int sb = xOff + r * xStride;
-                        for (int c = c0; c < c1; c++) {
-                            v.put(tb + c, v.get(tb + c) + x.get(sb + c));
+                        int tb = vOff + ids[idOff + r] * vStride + c0;
+                        v.get(tb, t, 0, n);
+                        x.get(xOff + r * xStride + c0, sr, 0, n);
+                        for (int c = 0; c < n; c++) {
+                            t[c] += sr[c];
                         }
+                        v.put(tb, t, 0, n);
                     }
                 }
                 default -> throw new IllegalStateException("op " + op);

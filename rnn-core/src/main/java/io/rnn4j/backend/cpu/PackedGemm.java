@@ -47,4 +47,30 @@ interface PackedGemm {
      */
     void multiplyAdd(FloatBuffer a, int ao, int lda, int rows, int k, float[] packed, int n, FloatBuffer c, int co,
                      int ldc);
+
+    /**
+     * The general product {@code C ← alpha · op(A) · op(B) + beta · C} (row-major, {@code op(A)}
+     * {@code m × k}, {@code op(B)} {@code k × n}) on the same micro-kernel, blocked for the caches:
+     * B packed in chunks of at most 512 × 512, A packed in blocks of 64 rows with alpha folded in,
+     * C accumulated in per-thread tiles. {@code beta = 0} ignores C's old contents (NaN included).
+     *
+     * @param transA whether A is stored transposed
+     * @param transB whether B is stored transposed
+     * @param m rows of C
+     * @param n columns of C
+     * @param k the inner dimension
+     * @param alpha factor of the product
+     * @param a A's buffer
+     * @param ao offset of A
+     * @param lda A's row stride as stored
+     * @param b B's buffer
+     * @param bo offset of B
+     * @param ldb B's row stride as stored
+     * @param beta factor of C's old contents
+     * @param c C's buffer
+     * @param co offset of C
+     * @param ldc C's row stride
+     */
+    void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, FloatBuffer a, int ao, int lda,
+              FloatBuffer b, int bo, int ldb, float beta, FloatBuffer c, int co, int ldc);
 }

@@ -7,8 +7,9 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * {@link PackedGemm} on the JDK's Vector API: a micro-kernel of 8 (or 4) rows × 2 vectors of columns
  * (16 or 8 accumulators held in registers), one broadcast of A and two loads of the packed panel per
- * inner step. A and C are copied per call into per-thread arrays (A padded with zero rows to a
- * multiple of 4, C to whole panels), so the kernel runs on plain arrays. Loaded only when the module
+ * inner step. A is packed per call into a per-thread array (blocks of rows, k-major, rows
+ * interleaved, so the broadcasts read consecutive floats) and C is accumulated in one (padded to
+ * whole panels), so the kernels run on plain arrays. Loaded only when the module
  * is readable ({@link VectorSupport}); never referenced otherwise. The accumulators never leave
  * the kernel methods (no vector is passed to a call that might not be inlined, which would make the
  * JIT box them), so they stay in registers.
@@ -17,7 +18,13 @@ final class VectorGemm implements PackedGemm {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
     private static final int W = 2 * L;
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[4][0]);
+    /** Inner-dimension chunk of the general product: a packed panel slice is KC × W floats (64 KiB). */
+    private static final int KC = 512;
+    /** Columns of B packed at a time (over all of k: the per-thread packed B is at most k × NC floats). */
+    private static final int NC = 512;
+    /** Rows of A per C tile (a C tile is at most MC × NC floats, 256 KiB). */
+    private static final int MC = 128;
 
     @Override
     public int panelWidth() {
@@ -33,20 +40,31 @@ final class VectorGemm implements PackedGemm {
         int np = padded(n);
         float[] p = into != null && into.length >= np * k ? into : new float[np * k];
         int base = Math.toIntExact(mo);
-        for (int j0 = 0; j0 < np; j0 += W) {
-            int pb = j0 * k;
-            int w = Math.min(W, n - j0);
+        if (!transpose) {
+            // row kk of the block is contiguous: one bulk read, then a copy per panel
+            float[] row = scratch(3, np);
+            java.util.Arrays.fill(row, n, np, 0f);
             for (int kk = 0; kk < k; kk++) {
-                int o = pb + kk * W;
-                if (transpose) {
-                    for (int j = 0; j < w; j++) {
-                        p[o + j] = m.get(base + (j0 + j) * ld + kk);
+                m.get(base + kk * ld, row, 0, n);
+                for (int j0 = 0; j0 < np; j0 += W) {
+                    System.arraycopy(row, j0, p, j0 * k + kk * W, W);
+                }
+            }
+        } else {
+            // column j of the block is a contiguous row of the stored matrix: one bulk read, then
+            // a strided copy into its panel
+            float[] col = scratch(3, k);
+            for (int j = 0; j < np; j++) {
+                int o = (j / W) * W * k + (j % W);
+                if (j < n) {
+                    m.get(base + j * ld, col, 0, k);
+                    for (int kk = 0; kk < k; kk++) {
+                        p[o + kk * W] = col[kk];
                     }
                 } else {
-                    m.get(base + kk * ld + j0, p, o, w);
-                }
-                for (int j = w; j < W; j++) {
-                    p[o + j] = 0f;
+                    for (int kk = 0; kk < k; kk++) {
+                        p[o + kk * W] = 0f;
+                    }
                 }
             }
         }
@@ -64,26 +82,137 @@ final class VectorGemm implements PackedGemm {
     @Override
     public void multiplyAdd(FloatBuffer a, int ao, int lda, int rows, int k, float[] packed, int n, FloatBuffer c,
                             int co, int ldc) {
-        int rp = (rows + 3) & ~3;
+        tile(packA(false, a, ao, lda, 0, rows, 0, k, 1f), rows, k, packed, n, c, co, ldc);
+    }
+
+    /** Rows padded to whole blocks: blocks of 8, and a last block of 4 where at most 4 rows remain. */
+    private static int paddedRows(int rows) {
+        int tail = rows & 7;
+        return tail == 0 ? rows : rows - tail + (tail <= 4 ? 4 : 8);
+    }
+
+    /** C[rows × n] += A · P: A packed by {@link #packA}, P packed panels. */
+    private static void tile(float[] as, int rows, int k, float[] packed, int n, FloatBuffer c, int co, int ldc) {
         int np = padded(n);
-        float[] as = scratch(0, rp * k);
-        float[] cs = scratch(1, rp * np);
+        float[] cs = scratch(1, paddedRows(rows) * np);
         for (int r = 0; r < rows; r++) {
-            a.get(ao + r * lda, as, r * k, k);
             c.get(co + r * ldc, cs, r * np, n);
         }
-        java.util.Arrays.fill(as, rows * k, rp * k, 0f);
-        for (int j0 = 0; j0 < np; j0 += W) {
-            int r = 0;
-            for (; r + 8 <= rp; r += 8) {
-                kernel8(as, r * k, k, packed, j0 * k, cs, r * np + j0, np);
-            }
-            if (r < rp) {
-                kernel4(as, r * k, k, packed, j0 * k, cs, r * np + j0, np);
-            }
-        }
+        accumulate(as, rows, k, packed, k, 0, np, cs);
         for (int r = 0; r < rows; r++) {
             c.put(co + r * ldc, cs, r * np, n);
+        }
+    }
+
+    /**
+     * {@code cs += A · P[pc, pc + kc)}: A packed ({@code rows × kc}), P panels packed over {@code kp}
+     * inner rows (this call uses rows [pc, pc + kc) of each), cs row stride {@code np}.
+     */
+    private static void accumulate(float[] as, int rows, int kc, float[] packed, int kp, int pc, int np,
+                                   float[] cs) {
+        int rp = paddedRows(rows);
+        for (int j0 = 0; j0 < np; j0 += W) {
+            int pb = j0 * kp + pc * W;
+            int r = 0;
+            for (; r + 8 <= rp; r += 8) {
+                kernel8(as, r * kc, kc, packed, pb, cs, r * np + j0, np);
+            }
+            if (r < rp) {
+                kernel4(as, r * kc, kc, packed, pb, cs, r * np + j0, np);
+            }
+        }
+    }
+
+    @Override
+    public void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, FloatBuffer a, int ao,
+                     int lda, FloatBuffer b, int bo, int ldb, float beta, FloatBuffer c, int co, int ldc) {
+        if (beta != 1f) {
+            scaleRows(c, co, ldc, m, n, beta);
+        }
+        if (k == 0 || alpha == 0f) {
+            return;
+        }
+        for (int jc = 0; jc < n; jc += NC) {
+            int nc = Math.min(NC, n - jc);
+            int np = padded(nc);
+            // B's columns [jc, jc + nc) packed once over all of k, then reused by every row block
+            float[] p = pack(b, transB ? bo + jc * ldb : bo + jc, ldb, transB, k, nc, scratch(2, np * k));
+            SCRATCH.get()[2] = p;
+            for (int ic = 0; ic < m; ic += MC) {
+                int mc = Math.min(MC, m - ic);
+                float[] cs = scratch(1, paddedRows(mc) * np);
+                int cb = co + ic * ldc + jc;
+                for (int r = 0; r < mc; r++) {
+                    c.get(cb + r * ldc, cs, r * np, nc);
+                }
+                for (int pc = 0; pc < k; pc += KC) {
+                    int kc = Math.min(KC, k - pc);
+                    accumulate(packA(transA, a, ao, lda, ic, mc, pc, kc, alpha), mc, kc, p, k, pc, np, cs);
+                }
+                for (int r = 0; r < mc; r++) {
+                    c.put(cb + r * ldc, cs, r * np, nc);
+                }
+            }
+        }
+    }
+
+    /**
+     * Rows [ic, ic + mc) of op(A), inner range [pc, pc + kc), times alpha, packed for the kernels:
+     * blocks of 8 rows (a last block of 4 where at most 4 remain), each block k-major with its rows
+     * interleaved ({@code as[r0·kc + kk·bw + r]}), padding rows zero. Both storage orders of A are
+     * read a contiguous run at a time.
+     */
+    private static float[] packA(boolean transA, FloatBuffer a, int ao, int lda, int ic, int mc, int pc, int kc,
+                                 float alpha) {
+        int rp = paddedRows(mc);
+        float[] as = scratch(0, rp * kc);
+        if (!transA) {
+            float[] row = scratch(3, kc);
+            for (int i = 0; i < rp; i++) {
+                int r0 = i & ~7;
+                int bw = r0 + 8 <= rp ? 8 : 4;
+                int base = r0 * kc + (i - r0);
+                if (i < mc) {
+                    a.get(ao + (ic + i) * lda + pc, row, 0, kc);
+                    for (int kk = 0; kk < kc; kk++) {
+                        as[base + kk * bw] = row[kk] * alpha;
+                    }
+                } else {
+                    for (int kk = 0; kk < kc; kk++) {
+                        as[base + kk * bw] = 0f;
+                    }
+                }
+            }
+        } else {
+            float[] col = scratch(3, rp);
+            java.util.Arrays.fill(col, mc, rp, 0f);
+            for (int kk = 0; kk < kc; kk++) {
+                a.get(ao + (pc + kk) * lda + ic, col, 0, mc);
+                for (int r0 = 0; r0 < rp; r0 += 8) {
+                    int bw = r0 + 8 <= rp ? 8 : 4;
+                    int base = r0 * kc + kk * bw;
+                    for (int r = 0; r < bw; r++) {
+                        as[base + r] = col[r0 + r] * alpha;
+                    }
+                }
+            }
+        }
+        return as;
+    }
+
+    /** C ← beta · C on m rows of n; beta = 0 writes zeros whatever C held. */
+    private static void scaleRows(FloatBuffer c, int co, int ldc, int m, int n, float beta) {
+        float[] row = scratch(3, n);
+        for (int r = 0; r < m; r++) {
+            if (beta == 0f) {
+                java.util.Arrays.fill(row, 0, n, 0f);
+            } else {
+                c.get(co + r * ldc, row, 0, n);
+                for (int j = 0; j < n; j++) {
+                    row[j] *= beta;
+                }
+            }
+            c.put(co + r * ldc, row, 0, n);
         }
     }
 
@@ -104,39 +233,33 @@ final class VectorGemm implements PackedGemm {
         FloatVector c61 = c00;
         FloatVector c70 = c00;
         FloatVector c71 = c00;
-        int a1 = a0 + k;
-        int a2 = a1 + k;
-        int a3 = a2 + k;
-        int a4 = a3 + k;
-        int a5 = a4 + k;
-        int a6 = a5 + k;
-        int a7 = a6 + k;
         for (int kk = 0; kk < k; kk++) {
             int o = pb + kk * W;
+            int q = a0 + kk * 8;
             FloatVector b0 = FloatVector.fromArray(S, p, o);
             FloatVector b1 = FloatVector.fromArray(S, p, o + L);
-            FloatVector x = FloatVector.broadcast(S, a[a0 + kk]);
+            FloatVector x = FloatVector.broadcast(S, a[q + 0]);
             c00 = x.fma(b0, c00);
             c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(S, a[a1 + kk]);
+            x = FloatVector.broadcast(S, a[q + 1]);
             c10 = x.fma(b0, c10);
             c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(S, a[a2 + kk]);
+            x = FloatVector.broadcast(S, a[q + 2]);
             c20 = x.fma(b0, c20);
             c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(S, a[a3 + kk]);
+            x = FloatVector.broadcast(S, a[q + 3]);
             c30 = x.fma(b0, c30);
             c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(S, a[a4 + kk]);
+            x = FloatVector.broadcast(S, a[q + 4]);
             c40 = x.fma(b0, c40);
             c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(S, a[a5 + kk]);
+            x = FloatVector.broadcast(S, a[q + 5]);
             c50 = x.fma(b0, c50);
             c51 = x.fma(b1, c51);
-            x = FloatVector.broadcast(S, a[a6 + kk]);
+            x = FloatVector.broadcast(S, a[q + 6]);
             c60 = x.fma(b0, c60);
             c61 = x.fma(b1, c61);
-            x = FloatVector.broadcast(S, a[a7 + kk]);
+            x = FloatVector.broadcast(S, a[q + 7]);
             c70 = x.fma(b0, c70);
             c71 = x.fma(b1, c71);
         }
@@ -167,23 +290,21 @@ final class VectorGemm implements PackedGemm {
         FloatVector c21 = c00;
         FloatVector c30 = c00;
         FloatVector c31 = c00;
-        int a1 = a0 + k;
-        int a2 = a1 + k;
-        int a3 = a2 + k;
         for (int kk = 0; kk < k; kk++) {
             int o = pb + kk * W;
+            int q = a0 + kk * 4;
             FloatVector b0 = FloatVector.fromArray(S, p, o);
             FloatVector b1 = FloatVector.fromArray(S, p, o + L);
-            FloatVector x = FloatVector.broadcast(S, a[a0 + kk]);
+            FloatVector x = FloatVector.broadcast(S, a[q + 0]);
             c00 = x.fma(b0, c00);
             c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(S, a[a1 + kk]);
+            x = FloatVector.broadcast(S, a[q + 1]);
             c10 = x.fma(b0, c10);
             c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(S, a[a2 + kk]);
+            x = FloatVector.broadcast(S, a[q + 2]);
             c20 = x.fma(b0, c20);
             c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(S, a[a3 + kk]);
+            x = FloatVector.broadcast(S, a[q + 3]);
             c30 = x.fma(b0, c30);
             c31 = x.fma(b1, c31);
         }

@@ -69,4 +69,45 @@ class VectorGemmTest {
             b.put(i, (float) r.nextGaussian());
         }
     }
+
+    /** The general product over both storage orders, alpha, beta (0 ignores NaN in C) and every blocking tail. */
+    @ParameterizedTest
+    @CsvSource({"1,1,1,false,false,1,0", "9,33,17,true,false,0.5,1", "130,129,600,false,true,1,0.5",
+            "130,530,70,true,true,-2,0", "200,140,1030,true,false,1,1", "64,96,512,false,false,1,0"})
+    void generalProductMatchesFloat64(int m, int n, int k, boolean ta, boolean tb, float alpha, float beta) {
+        assumeTrue(Boolean.getBoolean("rnn4j.test.vector"), "Vector API module not on this test run");
+        PackedGemm g = VectorSupport.GEMM;
+        assertNotNull(g, "the packed GEMM must load when the module is present");
+        Random r = new Random(m * 131 + n * 17 + k);
+        int lda = (ta ? m : k) + 1;
+        int ldb = (tb ? k : n) + 2;
+        int ldc = n + 3;
+        FloatBuffer a = direct(4 + (ta ? k : m) * lda);
+        FloatBuffer b = direct(6 + (tb ? n : k) * ldb);
+        FloatBuffer c = direct(2 + m * ldc);
+        fill(a, r);
+        fill(b, r);
+        fill(c, r);
+        if (beta == 0f) {
+            c.put(2, Float.NaN); // beta = 0: C's old contents are not read
+        }
+        float[] before = new float[c.capacity()];
+        c.get(0, before);
+        g.gemm(ta, tb, m, n, k, alpha, a, 4, lda, b, 6, ldb, beta, c, 2, ldc);
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double want = beta == 0f ? 0 : (double) beta * before[2 + i * ldc + j];
+                for (int kk = 0; kk < k; kk++) {
+                    double av = ta ? a.get(4 + kk * lda + i) : a.get(4 + i * lda + kk);
+                    double bv = tb ? b.get(6 + j * ldb + kk) : b.get(6 + kk * ldb + j);
+                    want += alpha * av * bv;
+                }
+                assertEquals(want, c.get(2 + i * ldc + j), 2e-5 * (1 + Math.sqrt(k)) * Math.max(1, Math.abs(alpha)),
+                        "C[" + i + "][" + j + "]");
+            }
+            for (int j = n; j < ldc && 2 + i * ldc + j < c.capacity(); j++) {
+                assertEquals(before[2 + i * ldc + j], c.get(2 + i * ldc + j), "outside C: untouched");
+            }
+        }
+    }
 }
