@@ -10,6 +10,11 @@ Needs: a built rnn-bench jar (./mvnw -q package -DskipTests) and a Python with P
   apt-get install python3-torch libopenblas0-pthread
 This script installs nothing. Set PYTHON to the interpreter that has torch (default: the first of
 python3 on PATH and /usr/bin/python3 that imports torch).
+rnn4j runs twice: with the scalar kernels (plain `java`) and with the Vector API path
+(`java --add-modules jdk.incubator.vector`: vectorized element-wise kernels, the packed recurrent
+GEMM and the packed general GEMM). The run starts by measuring the machine's two-thread float32 GEMM
+ceiling through OpenBLAS (PyTorch's torch.mm, 1 torch thread and 2 OpenBLAS threads, 512 x 6400 by
+6400 x 512, best of 20), and reports each rnn4j figure as a share of it.
 With --djl, also DJL on PyTorch 2.7.1 (libtorch's CPU build, MKL and oneDNN; its own class path,
 offline: ./mvnw -q -Pdjl package -DskipTests), best of 1 and 2 threads, Elman configurations with V <= 1000.
 Usage: python3 rnn-bench/compare/compare.py [--configs C1,C2,...] [--repeats N] [--json FILE] [--dl4j] [--djl]
@@ -56,6 +61,21 @@ def run_json(cmd, env=None):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+CEILING = """
+import time, torch
+torch.set_num_threads(1)
+a, b = torch.randn(512, 6400), torch.randn(6400, 512)
+for _ in range(5):
+    a @ b
+best = 0.0
+for _ in range(20):
+    t = time.perf_counter(); a @ b; dt = time.perf_counter() - t
+    best = max(best, 2 * 512 * 512 * 6400 / dt / 1e9)
+print('{"gflops": %.1f}' % best)
+"""
+VECTOR = ["--add-modules", "jdk.incubator.vector"]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--configs", default="C1,C2,C3,C5,C6,X1,X2,L1,G1")
@@ -71,13 +91,17 @@ def main():
         sys.exit("build the benchmark jar first: ./mvnw -q package -DskipTests")
     py = find_python()
     rows, raw = [], []
+    ceiling = run_json([py, "-c", CEILING], dict(os.environ, OPENBLAS_NUM_THREADS="2", OMP_NUM_THREADS="1"))["gflops"]
+    print("two-thread sgemm ceiling (OpenBLAS via torch.mm): %.1f GFLOP/s" % ceiling, file=sys.stderr)
     for name in a.configs.split(","):
         V, H, B, T = CONFIGS[name][:4]
         cell = CONFIGS[name][4] if len(CONFIGS[name]) > 4 else "elman"
         dims = ["-V", str(V), "-H", str(H), "-B", str(B), "-T", str(T), "--cell", cell]
         # --no-bias: the model pytorch_step.py trains (no biases in the recurrent layer or the head).
-        ours = run_json(["java", "-jar", JAR, "step", *dims, "--no-bias", "--warmup", str(a.warmup),
-                         "--repeats", str(a.repeats), "--format", "json"])
+        step = ["-jar", JAR, "step", *dims, "--no-bias", "--warmup", str(a.warmup), "--repeats", str(a.repeats),
+                "--format", "json"]
+        scalar = run_json(["java", *step])
+        ours = run_json(["java", *VECTOR, *step])
         torch = {}
         for tt, ob in SETTINGS:
             env = dict(os.environ, OPENBLAS_NUM_THREADS=str(ob), OMP_NUM_THREADS=str(tt))
@@ -101,22 +125,24 @@ def main():
             djl = max(runs, key=lambda d: d["tokens_per_s"])
         best_key = max(torch, key=lambda k: torch[k]["tokens_per_s"])
         best, ref = torch[best_key], torch[(2, 1)]
-        raw.append({"config": name, "rnn4j": ours, "pytorch": {"%d/%d" % k: v for k, v in torch.items()}, "dl4j": dl4j,
+        raw.append({"config": name, "rnn4j": ours, "rnn4j_scalar": scalar, "ceiling_gflops": ceiling, "pytorch": {"%d/%d" % k: v for k, v in torch.items()}, "dl4j": dl4j,
                     "djl": djl})
-        rows.append((name if cell == "elman" else name + "/" + cell, V, H, B, T, ours["tokens_per_s"], ours["model_gflops"], best["tokens_per_s"],
-                     "%d/%d" % best_key, ref["tokens_per_s"], dl4j["tokens_per_s"] if dl4j else None,
-                     djl["tokens_per_s"] if djl else None))
+        base = max([best["tokens_per_s"]] + ([djl["tokens_per_s"]] if djl else []))
+        rows.append((name if cell == "elman" else name + "/" + cell, "%d/%d/%d/%d" % (V, H, B, T),
+                     scalar["tokens_per_s"], ours["tokens_per_s"], ours["model_gflops"],
+                     100 * ours["model_gflops"] / ceiling, best["tokens_per_s"], "%d/%d" % best_key,
+                     djl["tokens_per_s"] if djl else None, dl4j["tokens_per_s"] if dl4j else None, base))
         print("measured %s" % name, file=sys.stderr)
-    print("%-8s %-18s %12s %8s %12s %9s %9s %12s %9s %10s %9s %10s %9s" % (
-        "cfg", "V/H/B/T", "rnn4j tok/s", "GFLOP/s", "torch best", "setting", "ratio", "torch 2/1", "ratio", "DL4J",
-        "ratio", "DJL", "ratio"))
-    for (name, V, H, B, T, ours, gf, best, key, ref, dl, dj) in rows:
-        print("%-8s %-18s %12.0f %8.1f %12.0f %9s %8.2fx %12.0f %8.2fx %10s %9s %10s %9s" % (
-            name, "%d/%d/%d/%d" % (V, H, B, T), ours, gf, best, key, ours / best, ref, ours / ref,
-            "%.0f" % dl if dl else "-", "%.0fx" % (ours / dl) if dl else "-",
-            "%.0f" % dj if dj else "-", "%.2fx" % (ours / dj) if dj else "-"))
-    print("setting = torch threads / OpenBLAS threads of PyTorch's best run; 'torch 2/1' = torch.set_num_threads(2)"
-          " with OPENBLAS_NUM_THREADS=1.")
+    print("two-thread float32 GEMM ceiling (OpenBLAS, torch.mm 512x6400x512): %.1f GFLOP/s" % ceiling)
+    print("%-8s %-16s %11s %11s %8s %7s %11s %7s %10s %10s %12s %12s" % (
+        "cfg", "V/H/B/T", "rnn4j scal", "rnn4j vec", "GFLOP/s", "%ceil", "torch best", "set", "DJL best", "DL4J",
+        "vec/better", "scal/better"))
+    for (name, dims, sc, vec, gf, pct, best, key, dj, dl, base) in rows:
+        print("%-8s %-16s %11.0f %11.0f %8.1f %6.0f%% %11.0f %7s %10s %10s %11.2fx %11.2fx" % (
+            name, dims, sc, vec, gf, pct, best, key, "%.0f" % dj if dj else "-", "%.0f" % dl if dl else "-",
+            vec / base, sc / base))
+    print("rnn4j vec = with --add-modules jdk.incubator.vector; GFLOP/s and %ceil are the vec run's; 'better' = the"
+          " better of PyTorch's best thread setting (set = torch threads / OpenBLAS threads) and DJL's.")
     if a.json:
         with open(a.json, "w") as f:
             json.dump(raw, f, indent=1)

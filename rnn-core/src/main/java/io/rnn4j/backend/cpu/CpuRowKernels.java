@@ -19,7 +19,7 @@ final class CpuRowKernels {
     private final CpuBackend be;
     private final RangeTask rangeTask = new RangeTask();
     private final RowTask rowTask = new RowTask();
-    /** Per thread: row buffers of the scatter-add (helper threads are the backend's own, so this stays small). */
+    /** Per thread: two row buffers of the row kernels (the helper threads are the backend's own, so this stays small). */
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[0]});
 
     CpuRowKernels(CpuBackend be) {
@@ -298,20 +298,28 @@ final class CpuRowKernels {
         @Override
         public void run(int part, int parts) {
             switch (op) {
+                // row by row through arrays: bulk copies and loops the JIT vectorizes (same sums, same order)
                 case ADD_ROW_VECTOR -> {
+                    float[][] buf = scratch(cols);
+                    float[] t = buf[0];
+                    float[] vb = buf[1];
+                    v.get(vOff, vb, 0, cols);
                     for (int r = lo(rows, part, parts), end = lo(rows, part + 1, parts); r < end; r++) {
                         int base = xOff + r * xStride;
+                        x.get(base, t, 0, cols);
                         for (int c = 0; c < cols; c++) {
-                            x.put(base + c, x.get(base + c) + v.get(vOff + c));
+                            t[c] += vb[c];
                         }
+                        x.put(base, t, 0, cols);
                     }
                 }
                 case SUM_ROWS -> {
                     double[] acc = be.partialRow(part);
+                    float[] t = scratch(cols)[0];
                     for (int r = lo(rows, part, parts), end = lo(rows, part + 1, parts); r < end; r++) {
-                        int base = xOff + r * xStride;
+                        x.get(xOff + r * xStride, t, 0, cols);
                         for (int c = 0; c < cols; c++) {
-                            acc[c] += x.get(base + c);
+                            acc[c] += t[c];
                         }
                     }
                 }
@@ -321,9 +329,13 @@ final class CpuRowKernels {
                         int tb = vOff + ids[idOff + r] * vStride;
                         int ob = xOff + r * xStride;
                         if (accumulate) {
+                            float[][] buf = scratch(cols);
+                            x.get(ob, buf[0], 0, cols);
+                            v.get(tb, buf[1], 0, cols);
                             for (int c = 0; c < cols; c++) {
-                                x.put(ob + c, x.get(ob + c) + v.get(tb + c));
+                                buf[0][c] += buf[1][c];
                             }
+                            x.put(ob, buf[0], 0, cols);
                         } else {
                             x.put(ob, v, tb, cols);
                         }

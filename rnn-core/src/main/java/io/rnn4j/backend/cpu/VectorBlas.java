@@ -12,7 +12,7 @@ package io.rnn4j.backend.cpu;
  */
 final class VectorBlas implements Gemm {
     /** Smallest m and n (of one thread's part) that the packed path takes; measured (docs/PERFORMANCE.md). */
-    static final int MIN_SIDE = 128;
+    static final int MIN_SIDE = 64;
     private final PackedGemm packed;
     private final Gemm fallback;
 
