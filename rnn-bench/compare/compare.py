@@ -80,7 +80,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--configs", default="C1,C2,C3,C5,C6,X1,X2,L1,G1")
     ap.add_argument("--repeats", type=int, default=30)
-    ap.add_argument("--warmup", type=int, default=10)
+    ap.add_argument("--warmup", type=int, default=30, help="untimed steps first (rnn4j: and at least 2 s)")
     ap.add_argument("--json", help="also write every measurement to this file")
     ap.add_argument("--dl4j", action="store_true",
                     help="also run DL4J (build it first: ./mvnw -q -Pdl4j package -DskipTests), OMP_NUM_THREADS 1 and 2")
@@ -98,8 +98,9 @@ def main():
         cell = CONFIGS[name][4] if len(CONFIGS[name]) > 4 else "elman"
         dims = ["-V", str(V), "-H", str(H), "-B", str(B), "-T", str(T), "--cell", cell]
         # --no-bias: the model pytorch_step.py trains (no biases in the recurrent layer or the head).
-        step = ["-jar", JAR, "step", *dims, "--no-bias", "--warmup", str(a.warmup), "--repeats", str(a.repeats),
-                "--format", "json"]
+        # at least 2 s of warm-up as well: the JIT compiles the Vector API kernels in the background
+        step = ["-jar", JAR, "step", *dims, "--no-bias", "--warmup", str(a.warmup), "--warmup-seconds", "2",
+                "--repeats", str(a.repeats), "--format", "json"]
         scalar = run_json(["java", *step])
         ours = run_json(["java", *VECTOR, *step])
         torch = {}

@@ -55,6 +55,10 @@ final class StepCommand implements Callable<Integer> {
     int threads = 0;
     @Option(names = "--warmup", paramLabel = "N", description = "untimed steps first")
     int warmup = 20;
+    @Option(names = "--warmup-seconds", paramLabel = "S",
+            description = "keep warming up until S seconds have passed too (default 0; the JIT compiles the"
+                    + " Vector API kernels during the first seconds)")
+    double warmupSeconds = 0;
     @Option(names = "--repeats", paramLabel = "N", description = "timed steps")
     int repeats = 50;
     @Option(names = "--seed", paramLabel = "N", description = "seed of weights and data")
@@ -74,8 +78,8 @@ final class StepCommand implements Callable<Integer> {
         if (!format.equals("text") && !format.equals("json")) {
             throw usage("--format must be text or json, got '" + format + "'");
         }
-        if (repeats < 1 || warmup < 0 || threads < 0) {
-            throw usage("--repeats must be >= 1, --warmup and --threads >= 0");
+        if (repeats < 1 || warmup < 0 || threads < 0 || !(warmupSeconds >= 0)) {
+            throw usage("--repeats must be >= 1, --warmup, --warmup-seconds and --threads >= 0");
         }
         StepConfig cfg;
         try {
@@ -85,7 +89,7 @@ final class StepCommand implements Callable<Integer> {
             throw usage(e.getMessage());
         }
         try (Backend backend = openBackend(backendName, threads); StepTimer timer = new StepTimer(backend, cfg, seed)) {
-            long[] ns = timer.measure(warmup, repeats);
+            long[] ns = timer.measure(warmup, (long) (warmupSeconds * 1e9), repeats);
             Stats s = Stats.of(ns, cfg);
             if (format.equals("json")) {
                 out.println(json(backend, cfg, s, threads, warmup, repeats));

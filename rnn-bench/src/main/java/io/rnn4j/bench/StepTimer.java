@@ -54,7 +54,22 @@ public final class StepTimer implements AutoCloseable {
 
     /** Runs {@code warmup} untimed steps, then returns the times of {@code repeats} steps, sorted. */
     public long[] measure(int warmup, int repeats) {
-        for (int i = 0; i < warmup; i++) {
+        return measure(warmup, 0, repeats);
+    }
+
+    /**
+     * Runs untimed steps until at least {@code warmup} steps and {@code warmupNanos} have passed
+     * (the JIT compiles the Vector API kernels in the background during the first second or two,
+     * on the cores the steps need), then returns the times of {@code repeats} steps, sorted.
+     *
+     * @param warmup untimed steps, at least
+     * @param warmupNanos untimed time, at least
+     * @param repeats timed steps
+     * @return the step times in nanoseconds, sorted
+     */
+    public long[] measure(int warmup, long warmupNanos, int repeats) {
+        long start = System.nanoTime();
+        for (int i = 0; i < warmup || System.nanoTime() - start < warmupNanos; i++) {
             step();
         }
         long[] t = new long[repeats];

@@ -12,18 +12,20 @@ import java.util.Objects;
 
 /**
  * The CPU backend: OpenBLAS GEMM on off-heap memory and fused element-wise kernels as Java loops,
- * with its own team of threads ({@link CpuBackendConfig#threads()}).
+ * with its own team of threads ({@link CpuBackendConfig#threads()}); with the JDK's Vector API
+ * module, vectorized tanh and a packed GEMM on the widest vectors (see the package description).
  *
  * <p>This class holds the memory, the threads and the dispatch; the kernels live in one class per
  * family: {@link CpuGemm} (GEMM split over the threads), {@link CpuRowKernels} (fills, norms, bias
- * broadcasts and sums, gathers, activations), {@link CpuRecurrences} (the whole recurrences and the
- * gated-cell steps), {@link CpuLosses} (the loss heads and the clipping factor) and
+ * broadcasts and sums, gathers, activations), {@link CpuRecurrences} (the whole Elman recurrences),
+ * {@link CpuGates} (the gated-cell steps), {@link CpuLosses} (the loss heads and the clipping factor) and
  * {@link CpuOptimizer} (the fused update).
  *
  * <p>Threading: OpenBLAS always runs single-threaded inside each call; the backend splits work
  * itself. Large GEMMs are split into row (or column) blocks, one single-threaded GEMM per thread;
  * the whole recurrences are split by batch rows, so that each thread runs its own independent chain
- * of small GEMMs and activations with no synchronization inside the time loop; softmax, norms,
+ * of small GEMMs and activations with no synchronization inside the time loop (or, at small batch
+ * and large H, by U's output columns with one barrier per step); softmax, norms,
  * fills and optimizer updates are split into ranges. Results are deterministic for a given thread
  * count. Synchronous: every kernel has finished when its method returns.
  *
@@ -58,6 +60,7 @@ public final class CpuBackend implements Backend {
     private final CpuGemm gemms;
     private final CpuRowKernels rowKernels;
     private final CpuRecurrences recurrences;
+    private final CpuGates gateKernels;
     private final CpuLosses losses;
     private final CpuOptimizer optimizer;
 
@@ -85,6 +88,7 @@ public final class CpuBackend implements Backend {
         this.gemms = new CpuGemm(this);
         this.rowKernels = new CpuRowKernels(this);
         this.recurrences = new CpuRecurrences(this);
+        this.gateKernels = new CpuGates(this);
         this.losses = new CpuLosses(this);
         this.optimizer = new CpuOptimizer(this);
     }
@@ -366,27 +370,27 @@ public final class CpuBackend implements Backend {
     @Override
     public synchronized void lstmForward(Tensor gates, Tensor cPrev, Tensor c, Tensor h, Tensor tanhC) {
         open();
-        recurrences.lstmForward(gates, cPrev, c, h, tanhC);
+        gateKernels.lstmForward(gates, cPrev, c, h, tanhC);
     }
 
     @Override
     public synchronized void lstmBackward(Tensor gates, Tensor cPrev, Tensor tanhC, Tensor dh, Tensor dc,
                                           Tensor dGates) {
         open();
-        recurrences.lstmBackward(gates, cPrev, tanhC, dh, dc, dGates);
+        gateKernels.lstmBackward(gates, cPrev, tanhC, dh, dc, dGates);
     }
 
     @Override
     public synchronized void gruForward(Tensor xGates, Tensor hGates, Tensor hPrev, Tensor h, Tensor gates) {
         open();
-        recurrences.gruForward(xGates, hGates, hPrev, h, gates);
+        gateKernels.gruForward(xGates, hGates, hPrev, h, gates);
     }
 
     @Override
     public synchronized void gruBackward(Tensor gates, Tensor hGates, Tensor hPrev, Tensor dh, Tensor dxGates,
                                          Tensor dhGates, Tensor dhPrev) {
         open();
-        recurrences.gruBackward(gates, hGates, hPrev, dh, dxGates, dhGates, dhPrev);
+        gateKernels.gruBackward(gates, hGates, hPrev, dh, dxGates, dhGates, dhPrev);
     }
 
     @Override

@@ -10,9 +10,11 @@ import io.rnn4j.backend.internal.Shapes;
 import java.nio.FloatBuffer;
 
 /**
- * The sequential kernels of the CPU backend: the Elman recurrences over all T steps, split by batch
- * rows so that each thread runs its own chain of small GEMMs and activations with no
- * synchronization inside the time loop, and the fused LSTM and GRU steps, split by rows.
+ * The Elman recurrences of the CPU backend over all T steps, split either by batch rows (each thread
+ * runs its own chain of small GEMMs and activations with no synchronization inside the time loop)
+ * or, at small batch and large H, by U's output columns (each thread keeps its share of U in its
+ * own cache for all T steps and the threads meet once per step). With the Vector API module the
+ * per-step products run on the packed GEMM, U packed once per call ({@link PackedGemm}).
  */
 final class CpuRecurrences {
     /** System property that forces the split of the Elman recurrences: {@code rows} or {@code columns}. */
@@ -20,7 +22,6 @@ final class CpuRecurrences {
 
     private final CpuBackend be;
     private final RecurrenceTask recurrenceTask = new RecurrenceTask();
-    private final GateTask gateTask = new GateTask();
     private final StepBarrier barrier = new StepBarrier();
     /** How the Elman recurrences are split over the threads: {@code auto}, {@code rows} or {@code columns}. */
     private final String split = System.getProperty(SPLIT_PROPERTY, "auto");
@@ -304,88 +305,6 @@ final class CpuRecurrences {
                     stepPartials[part][2 * t + 1] = rowsSumSquares(gd, gRow, gStride, batch, n);
                 }
                 barrier.await();
-            }
-        }
-    }
-
-    // ------------------------------------------------------------------ gated cells
-
-    void lstmForward(Tensor gates, Tensor cPrev, Tensor c, Tensor h, Tensor tanhC) {
-        Shapes.lstmForward(gates, cPrev, c, h, tanhC);
-        gateTask.set(GateTask.LSTM_FORWARD, h.rows(), h.cols(), gates, cPrev, c, h, tanhC, null, null);
-        be.workers.run(gateTask, gateParts(h.rows(), h.cols()));
-    }
-
-    void lstmBackward(Tensor gates, Tensor cPrev, Tensor tanhC, Tensor dh, Tensor dc, Tensor dGates) {
-        Shapes.lstmBackward(gates, cPrev, tanhC, dh, dc, dGates);
-        gateTask.set(GateTask.LSTM_BACKWARD, dh.rows(), dh.cols(), gates, cPrev, tanhC, dh, dc, dGates, null);
-        be.workers.run(gateTask, gateParts(dh.rows(), dh.cols()));
-    }
-
-    void gruForward(Tensor xGates, Tensor hGates, Tensor hPrev, Tensor h, Tensor gates) {
-        Shapes.gruForward(xGates, hGates, hPrev, h, gates);
-        gateTask.set(GateTask.GRU_FORWARD, h.rows(), h.cols(), xGates, hGates, hPrev, h, gates, null, null);
-        be.workers.run(gateTask, gateParts(h.rows(), h.cols()));
-    }
-
-    void gruBackward(Tensor gates, Tensor hGates, Tensor hPrev, Tensor dh, Tensor dxGates, Tensor dhGates,
-                     Tensor dhPrev) {
-        Shapes.gruBackward(gates, hGates, hPrev, dh, dxGates, dhGates, dhPrev);
-        gateTask.set(GateTask.GRU_BACKWARD, dh.rows(), dh.cols(), gates, hGates, hPrev, dh, dxGates, dhGates, dhPrev);
-        be.workers.run(gateTask, gateParts(dh.rows(), dh.cols()));
-    }
-
-    private int gateParts(int rows, int h) {
-        return (long) rows * h * 4 >= CpuBackend.PARALLEL_ELEMENTS / 4 ? Math.min(be.threads, rows) : 1;
-    }
-
-    /** The fused gate kernels, split by batch rows. */
-    private final class GateTask implements CpuWorkers.Task {
-        static final int LSTM_FORWARD = 0;
-        static final int LSTM_BACKWARD = 1;
-        static final int GRU_FORWARD = 2;
-        static final int GRU_BACKWARD = 3;
-        int op;
-        int rows;
-        int h;
-        final FloatBuffer[] b = new FloatBuffer[7];
-        final int[] o = new int[7];
-        final int[] s = new int[7];
-
-        void set(int op, int rows, int h, Tensor t0, Tensor t1, Tensor t2, Tensor t3, Tensor t4, Tensor t5,
-                 Tensor t6) {
-            this.op = op;
-            this.rows = rows;
-            this.h = h;
-            put(0, t0);
-            put(1, t1);
-            put(2, t2);
-            put(3, t3);
-            put(4, t4);
-            put(5, t5);
-            put(6, t6);
-        }
-
-        private void put(int i, Tensor t) {
-            b[i] = t == null ? null : be.data(t);
-            o[i] = t == null ? 0 : off(t);
-            s[i] = t == null ? 0 : t.rowStride();
-        }
-
-        @Override
-        public void run(int part, int parts) {
-            int r0 = lo(rows, part, parts);
-            int r1 = lo(rows, part + 1, parts);
-            switch (op) {
-                case LSTM_FORWARD -> Kernels.lstmForward(b[0], o[0], s[0], b[1], o[1], s[1], b[2], o[2], s[2], b[3],
-                        o[3], s[3], b[4], o[4], s[4], r0, r1, h);
-                case LSTM_BACKWARD -> Kernels.lstmBackward(b[0], o[0], s[0], b[1], o[1], s[1], b[2], o[2], s[2], b[3],
-                        o[3], s[3], b[4], o[4], s[4], b[5], o[5], s[5], r0, r1, h);
-                case GRU_FORWARD -> Kernels.gruForward(b[0], o[0], s[0], b[1], o[1], s[1], b[2], o[2], s[2], b[3],
-                        o[3], s[3], b[4], o[4], s[4], r0, r1, h);
-                case GRU_BACKWARD -> Kernels.gruBackward(b[0], o[0], s[0], b[1], o[1], s[1], b[2], o[2], s[2], b[3],
-                        o[3], s[3], b[4], o[4], s[4], b[5], o[5], s[5], b[6], o[6], s[6], r0, r1, h);
-                default -> throw new IllegalStateException("op " + op);
             }
         }
     }

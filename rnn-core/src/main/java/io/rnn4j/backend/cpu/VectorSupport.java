@@ -9,7 +9,9 @@ import org.slf4j.LoggerFactory;
  * {@code --add-modules jdk.incubator.vector}) and not switched off with
  * {@code -Drnn4j.cpu.vector=false}, {@link #OPS} is {@link VectorKernels}; otherwise it is null and
  * the scalar loops run, with one log line saying how to enable the fast path. Both paths compute the
- * same bits.
+ * same bits. With the module, {@link #GEMM} is the packed GEMM ({@link VectorGemm}) that the
+ * recurrences and, through {@link VectorBlas}, the backend's larger products use; it is checked
+ * against a float64 product when it loads, and OpenBLAS stays in use if that check fails.
  */
 final class VectorSupport {
     private static final Logger LOG = LoggerFactory.getLogger(VectorSupport.class);
@@ -17,7 +19,10 @@ final class VectorSupport {
     static final String PROPERTY = "rnn4j.cpu.vector";
     /** The vectorized kernels, or null. */
     static final VectorOps OPS = load();
-    /** Switch for the packed recurrent GEMM alone: {@code -Drnn4j.cpu.packedGemm=false} keeps OpenBLAS there. */
+    /**
+     * Switch for the packed GEMM: {@code -Drnn4j.cpu.packedGemm=false} keeps OpenBLAS for the
+     * recurrences and for every other product (the vectorized element-wise loops stay on).
+     */
     static final String GEMM_PROPERTY = "rnn4j.cpu.packedGemm";
     /** The packed GEMM of the recurrences on the Vector API, or null (no module, or switched off). */
     static final PackedGemm GEMM = loadGemm();
