@@ -43,11 +43,16 @@ class AllocationTest {
             }
             long tid = Thread.currentThread().getId();
             int steps = 500;
-            long before = hs.getThreadAllocatedBytes(tid);
-            for (int i = 0; i < steps; i++) {
-                trainer.step(batch);
+            // the least of three windows: an allocation in every step shows in all of them, a one-off
+            // (the JIT recompiling a method and materializing an object it had scalar-replaced) in one
+            long perStep = Long.MAX_VALUE;
+            for (int window = 0; window < 3; window++) {
+                long before = hs.getThreadAllocatedBytes(tid);
+                for (int i = 0; i < steps; i++) {
+                    trainer.step(batch);
+                }
+                perStep = Math.min(perStep, (hs.getThreadAllocatedBytes(tid) - before) / steps);
             }
-            long perStep = (hs.getThreadAllocatedBytes(tid) - before) / steps;
             System.out.println(cell + ": heap bytes allocated per training step: " + perStep);
             assertTrue(perStep <= 96, cell + ": a step allocated " + perStep
                     + " bytes; only the StepResult (88 with compressed references) is expected");
