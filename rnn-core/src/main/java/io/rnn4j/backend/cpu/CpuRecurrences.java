@@ -59,7 +59,7 @@ final class CpuRecurrences {
         if (!columns) {
             return parts(batch, h);
         }
-        int unit = VectorSupport.GEMM == null ? 32 : VectorSupport.GEMM.panelWidth();
+        int unit = columnUnit();
         int parts = Math.max(1, Math.min(be.workers.size(), (h + unit - 1) / unit));
         barrier.reset(parts);
         return parts;
@@ -111,6 +111,11 @@ final class CpuRecurrences {
         }
         double flopsPerStep = 2.0 * batch * h * h;
         return flopsPerStep >= 64 * 64 * 64 ? Math.min(be.threads, batch / 2) : 1;
+    }
+
+    /** Column blocks of the column split are whole multiples of this (the packed GEMM's panel). */
+    private static int columnUnit() {
+        return VectorSupport.GEMM == null ? 32 : VectorSupport.GEMM.panelWidth();
     }
 
     private static double rowsSumSquares(FloatBuffer x, int off, int stride, int rows, int cols) {
@@ -170,141 +175,110 @@ final class CpuRecurrences {
             this.h = pre.cols();
         }
 
+        /**
+         * Part {@code part}: batch rows [b0, b0 + rows) of every step in the row split, or U's output
+         * columns [c0, c0 + n) for all rows in the column split (block boundaries on whole panels;
+         * the parts meet after each step).
+         */
         @Override
         public void run(int part, int parts) {
+            int b0 = 0;
+            int rows = batch;
+            int c0 = 0;
+            int n = h;
             if (byColumns) {
-                try {
-                    runColumns(part, parts);
-                } catch (RuntimeException | Error e) {
-                    barrier.breakAll();
-                    throw e;
+                int unit = columnUnit();
+                int blocks = (h + unit - 1) / unit;
+                c0 = Math.min(h, lo(blocks, part, parts) * unit);
+                n = Math.min(h, lo(blocks, part + 1, parts) * unit) - c0;
+            } else {
+                b0 = lo(batch, part, parts);
+                rows = lo(batch, part + 1, parts) - b0;
+                if (rows == 0) {
+                    return;
                 }
-                return;
             }
-            int b0 = lo(batch, part, parts);
-            int rows = lo(batch, part + 1, parts) - b0;
-            if (rows == 0) {
-                return;
-            }
-            FloatBuffer pd = pre.data();
-            FloatBuffer hd = hidden.data();
-            Gemm gemm = be.gemm;
-            PackedGemm pg = VectorSupport.GEMM;
-            float[] p = pg == null ? null : pack(pg, part, 0, h);
-            if (!backward) {
-                for (int t = 0; t < steps; t++) {
-                    int sRow = preOff + (t * batch + b0) * preStride;
-                    int hPrev = hOff + (t * batch + b0) * hStride;
-                    int hNext = hOff + ((t + 1) * batch + b0) * hStride;
-                    if (p != null) {
-                        pg.multiplyAdd(hd, hPrev, hStride, rows, h, p, h, pd, sRow, preStride);
-                    } else {
-                        gemm.sgemm(false, true, rows, h, h, 1f, hidden, hPrev, hStride, u, uOff, ldu, 1f, pre, sRow,
-                                preStride);
-                    }
-                    Kernels.activationForward(f, pd, sRow, preStride, hd, hNext, hStride, rows, h, slope, aOff);
+            try {
+                if (backward) {
+                    backward(part, b0, rows, c0, n);
+                } else {
+                    forward(part, b0, rows, c0, n);
                 }
-                return;
-            }
-            FloatBuffer gd = grad.data();
-            double[] partial = f == Activation.PRELU ? be.partialRow(part) : null;
-            for (int t = steps - 1; t >= 0; t--) {
-                int gRow = gOff + (t * batch + b0) * gStride;
-                if (t < steps - 1) {
-                    int gNext = gOff + ((t + 1) * batch + b0) * gStride;
-                    if (p != null) {
-                        pg.multiplyAdd(gd, gNext, gStride, rows, h, p, h, gd, gRow, gStride);
-                    } else {
-                        gemm.sgemm(false, false, rows, h, h, 1f, grad, gNext, gStride, u, uOff, ldu, 1f, grad, gRow,
-                                gStride);
-                    }
-                }
-                int sRow = preOff + (t * batch + b0) * preStride;
-                int hRow = hOff + ((t + 1) * batch + b0) * hStride;
-                if (recordNorms) {
-                    stepPartials[part][2 * t] = rowsSumSquares(gd, gRow, gStride, rows, h);
-                }
-                Kernels.activationBackward(f, pd, sRow, preStride, hd, hRow, hStride, gd, gRow, gStride, rows, h,
-                        slope, aOff, partial);
-                if (recordNorms) {
-                    stepPartials[part][2 * t + 1] = rowsSumSquares(gd, gRow, gStride, rows, h);
-                }
+            } catch (RuntimeException | Error e) {
+                barrier.breakAll(); // the column split's other parts stop waiting for this one
+                throw e;
             }
         }
 
         /**
          * Packs U's output columns [c0, c0 + n) for this call's direction (forward multiplies by Uᵀ,
-         * backward by U) into the part's own array.
+         * backward by U) into the part's own array, once for all T steps; null without the packed GEMM.
          */
-        private float[] pack(PackedGemm pg, int part, int c0, int n) {
+        private float[] pack(int part, int c0, int n) {
+            PackedGemm pg = VectorSupport.GEMM;
+            if (pg == null || n == 0) {
+                return null;
+            }
             long at = backward ? uOff + c0 : uOff + (long) c0 * ldu;
             float[] p = pg.pack(u.data(), at, ldu, !backward, h, n, packed[part]);
             packed[part] = p;
             return p;
         }
 
-        /**
-         * Columns [c0, c1) of every step for all batch rows; the parts meet after each step. With the
-         * packed GEMM, each part packs its block of U once and keeps it for all T steps; block
-         * boundaries fall on whole panels.
-         */
-        private void runColumns(int part, int parts) {
-            PackedGemm pg = VectorSupport.GEMM;
-            int unit = pg == null ? 1 : pg.panelWidth();
-            int blocks = (h + unit - 1) / unit;
-            int c0 = Math.min(h, lo(blocks, part, parts) * unit);
-            int n = Math.min(h, lo(blocks, part + 1, parts) * unit) - c0;
+        private void forward(int part, int b0, int rows, int c0, int n) {
             FloatBuffer pd = pre.data();
             FloatBuffer hd = hidden.data();
-            Gemm gemm = be.gemm;
-            float[] p = pg != null && n > 0 ? pack(pg, part, c0, n) : null;
-            if (!backward) {
-                for (int t = 0; t < steps; t++) {
-                    int sRow = preOff + t * batch * preStride + c0;
-                    int hPrev = hOff + t * batch * hStride;
-                    int hNext = hOff + (t + 1) * batch * hStride + c0;
-                    if (n == 0) {
-                        barrier.await();
-                        continue;
-                    }
+            float[] p = pack(part, c0, n);
+            for (int t = 0; t < steps; t++) {
+                if (n > 0) {
+                    int sRow = preOff + (t * batch + b0) * preStride + c0;
+                    int hPrev = hOff + (t * batch + b0) * hStride;
                     if (p != null) {
-                        pg.multiplyAdd(hd, hPrev, hStride, batch, h, p, n, pd, sRow, preStride);
+                        VectorSupport.GEMM.multiplyAdd(hd, hPrev, hStride, rows, h, p, n, pd, sRow, preStride);
                     } else {
-                        gemm.sgemm(false, true, batch, n, h, 1f, hidden, hPrev, hStride, u, uOff + (long) c0 * ldu,
+                        be.gemm.sgemm(false, true, rows, n, h, 1f, hidden, hPrev, hStride, u, uOff + (long) c0 * ldu,
                                 ldu, 1f, pre, sRow, preStride);
                     }
-                    Kernels.activationForward(f, pd, sRow, preStride, hd, hNext, hStride, batch, n, slope, aOff + c0);
+                    Kernels.activationForward(f, pd, sRow, preStride, hd, hOff + ((t + 1) * batch + b0) * hStride + c0,
+                            hStride, rows, n, slope, aOff + c0);
+                }
+                if (byColumns) {
                     barrier.await();
                 }
-                return;
             }
+        }
+
+        private void backward(int part, int b0, int rows, int c0, int n) {
+            FloatBuffer pd = pre.data();
+            FloatBuffer hd = hidden.data();
             FloatBuffer gd = grad.data();
+            float[] p = pack(part, c0, n);
+            double[] partial = f == Activation.PRELU ? be.partialRow(part) : null; // row split only
             for (int t = steps - 1; t >= 0; t--) {
-                int gRow = gOff + t * batch * gStride + c0;
-                if (n == 0) {
-                    barrier.await();
-                    continue;
-                }
-                if (t < steps - 1) {
-                    int gNext = gOff + (t + 1) * batch * gStride;
-                    if (p != null) {
-                        pg.multiplyAdd(gd, gNext, gStride, batch, h, p, n, gd, gRow, gStride);
-                    } else {
-                        gemm.sgemm(false, false, batch, n, h, 1f, grad, gNext, gStride, u, uOff + c0, ldu, 1f, grad,
-                                gRow, gStride);
+                if (n > 0) {
+                    int gRow = gOff + (t * batch + b0) * gStride + c0;
+                    if (t < steps - 1) {
+                        int gNext = gOff + ((t + 1) * batch + b0) * gStride;
+                        if (p != null) {
+                            VectorSupport.GEMM.multiplyAdd(gd, gNext, gStride, rows, h, p, n, gd, gRow, gStride);
+                        } else {
+                            be.gemm.sgemm(false, false, rows, n, h, 1f, grad, gNext, gStride, u, uOff + c0, ldu, 1f,
+                                    grad, gRow, gStride);
+                        }
+                    }
+                    if (recordNorms) {
+                        stepPartials[part][2 * t] = rowsSumSquares(gd, gRow, gStride, rows, n);
+                    }
+                    Kernels.activationBackward(f, pd, preOff + (t * batch + b0) * preStride + c0, preStride, hd,
+                            hOff + ((t + 1) * batch + b0) * hStride + c0, hStride, gd, gRow, gStride, rows, n, slope,
+                            aOff + c0, partial);
+                    if (recordNorms) {
+                        stepPartials[part][2 * t + 1] = rowsSumSquares(gd, gRow, gStride, rows, n);
                     }
                 }
-                int sRow = preOff + t * batch * preStride + c0;
-                int hRow = hOff + (t + 1) * batch * hStride + c0;
-                if (recordNorms) {
-                    stepPartials[part][2 * t] = rowsSumSquares(gd, gRow, gStride, batch, n);
+                if (byColumns) {
+                    barrier.await();
                 }
-                Kernels.activationBackward(f, pd, sRow, preStride, hd, hRow, hStride, gd, gRow, gStride, batch, n,
-                        slope, aOff + c0, null);
-                if (recordNorms) {
-                    stepPartials[part][2 * t + 1] = rowsSumSquares(gd, gRow, gStride, batch, n);
-                }
-                barrier.await();
             }
         }
     }
