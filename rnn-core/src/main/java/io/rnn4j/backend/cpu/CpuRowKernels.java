@@ -19,8 +19,6 @@ final class CpuRowKernels {
     private final CpuBackend be;
     private final RangeTask rangeTask = new RangeTask();
     private final RowTask rowTask = new RowTask();
-    /** Per thread: two row buffers of the row kernels (the helper threads are the backend's own, so this stays small). */
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[0]});
 
     CpuRowKernels(CpuBackend be) {
         this.be = be;
@@ -271,16 +269,6 @@ final class CpuRowKernels {
         int idOff;
         boolean accumulate;
 
-        /** Per thread: two rows of at least {@code n} floats. */
-        private float[][] scratch(int n) {
-            float[][] b = SCRATCH.get();
-            if (b[0].length < n) {
-                b[0] = new float[n];
-                b[1] = new float[n];
-            }
-            return b;
-        }
-
         void set(int op, Tensor x, Tensor v, int[] ids, int idOff) {
             this.op = op;
             this.x = be.data(x);
@@ -300,9 +288,8 @@ final class CpuRowKernels {
             switch (op) {
                 // row by row through arrays: bulk copies and loops the JIT vectorizes (same sums, same order)
                 case ADD_ROW_VECTOR -> {
-                    float[][] buf = scratch(cols);
-                    float[] t = buf[0];
-                    float[] vb = buf[1];
+                    float[] t = Scratch.floats(Scratch.ROW_0, cols);
+                    float[] vb = Scratch.floats(Scratch.ROW_1, cols);
                     v.get(vOff, vb, 0, cols);
                     for (int r = lo(rows, part, parts), end = lo(rows, part + 1, parts); r < end; r++) {
                         int base = xOff + r * xStride;
@@ -315,7 +302,7 @@ final class CpuRowKernels {
                 }
                 case SUM_ROWS -> {
                     double[] acc = be.partialRow(part);
-                    float[] t = scratch(cols)[0];
+                    float[] t = Scratch.floats(Scratch.ROW_0, cols);
                     for (int r = lo(rows, part, parts), end = lo(rows, part + 1, parts); r < end; r++) {
                         x.get(xOff + r * xStride, t, 0, cols);
                         for (int c = 0; c < cols; c++) {
@@ -329,13 +316,14 @@ final class CpuRowKernels {
                         int tb = vOff + ids[idOff + r] * vStride;
                         int ob = xOff + r * xStride;
                         if (accumulate) {
-                            float[][] buf = scratch(cols);
-                            x.get(ob, buf[0], 0, cols);
-                            v.get(tb, buf[1], 0, cols);
+                            float[] t = Scratch.floats(Scratch.ROW_0, cols);
+                            float[] sr = Scratch.floats(Scratch.ROW_1, cols);
+                            x.get(ob, t, 0, cols);
+                            v.get(tb, sr, 0, cols);
                             for (int c = 0; c < cols; c++) {
-                                buf[0][c] += buf[1][c];
+                                t[c] += sr[c];
                             }
-                            x.put(ob, buf[0], 0, cols);
+                            x.put(ob, t, 0, cols);
                         } else {
                             x.put(ob, v, tb, cols);
                         }
@@ -346,9 +334,8 @@ final class CpuRowKernels {
                     // row by row through two arrays: bulk copies and a loop the JIT vectorizes
                     int c0 = lo(cols, part, parts);
                     int n = lo(cols, part + 1, parts) - c0;
-                    float[][] buf = scratch(n);
-                    float[] t = buf[0];
-                    float[] sr = buf[1];
+                    float[] t = Scratch.floats(Scratch.ROW_0, n);
+                    float[] sr = Scratch.floats(Scratch.ROW_1, n);
                     for (int r = 0; r < rows; r++) {
                         int tb = vOff + ids[idOff + r] * vStride + c0;
                         v.get(tb, t, 0, n);

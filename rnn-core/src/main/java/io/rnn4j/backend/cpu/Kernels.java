@@ -286,22 +286,20 @@ final class Kernels {
         }
     }
 
-    /** Per thread: the chunk buffer of {@link #sumSquares}. */
-    private static final ThreadLocal<float[]> CHUNK = ThreadLocal.withInitial(() -> new float[1024]);
-
     /**
      * Σ x² over n contiguous floats from off, with four independent double accumulators (element i
      * goes to accumulator i mod 4), read in bulk-copied chunks: the same sums, in the same order, as
      * an element-by-element loop, without a bounds-checked buffer access per element.
      */
     static double sumSquares(FloatBuffer x, int off, int n) {
-        float[] c = CHUNK.get();
+        float[] c = Scratch.floats(Scratch.CHUNK, 1024);
         double a0 = 0;
         double a1 = 0;
         double a2 = 0;
         double a3 = 0;
-        for (int start = 0; start < n; start += c.length) {
-            int len = Math.min(c.length, n - start);
+        int chunk = c.length & ~3; // a multiple of 4: only the last chunk has a tail
+        for (int start = 0; start < n; start += chunk) {
+            int len = Math.min(chunk, n - start);
             x.get(off + start, c, 0, len);
             int i = 0;
             for (; i + 3 < len; i += 4) {

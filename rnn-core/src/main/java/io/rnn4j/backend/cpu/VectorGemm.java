@@ -18,7 +18,6 @@ final class VectorGemm implements PackedGemm {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
     private static final int W = 2 * L;
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[4][0]);
     /** Inner-dimension chunk of the general product: a packed panel slice is KC × W floats (64 KiB). */
     private static final int KC = 512;
     /** Columns of B packed at a time (over all of k: the per-thread packed B is at most k × NC floats). */
@@ -42,7 +41,7 @@ final class VectorGemm implements PackedGemm {
         int base = Math.toIntExact(mo);
         if (!transpose) {
             // row kk of the block is contiguous: one bulk read, then a copy per panel
-            float[] row = scratch(3, np);
+            float[] row = Scratch.floats(Scratch.GEMM_LINE, np);
             java.util.Arrays.fill(row, n, np, 0f);
             for (int kk = 0; kk < k; kk++) {
                 m.get(base + kk * ld, row, 0, n);
@@ -53,7 +52,7 @@ final class VectorGemm implements PackedGemm {
         } else {
             // column j of the block is a contiguous row of the stored matrix: one bulk read, then
             // a strided copy into its panel
-            float[] col = scratch(3, k);
+            float[] col = Scratch.floats(Scratch.GEMM_LINE, k);
             for (int j = 0; j < np; j++) {
                 int o = (j / W) * W * k + (j % W);
                 if (j < n) {
@@ -71,14 +70,6 @@ final class VectorGemm implements PackedGemm {
         return p;
     }
 
-    private static float[] scratch(int which, int n) {
-        float[][] s = SCRATCH.get();
-        if (s[which].length < n) {
-            s[which] = new float[Math.max(n, 2 * s[which].length)];
-        }
-        return s[which];
-    }
-
     @Override
     public void multiplyAdd(FloatBuffer a, int ao, int lda, int rows, int k, float[] packed, int n, FloatBuffer c,
                             int co, int ldc) {
@@ -94,7 +85,7 @@ final class VectorGemm implements PackedGemm {
     /** C[rows × n] += A · P: A packed by {@link #packA}, P packed panels. */
     private static void tile(float[] as, int rows, int k, float[] packed, int n, FloatBuffer c, int co, int ldc) {
         int np = padded(n);
-        float[] cs = scratch(1, paddedRows(rows) * np);
+        float[] cs = Scratch.floats(Scratch.GEMM_C, paddedRows(rows) * np);
         for (int r = 0; r < rows; r++) {
             c.get(co + r * ldc, cs, r * np, n);
         }
@@ -136,11 +127,10 @@ final class VectorGemm implements PackedGemm {
             int nc = Math.min(NC, n - jc);
             int np = padded(nc);
             // B's columns [jc, jc + nc) packed once over all of k, then reused by every row block
-            float[] p = pack(b, transB ? bo + jc * ldb : bo + jc, ldb, transB, k, nc, scratch(2, np * k));
-            SCRATCH.get()[2] = p;
+            float[] p = pack(b, transB ? bo + jc * ldb : bo + jc, ldb, transB, k, nc, Scratch.floats(Scratch.GEMM_B, np * k));
             for (int ic = 0; ic < m; ic += MC) {
                 int mc = Math.min(MC, m - ic);
-                float[] cs = scratch(1, paddedRows(mc) * np);
+                float[] cs = Scratch.floats(Scratch.GEMM_C, paddedRows(mc) * np);
                 int cb = co + ic * ldc + jc;
                 for (int r = 0; r < mc; r++) {
                     c.get(cb + r * ldc, cs, r * np, nc);
@@ -165,9 +155,9 @@ final class VectorGemm implements PackedGemm {
     private static float[] packA(boolean transA, FloatBuffer a, int ao, int lda, int ic, int mc, int pc, int kc,
                                  float alpha) {
         int rp = paddedRows(mc);
-        float[] as = scratch(0, rp * kc);
+        float[] as = Scratch.floats(Scratch.GEMM_A, rp * kc);
         if (!transA) {
-            float[] row = scratch(3, kc);
+            float[] row = Scratch.floats(Scratch.GEMM_LINE, kc);
             for (int i = 0; i < rp; i++) {
                 int r0 = i & ~7;
                 int bw = r0 + 8 <= rp ? 8 : 4;
@@ -184,7 +174,7 @@ final class VectorGemm implements PackedGemm {
                 }
             }
         } else {
-            float[] col = scratch(3, rp);
+            float[] col = Scratch.floats(Scratch.GEMM_LINE, rp);
             java.util.Arrays.fill(col, mc, rp, 0f);
             for (int kk = 0; kk < kc; kk++) {
                 a.get(ao + (pc + kk) * lda + ic, col, 0, mc);
@@ -202,7 +192,7 @@ final class VectorGemm implements PackedGemm {
 
     /** C ← beta · C on m rows of n; beta = 0 writes zeros whatever C held. */
     private static void scaleRows(FloatBuffer c, int co, int ldc, int m, int n, float beta) {
-        float[] row = scratch(3, n);
+        float[] row = Scratch.floats(Scratch.GEMM_LINE, n);
         for (int r = 0; r < m; r++) {
             if (beta == 0f) {
                 java.util.Arrays.fill(row, 0, n, 0f);

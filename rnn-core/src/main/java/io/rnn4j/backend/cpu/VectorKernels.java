@@ -14,19 +14,10 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class VectorKernels implements VectorOps {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
-
-    private static float[] scratch(int which, int n) {
-        float[][] s = SCRATCH.get();
-        if (s[which].length < n) {
-            s[which] = new float[Math.max(n, 2 * s[which].length)];
-        }
-        return s[which];
-    }
 
     @Override
     public void tanh(FloatBuffer s, int so, FloatBuffer h, int ho, int n) {
-        float[] a = scratch(0, n);
+        float[] a = Scratch.floats(Scratch.VECTOR_0, n);
         s.get(so, a, 0, n);
         int i = 0;
         for (int up = S.loopBound(n); i < up; i += S.length()) {
@@ -57,8 +48,8 @@ final class VectorKernels implements VectorOps {
 
     @Override
     public void tanhBackward(FloatBuffer h, int ho, FloatBuffer g, int go, int n) {
-        float[] y = scratch(0, n);
-        float[] d = scratch(1, n);
+        float[] y = Scratch.floats(Scratch.VECTOR_0, n);
+        float[] d = Scratch.floats(Scratch.VECTOR_1, n);
         h.get(ho, y, 0, n);
         g.get(go, d, 0, n);
         int i = 0;
