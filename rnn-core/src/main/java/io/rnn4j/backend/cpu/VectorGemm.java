@@ -85,11 +85,31 @@ final class VectorGemm implements PackedGemm {
     /** C[rows × n] += A · P: A packed by {@link #packA}, P packed panels. */
     private static void tile(float[] as, int rows, int k, float[] packed, int n, FloatBuffer c, int co, int ldc) {
         int np = padded(n);
+        float[] cs = loadTile(c, co, ldc, rows, n, np, 1f);
+        accumulate(as, rows, k, packed, k, 0, np, cs);
+        storeTile(cs, c, co, ldc, rows, n, np);
+    }
+
+    /** C's rows × n block at co, times beta (0: zeros, whatever C held), into the tile array (row stride np). */
+    private static float[] loadTile(FloatBuffer c, int co, int ldc, int rows, int n, int np, float beta) {
         float[] cs = Scratch.floats(Scratch.GEMM_C, paddedRows(rows) * np);
         for (int r = 0; r < rows; r++) {
+            if (beta == 0f) {
+                java.util.Arrays.fill(cs, r * np, r * np + n, 0f);
+                continue;
+            }
             c.get(co + r * ldc, cs, r * np, n);
+            if (beta != 1f) {
+                for (int j = r * np, e = j + n; j < e; j++) {
+                    cs[j] *= beta;
+                }
+            }
         }
-        accumulate(as, rows, k, packed, k, 0, np, cs);
+        return cs;
+    }
+
+    /** The tile's rows × n back into C at co. */
+    private static void storeTile(float[] cs, FloatBuffer c, int co, int ldc, int rows, int n, int np) {
         for (int r = 0; r < rows; r++) {
             c.put(co + r * ldc, cs, r * np, n);
         }
@@ -117,10 +137,10 @@ final class VectorGemm implements PackedGemm {
     @Override
     public void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, FloatBuffer a, int ao,
                      int lda, FloatBuffer b, int bo, int ldb, float beta, FloatBuffer c, int co, int ldc) {
-        if (beta != 1f) {
-            scaleRows(c, co, ldc, m, n, beta);
-        }
         if (k == 0 || alpha == 0f) {
+            if (beta != 1f) {
+                storeTile(loadTile(c, co, ldc, m, n, n, beta), c, co, ldc, m, n, n);
+            }
             return;
         }
         for (int jc = 0; jc < n; jc += NC) {
@@ -130,18 +150,13 @@ final class VectorGemm implements PackedGemm {
             float[] p = pack(b, transB ? bo + jc * ldb : bo + jc, ldb, transB, k, nc, Scratch.floats(Scratch.GEMM_B, np * k));
             for (int ic = 0; ic < m; ic += MC) {
                 int mc = Math.min(MC, m - ic);
-                float[] cs = Scratch.floats(Scratch.GEMM_C, paddedRows(mc) * np);
                 int cb = co + ic * ldc + jc;
-                for (int r = 0; r < mc; r++) {
-                    c.get(cb + r * ldc, cs, r * np, nc);
-                }
+                float[] cs = loadTile(c, cb, ldc, mc, nc, np, beta); // beta applied on the way in
                 for (int pc = 0; pc < k; pc += KC) {
                     int kc = Math.min(KC, k - pc);
                     accumulate(packA(transA, a, ao, lda, ic, mc, pc, kc, alpha), mc, kc, p, k, pc, np, cs);
                 }
-                for (int r = 0; r < mc; r++) {
-                    c.put(cb + r * ldc, cs, r * np, nc);
-                }
+                storeTile(cs, c, cb, ldc, mc, nc, np);
             }
         }
     }
@@ -188,22 +203,6 @@ final class VectorGemm implements PackedGemm {
             }
         }
         return as;
-    }
-
-    /** C ← beta · C on m rows of n; beta = 0 writes zeros whatever C held. */
-    private static void scaleRows(FloatBuffer c, int co, int ldc, int m, int n, float beta) {
-        float[] row = Scratch.floats(Scratch.GEMM_LINE, n);
-        for (int r = 0; r < m; r++) {
-            if (beta == 0f) {
-                java.util.Arrays.fill(row, 0, n, 0f);
-            } else {
-                c.get(co + r * ldc, row, 0, n);
-                for (int j = 0; j < n; j++) {
-                    row[j] *= beta;
-                }
-            }
-            c.put(co + r * ldc, row, 0, n);
-        }
     }
 
     private static void kernel8(float[] a, int a0, int k, float[] p, int pb, float[] c, int c0, int ldc) {
