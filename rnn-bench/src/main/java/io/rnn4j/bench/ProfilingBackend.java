@@ -277,6 +277,20 @@ final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public void gatedUpdate(UpdateRule rule, Tensor params, Tensor grads, Tensor state1, Tensor state2, Tensor state3,
+                            Tensor gradScale, Tensor check, Tensor counter, long step) {
+        long t = start();
+        inner.gatedUpdate(rule, params, grads, state1, state2, state3, gradScale, check, counter, step);
+        stop("gatedUpdate", t);
+    }
+
+    /** The inner backend's count (the profile does not capture: every kernel is timed on its own). */
+    @Override
+    public long operationsQueued() {
+        return inner.operationsQueued();
+    }
+
+    @Override
     public void synchronize() {
         inner.synchronize();
     }

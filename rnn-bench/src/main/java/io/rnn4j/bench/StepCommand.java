@@ -89,8 +89,14 @@ final class StepCommand implements Callable<Integer> {
             throw usage(e.getMessage());
         }
         try (Backend backend = openBackend(backendName, threads); StepTimer timer = new StepTimer(backend, cfg, seed)) {
-            long[] ns = timer.measure(warmup, (long) (warmupSeconds * 1e9), repeats);
-            Stats s = Stats.of(ns, cfg);
+            timer.measure(warmup, (long) (warmupSeconds * 1e9), 1);
+            long ops0 = backend.operationsQueued();
+            java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+            long cpu0 = mx.getCurrentThreadCpuTime();
+            long[] ns = timer.measure(0, repeats);
+            double hostMs = (mx.getCurrentThreadCpuTime() - cpu0) / 1e6 / repeats;
+            double opsPerStep = ops0 < 0 ? -1 : (backend.operationsQueued() - ops0) / (double) repeats;
+            Stats s = Stats.of(ns, cfg, opsPerStep, hostMs);
             if (format.equals("json")) {
                 out.println(json(backend, cfg, s, threads, warmup, repeats));
             } else {
@@ -101,6 +107,9 @@ final class StepCommand implements Callable<Integer> {
                         s.tokensPerSSlow(), s.tokensPerSFast());
                 out.printf(Locale.ROOT, "  model       %.1f GFLOP/s (6·H·(G·H·(2L−1)+V)·B·T = %.3f GFLOP per step)%n",
                         s.gflops(), cfg.flopsPerStep() / 1e9);
+                out.printf(Locale.ROOT, "  host        %.3f ms CPU time of the calling thread per step%s%n", s.hostMs(),
+                        s.opsPerStep() < 0 ? "" : String.format(Locale.ROOT, ", %.1f device operations queued per step"
+                                + " (launches, library calls, copies)", s.opsPerStep()));
             }
         }
         if (profile) {
@@ -132,14 +141,14 @@ final class StepCommand implements Callable<Integer> {
 
     /** Step-time statistics. */
     record Stats(double medianMs, double p10Ms, double p90Ms, double tokensPerS, double tokensPerSSlow,
-                 double tokensPerSFast, double gflops) {
-        static Stats of(long[] sorted, StepConfig cfg) {
+                 double tokensPerSFast, double gflops, double opsPerStep, double hostMs) {
+        static Stats of(long[] sorted, StepConfig cfg, double opsPerStep, double hostMs) {
             double med = percentile(sorted, 0.5);
             double p10 = percentile(sorted, 0.1);
             double p90 = percentile(sorted, 0.9);
             double tok = cfg.tokens();
             return new Stats(med / 1e6, p10 / 1e6, p90 / 1e6, tok * 1e9 / med, tok * 1e9 / p90, tok * 1e9 / p10,
-                    cfg.flopsPerStep() / med);
+                    cfg.flopsPerStep() / med, opsPerStep, hostMs);
         }
 
         static double percentile(long[] sorted, double q) {
@@ -155,9 +164,11 @@ final class StepCommand implements Callable<Integer> {
                 "{\"backend\":\"%s\",\"backend_description\":\"%s\",\"config\":{\"V\":%d,\"H\":%d,\"B\":%d,\"T\":%d,"
                         + "\"cell\":\"%s\",\"layers\":%d,\"activation\":\"%s\",\"clip\":\"%s\",\"bias\":%s,\"threads\":%d},\"warmup\":%d,\"repeats\":%d,"
                         + "\"tokens_per_s\":%.1f,\"tokens_per_s_p10\":%.1f,\"tokens_per_s_p90\":%.1f,"
-                        + "\"step_ms_median\":%.4f,\"step_ms_p10\":%.4f,\"step_ms_p90\":%.4f,\"model_gflops\":%.2f}",
+                        + "\"step_ms_median\":%.4f,\"step_ms_p10\":%.4f,\"step_ms_p90\":%.4f,\"model_gflops\":%.2f,"
+                        + "\"ops_per_step\":%.1f,\"host_cpu_ms_per_step\":%.4f}",
                 backend.name(), backend.description().replace("\"", "'"), c.vocab(), c.hidden(), c.batch(), c.steps(),
                 c.cell().name().toLowerCase(Locale.ROOT), c.layers(), c.activation().id(), c.clipping(), c.biases(), threads, warmup, repeats, s.tokensPerS(),
-                s.tokensPerSSlow(), s.tokensPerSFast(), s.medianMs(), s.p10Ms(), s.p90Ms(), s.gflops());
+                s.tokensPerSSlow(), s.tokensPerSFast(), s.medianMs(), s.p10Ms(), s.p90Ms(), s.gflops(), s.opsPerStep(),
+                s.hostMs());
     }
 }

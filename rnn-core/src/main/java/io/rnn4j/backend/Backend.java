@@ -437,6 +437,57 @@ public interface Backend extends AutoCloseable {
     void optimizerUpdate(UpdateRule rule, Tensor params, Tensor grads, Tensor state1, Tensor state2, Tensor state3,
                          Tensor gradScale, long step);
 
+    /**
+     * The update of a training step, gated on the backend: when {@code check} is not null and
+     * holds a NaN or an infinity, nothing changes; otherwise {@link #optimizerUpdate} runs as
+     * update number {@code counter[0,0] + 1} and {@code counter[0,0]} becomes that number. The
+     * caller keeps the same count and passes it as {@code step}; the two agree, so a backend takes
+     * whichever it can read without waiting. A backend that reads {@code check} and {@code counter}
+     * where it runs needs no host round trip here, and its call can be {@linkplain #capture
+     * captured}; the default downloads {@code check}. The counter is a float: exact to 2²⁴
+     * updates, beyond which Adam's bias corrections are 1 in float anyway.
+     *
+     * @param rule as {@link #optimizerUpdate}
+     * @param params as {@link #optimizerUpdate}
+     * @param grads as {@link #optimizerUpdate}
+     * @param state1 as {@link #optimizerUpdate}
+     * @param state2 as {@link #optimizerUpdate}
+     * @param state3 as {@link #optimizerUpdate}
+     * @param gradScale as {@link #optimizerUpdate}
+     * @param check values that must all be finite for the update to run (the step's loss and
+     *     squared gradient norm), or null to update unconditionally
+     * @param counter 1×1: the updates applied so far
+     * @param step the caller's count of applied updates, plus one
+     */
+    default void gatedUpdate(UpdateRule rule, Tensor params, Tensor grads, Tensor state1, Tensor state2,
+                             Tensor state3, Tensor gradScale, Tensor check, Tensor counter, long step) {
+        StepGate.onHost(this, rule, params, grads, state1, state2, state3, gradScale, check, counter, step);
+    }
+
+    /**
+     * Captures the backend work that {@code work} queues, without running it, as one replayable
+     * unit (a CUDA graph): {@link Captured#replay()} queues it again with every argument as it
+     * was during the capture. {@code work} may only queue kernels on existing tensors: no
+     * allocation, transfer or synchronization. Returns null when this backend does not capture
+     * (the default): the caller then runs {@code work} itself.
+     *
+     * @param work queues the work to capture
+     * @return the captured work, or null
+     */
+    default Captured capture(Runnable work) {
+        return null;
+    }
+
+    /**
+     * Device operations (kernel launches, library calls, copies, graph launches) queued since the
+     * backend started, for {@code step --profile}; -1 when the backend does not count them.
+     *
+     * @return the count, or -1
+     */
+    default long operationsQueued() {
+        return -1;
+    }
+
     /** Waits until all queued work is done. A no-op on a synchronous backend. */
     void synchronize();
 

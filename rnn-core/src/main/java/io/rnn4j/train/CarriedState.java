@@ -59,6 +59,11 @@ final class CarriedState implements AutoCloseable {
         return initial[0] != null;
     }
 
+    /** The first state tensor (its identity changes when the states are reallocated), or null before they exist. */
+    Object buffers() {
+        return initial[0];
+    }
+
     /** Whether the states are known to be zeros. */
     boolean isZero() {
         return zero;

@@ -22,6 +22,7 @@ final class GradientReduction {
     double clipScale;
     /** The regularizer's value Ω of the last {@link #reduce} (its sum over the N pairs; 0 without one). */
     double regularizer;
+    private boolean finite;
 
     GradientReduction(Backend backend, Clipping clipping, LossHead head, NonFiniteLocator locator) {
         this.backend = backend;
@@ -37,18 +38,43 @@ final class GradientReduction {
      * @return null when loss and norm are finite, else the first non-finite value
      */
     NonFiniteLocation reduce(Workspace w, Arena grads, double weightSum, long pairs, boolean clip) {
+        queue(w, grads, clip);
+        return read(w, grads, weightSum, pairs);
+    }
+
+    /** Queues the squared norm into {@code w.sumSquares} and the clip scale into {@code w.clipScale}; waits for nothing. */
+    void queue(Workspace w, Arena grads, boolean clip) {
         backend.sumSquares(grads.all(), w.sumSquares, false);
         if (clip && clipping.mode() == Clipping.Mode.GLOBAL_NORM) {
             backend.clipScale(w.sumSquares, clipping.threshold(), w.clipScale);
         } else {
             backend.fill(w.clipScale, 1f);
         }
+    }
+
+    /**
+     * Reads what {@link #queue} and the loss head left (one download of four scalars): sets the
+     * loss, the norm, the clip scale and the regularizer's value.
+     *
+     * @return null when the loss and the norm are finite (as {@link #finite()} says), else the
+     *     first non-finite value
+     */
+    NonFiniteLocation read(Workspace w, Arena grads, double weightSum, long pairs) {
         backend.download(w.scalars, w.scalarScratch, 0);
+        finite = Float.isFinite(w.scalarScratch[0]) && Float.isFinite(w.scalarScratch[1]);
         loss = head.reduce(w.scalarScratch[0], weightSum);
         norm = Math.sqrt(w.scalarScratch[1]);
         clipScale = w.scalarScratch[2];
         regularizer = pairs == 0 ? 0 : w.scalarScratch[3] / pairs;
-        return Double.isFinite(loss) && Double.isFinite(norm) ? null : locator.locate(w, grads, loss);
+        return finite ? null : locator.locate(w, grads, loss);
+    }
+
+    /**
+     * Whether the last {@link #read} found the summed loss and the squared norm finite: the
+     * decision {@link io.rnn4j.backend.Backend#gatedUpdate} takes from {@link Workspace#finiteCheck}.
+     */
+    boolean finite() {
+        return finite;
     }
 
     /** The exception of a non-finite step under {@code NonFinitePolicy.THROW}, with the last reduction's figures. */

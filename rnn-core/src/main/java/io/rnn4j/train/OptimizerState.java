@@ -17,6 +17,8 @@ final class OptimizerState implements AutoCloseable {
     private final UpdateRule base;
     private final LearningRateSchedule schedule;
     private final Arena[] states;
+    /** 1×1 on the backend: the updates applied, as the backend counts them ({@link Backend#gatedUpdate}). */
+    private final Tensor counter;
     private long steps;
     /** The rule at the last scheduled rate (a new record only when the rate changes). */
     private UpdateRule current;
@@ -27,6 +29,7 @@ final class OptimizerState implements AutoCloseable {
         this.base = rule;
         this.schedule = schedule;
         this.current = rule;
+        this.counter = backend.allocate(1, 1);
         this.states = new Arena[rule.stateTensors()];
         for (int i = 0; i < states.length; i++) {
             states[i] = new Arena(backend, model.layout());
@@ -55,14 +58,27 @@ final class OptimizerState implements AutoCloseable {
         return learningRate(steps + 1);
     }
 
-    /** One update of every parameter from {@code grads}, scaled by the backend scalar {@code gradScale}. */
-    void update(Arena grads, Tensor gradScale) {
+    /** The rule at the next update's scheduled learning rate. */
+    UpdateRule nextRule() {
         float lr = nextLearningRate();
         if (current.learningRate() != lr) {
             current = base.withLearningRate(lr);
         }
-        backend.optimizerUpdate(current, model.parameters().all(), grads.all(), arena(0), arena(1), arena(2),
-                gradScale, steps + 1);
+        return current;
+    }
+
+    /**
+     * Queues the next update of every parameter from {@code grads}, scaled by the backend scalar
+     * {@code gradScale} and skipped on the backend when {@code check} holds a non-finite value
+     * (null: never skipped). The host count moves with {@link #applied()}, once the caller knows.
+     */
+    void queueUpdate(Arena grads, Tensor gradScale, Tensor check) {
+        backend.gatedUpdate(nextRule(), model.parameters().all(), grads.all(), arena(0), arena(1), arena(2),
+                gradScale, check, counter, steps + 1);
+    }
+
+    /** Counts the update {@link #queueUpdate} queued, when the check let it through. */
+    void applied() {
         steps++;
     }
 
@@ -116,6 +132,7 @@ final class OptimizerState implements AutoCloseable {
         for (int i = 0; i < values.length; i++) {
             states[i].uploadAll(values[i]);
         }
+        backend.fill(counter, count);
         this.steps = count;
     }
 
@@ -124,5 +141,6 @@ final class OptimizerState implements AutoCloseable {
         for (Arena a : states) {
             a.close();
         }
+        counter.buffer().close();
     }
 }

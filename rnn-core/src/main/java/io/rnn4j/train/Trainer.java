@@ -56,6 +56,12 @@ public final class Trainer implements AutoCloseable {
     private final GradientReduction reduction;
     private final GradientFlowRecorder recorder;
     private final OmegaRegularizer omega;
+    private final StepGraph graph;
+    /** Whether the update is skipped on the backend when the loss or the norm is not finite (all policies but CONTINUE). */
+    private final boolean gated;
+    /** A step's device work, captured and replayed by {@link #graph}; reads {@link #stepGradScale}. */
+    private final Runnable stepWork = this::queueStep;
+    private float stepGradScale;
 
     private Workspace ws;
     private boolean haveInputGradients;
@@ -88,6 +94,8 @@ public final class Trainer implements AutoCloseable {
                 new NonFiniteLocator(backend, cell, mc.hiddenSize(), head.perStep()));
         this.recorder = new GradientFlowRecorder(backend);
         this.omega = config.regularizer().active() ? new OmegaRegularizer(model, grads, config.regularizer()) : null;
+        this.graph = new StepGraph(backend, !config.dropout().active());
+        this.gated = config.nonFinitePolicy() != NonFinitePolicy.CONTINUE;
     }
 
     /** {@return the model this trainer updates} */
@@ -121,18 +129,24 @@ public final class Trainer implements AutoCloseable {
     public StepResult step(Batch batch) {
         long start = System.nanoTime();
         prepare(batch);
-        forward();
-        backward();
+        haveInputGradients = false;
+        stepGradScale = head.gradScale(staging.weightSum);
+        double lr = optimizer.nextLearningRate();
+        if (graph.active()) {
+            graph.run(new StepGraph.Key(ws, carried.buffers(), stepGradScale, staging.weighted, (float) lr, gated,
+                    staging.pairs), stepWork);
+        } else {
+            stepWork.run();
+        }
         GradientReduction red = reduction;
-        NonFiniteLocation bad = red.reduce(ws, grads, staging.weightSum, staging.pairs, true);
+        NonFiniteLocation bad = red.read(ws, grads, staging.weightSum, staging.pairs);
+        boolean update = !gated || red.finite();
+        if (update) {
+            optimizer.applied();
+            advanceState();
+        }
         if (bad != null && config.nonFinitePolicy() == NonFinitePolicy.THROW) {
             throw red.failure(optimizer.steps() + 1, bad);
-        }
-        boolean update = bad == null || config.nonFinitePolicy() == NonFinitePolicy.CONTINUE;
-        double lr = optimizer.nextLearningRate();
-        if (update) {
-            optimizer.update(grads, ws.clipScale);
-            advanceState();
         }
         recordFlow();
         long elapsed = System.nanoTime() - start;
@@ -151,7 +165,8 @@ public final class Trainer implements AutoCloseable {
     public StepResult computeGradients(Batch batch) {
         long start = System.nanoTime();
         prepare(batch);
-        forward();
+        haveInputGradients = false;
+        forward(head.gradScale(staging.weightSum));
         backward();
         layers.initialGradients(ws);
         if (ws.inputGrad != null) {
@@ -349,10 +364,17 @@ public final class Trainer implements AutoCloseable {
         staging.stage(batch, ws, backend);
     }
 
-    private void forward() {
-        haveInputGradients = false;
+    private void forward(float gradScale) {
         layers.forward(ws, carried, true, optimizer.steps() + 1);
-        head.forward(ws, head.gradScale(staging.weightSum), staging.weighted);
+        head.forward(ws, gradScale, staging.weighted);
+    }
+
+    /** Everything a step queues on the backend between staging and the read of the scalars. */
+    private void queueStep() {
+        forward(stepGradScale);
+        backward();
+        reduction.queue(ws, grads, true);
+        optimizer.queueUpdate(grads, ws.clipScale, gated ? ws.finiteCheck : null);
     }
 
     private void backward() {
@@ -432,6 +454,7 @@ public final class Trainer implements AutoCloseable {
 
     @Override
     public void close() {
+        graph.close();
         if (ws != null) {
             ws.close();
             ws = null;

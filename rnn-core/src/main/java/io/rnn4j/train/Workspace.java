@@ -53,6 +53,8 @@ final class Workspace implements AutoCloseable {
     final Tensor scalars;
     final Tensor loss;
     final Tensor sumSquares;
+    /** The summed loss and the squared norm side by side: what the gated update checks ({@link io.rnn4j.backend.Backend#gatedUpdate}). */
+    final Tensor finiteCheck;
     final Tensor clipScale;
     /** Σ of the regularizer's per-pair terms (0 without one), read with the other scalars in one download. */
     final Tensor regularizerSum;
@@ -123,6 +125,7 @@ final class Workspace implements AutoCloseable {
         this.sumSquares = scalars.cols(1, 1);
         this.clipScale = scalars.cols(2, 1);
         this.regularizerSum = scalars.cols(3, 1);
+        this.finiteCheck = scalars.cols(0, 2);
         this.stepSquares = diagnostics ? backend.allocate(steps, 2) : null;
         this.stepScratch = diagnostics ? new float[2 * steps] : null;
         this.inputIds = backend.allocateIndices(rows);

@@ -42,6 +42,27 @@ final class CpuOptimizer {
         t.rule = null;
     }
 
+    /** {@link io.rnn4j.backend.Backend#gatedUpdate}, the check and the counter read in place (nothing allocated). */
+    void gatedUpdate(UpdateRule rule, Tensor params, Tensor grads, Tensor state1, Tensor state2, Tensor state3,
+                     Tensor gradScale, Tensor check, Tensor counter, long step) {
+        Shapes.scalar("gatedUpdate counter", counter);
+        if (check != null) {
+            FloatBuffer c = be.data(check);
+            for (int r = 0; r < check.rows(); r++) {
+                int base = off(check) + r * check.rowStride();
+                for (int k = 0; k < check.cols(); k++) {
+                    if (!Float.isFinite(c.get(base + k))) {
+                        return;
+                    }
+                }
+            }
+        }
+        // The count kept here, not the caller's step: a captured call replays with its step frozen.
+        float next = be.data(counter).get(off(counter)) + 1;
+        update(rule, params, grads, state1, state2, state3, gradScale, (long) next);
+        be.data(counter).put(off(counter), next);
+    }
+
     private void bindState(UpdateTask t, int i, Tensor state) {
         t.s[i] = state == null ? null : be.data(state);
         t.so[i] = state == null ? 0 : off(state);

@@ -1,0 +1,97 @@
+package io.rnn4j.train;
+
+import io.rnn4j.backend.Backend;
+import io.rnn4j.backend.Captured;
+
+/**
+ * A training step's device work (forward, backward, norm, clip scale, gated update) captured once
+ * and replayed, on a backend that captures ({@link Backend#capture}, a CUDA graph). A capture
+ * freezes every host value its kernels take, so each capture has a {@link Key} of those values;
+ * a step with another key runs directly, and the second step in a row with the same key captures
+ * (so that a learning rate that changes every step never pays for captures it cannot replay).
+ * Once a backend returns null for a capture, every step runs directly.
+ */
+final class StepGraph implements AutoCloseable {
+    /**
+     * The host values a captured step takes: the workspace and the carried state's buffers (their
+     * addresses), the gradient factor and the weighting of the loss, the learning rate, the gate,
+     * the regularizer's pair count.
+     */
+    record Key(Object workspace, Object carried, float gradScale, boolean weighted, float learningRate,
+               boolean gated, long pairs) {
+    }
+
+    private final Backend backend;
+    private boolean unsupported;
+    private Key last;
+    private Key capturedKey;
+    private Captured captured;
+    private long replays;
+    private long captures;
+
+    StepGraph(Backend backend, boolean allowed) {
+        this.backend = backend;
+        this.unsupported = !allowed;
+    }
+
+    /** Whether steps may be captured (false after the backend declined, or when not allowed). */
+    boolean active() {
+        return !unsupported;
+    }
+
+    /** Runs {@code work}: replays its capture under {@code key}, captures it, or runs it directly. */
+    void run(Key key, Runnable work) {
+        if (unsupported) {
+            work.run();
+            return;
+        }
+        if (captured != null && key.equals(capturedKey)) {
+            captured.replay();
+            replays++;
+            last = key;
+            return;
+        }
+        boolean repeat = key.equals(last);
+        last = key;
+        if (!repeat) {
+            work.run();
+            return;
+        }
+        release();
+        Captured c = backend.capture(work);
+        if (c == null) {
+            unsupported = true;
+            work.run();
+            return;
+        }
+        captured = c;
+        capturedKey = key;
+        captures++;
+        c.replay();
+        replays++;
+    }
+
+    /** Replays so far (the capturing steps included). */
+    long replays() {
+        return replays;
+    }
+
+    /** Captures so far. */
+    long captures() {
+        return captures;
+    }
+
+    private void release() {
+        if (captured != null) {
+            Captured c = captured;
+            captured = null;
+            capturedKey = null;
+            c.close();
+        }
+    }
+
+    @Override
+    public void close() {
+        release();
+    }
+}
