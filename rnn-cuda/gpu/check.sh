@@ -6,11 +6,13 @@
 #      through the JUnit console launcher;
 #   2. the training-step benchmark on the GPU for the configurations below;
 #   3. PyTorch (cuDNN, TF32 off, the same model: no biases) on the same configurations, when it is there;
-#   4. the ratio table;
-#   5. optionally (when compute-sanitizer exists and time is left) the contract suite under memcheck.
+#   4. the fast paths (every rnn4j.cuda.* switch on: -Drnn4j.cuda.fast=true): the contract suite and the
+#      CPU-vs-CUDA comparison again, then the benchmark again, as a third column of the table;
+#   5. the ratio table;
+#   6. optionally (when compute-sanitizer exists and time is left) the contract suite under memcheck.
 # Every step runs under `timeout`; each part prints its elapsed time. It never looks like a pass when it is
 # not: on a machine where nvidia-smi sees a GPU, skipped or aborted tests count as failures, and the last
-# line says PASS or FAIL with the counts. At most 8 files, flat, go to $OUT (the device tool's folder; a
+# line says PASS or FAIL with the counts. At most 10 files, flat, go to $OUT (the device tool's folder; a
 # private temporary folder otherwise). Exit code 0 on PASS, 1 on FAIL.
 # Usage: bash rnn-cuda/gpu/check.sh [quick]
 set -uo pipefail
@@ -156,9 +158,37 @@ else
   echo "no PyTorch with CUDA found: the table shows rnn4j alone"
 fi
 
+part fast "the fast paths on (-Drnn4j.cuda.fast=true): tests, then the benchmark"
+FAST="-Drnn4j.cuda.fast=true"
+: > "$OUT/rnn4j-fast.jsonl"
+if late; then
+  fail "out of time before the fast-path tests"
+else
+  timeout 240 "$JAVA" $JOPTS $FAST -jar "$C/junit-platform-console-standalone.jar" execute \
+      --class-path "$C/rnn-bench.jar:$C/rnn-tests.jar" \
+      --select-class io.rnn4j.backend.cuda.CudaContractTest --select-class io.rnn4j.backend.cuda.CudaVsCpuTrainingTest \
+      --details=tree --disable-banner > "$OUT/tests-fast.txt" 2>&1
+  frc=$?
+  grep -E "CUDA vs CPU|✘|=>" "$OUT/tests-fast.txt" | head -40
+  FOK=$(grep -E "^\[ *[0-9]+ tests successful" "$OUT/tests-fast.txt" | grep -oE "[0-9]+" | head -1)
+  FBAD=$(grep -E "^\[ *[0-9]+ tests failed" "$OUT/tests-fast.txt" | grep -oE "[0-9]+" | head -1)
+  echo "fast-path tests: ${FOK:-0} successful, ${FBAD:-0} failed (exit $frc)"
+  [ "${FBAD:-0}" -gt 0 ] && fail "${FBAD} tests failed with the fast paths on (they stay off)"
+  [ "${FOK:-0}" -eq 0 ] && fail "no test passed with the fast paths on"
+fi
+for c in $CONFIGS; do
+  IFS=, read V H B T CELL <<< "$c"
+  if late; then echo "out of time before rnn4j fast $c"; continue; fi
+  echo "--- rnn4j fast $c" >> "$OUT/bench-stderr.txt"
+  line=$(timeout 120 "$JAVA" $JOPTS $FAST -jar "$C/rnn-bench.jar" step --backend cuda -V $V -H $H -B $B -T $T \
+      --cell $CELL --no-bias --warmup $WARMUP --repeats $REPEATS --format json 2>>"$OUT/bench-stderr.txt" | tail -1)
+  if [ -n "$line" ] && [ "${line#\{}" != "$line" ]; then echo "$line" >> "$OUT/rnn4j-fast.jsonl"; echo "rnn4j fast $c: ok"
+  else echo "rnn4j fast $c: failed (see bench-stderr.txt)"; fi
+done
+
 part table "ratio table"
 if [ -n "$PY" ]; then
-  timeout 60 $PY "$C/table.py" "$OUT/rnn4j.jsonl" "$OUT/pytorch.jsonl" | tee "$OUT/table.txt"
+  timeout 60 $PY "$C/table.py" "$OUT/rnn4j.jsonl" "$OUT/pytorch.jsonl" "$OUT/rnn4j-fast.jsonl" | tee "$OUT/table.txt"
 else
   cat "$OUT/rnn4j.jsonl" | tee "$OUT/table.txt"
 fi

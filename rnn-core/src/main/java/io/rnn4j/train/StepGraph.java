@@ -2,6 +2,8 @@ package io.rnn4j.train;
 
 import io.rnn4j.backend.Backend;
 import io.rnn4j.backend.Captured;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A training step's device work (forward, backward, norm, clip scale, gated update) captured once
@@ -9,9 +11,11 @@ import io.rnn4j.backend.Captured;
  * freezes every host value its kernels take, so each capture has a {@link Key} of those values;
  * a step with another key runs directly, and the second step in a row with the same key captures
  * (so that a learning rate that changes every step never pays for captures it cannot replay).
- * Once a backend returns null for a capture, every step runs directly.
+ * Once a backend returns null for a capture, or a capture fails (the work did something a capture
+ * cannot hold: nothing of it ran), every step runs directly.
  */
 final class StepGraph implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(StepGraph.class);
     /**
      * The host values a captured step takes: the workspace and the carried state's buffers (their
      * addresses), the gradient factor and the weighting of the loss, the learning rate, the gate,
@@ -58,7 +62,14 @@ final class StepGraph implements AutoCloseable {
             return;
         }
         release();
-        Captured c = backend.capture(work);
+        Captured c;
+        try {
+            c = backend.capture(work);
+        } catch (IllegalStateException e) {
+            // The work did something a capture cannot hold; nothing ran, so run it directly from now on.
+            LOG.warn("a training step could not be captured ({}); steps run uncaptured from now on", e.getMessage());
+            c = null;
+        }
         if (c == null) {
             unsupported = true;
             work.run();

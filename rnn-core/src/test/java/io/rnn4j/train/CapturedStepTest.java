@@ -37,7 +37,7 @@ class CapturedStepTest {
             "download", "synchronize", "capture", "close");
 
     /** A CPU backend whose captures record the calls, arguments frozen, and replay them. */
-    static final class Recorder implements InvocationHandler {
+    static class Recorder implements InvocationHandler {
         final Backend inner = new CpuBackend();
         List<Object[]> recording;
         int captures;
@@ -207,6 +207,27 @@ class CapturedStepTest {
             assertArrayEquals(before, m.parameters().downloadAll(), "a skipped update changes no parameter");
             assertEquals(3, rec.replays, "the NaN step was a replay too: the gate ran on the backend");
         }
+    }
+
+    @Test
+    void aStepThatCannotBeCapturedRunsDirectly() {
+        // A recorder that refuses every capture as a GPU would refuse a synchronization inside one.
+        Recorder rec = new Recorder() {
+            @Override
+            public Object invoke(Object proxy, Method m, Object[] args) throws Throwable {
+                if (m.getName().equals("capture")) {
+                    throw new IllegalStateException("synchronize inside a capture");
+                }
+                return super.invoke(proxy, m, args);
+            }
+        };
+        RnnConfig mc = RnnConfig.tokens(11, 6).seed(5).build();
+        TrainerConfig tc = TrainerConfig.builder().optimizer(OptimizerConfig.sgd(0.1, 0.9)).build();
+        List<StepResult> direct = new ArrayList<>();
+        List<StepResult> refused = new ArrayList<>();
+        float[][] want = train(new CpuBackend(), mc, tc, batches(), direct, null);
+        float[][] got = train(rec.backend(), mc, tc, batches(), refused, null);
+        assertArrayEquals(want[0], got[0], "the steps ran directly, every one of them");
     }
 
     @Test

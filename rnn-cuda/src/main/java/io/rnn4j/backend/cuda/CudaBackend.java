@@ -9,6 +9,10 @@ import static org.bytedeco.cuda.global.cublas.cublasCreate_v2;
 import static org.bytedeco.cuda.global.cublas.cublasDestroy_v2;
 import static org.bytedeco.cuda.global.cublas.cublasSetMathMode;
 import static org.bytedeco.cuda.global.cublas.cublasSetStream_v2;
+import static org.bytedeco.cuda.global.cublas.cublasSetWorkspace_v2;
+import static org.bytedeco.cuda.global.cudart.cudaDevAttrCooperativeLaunch;
+import static org.bytedeco.cuda.global.cudart.cudaDevAttrMultiProcessorCount;
+import static org.bytedeco.cuda.global.cudart.cudaDeviceGetAttribute;
 import static org.bytedeco.cuda.global.cudart.cuModuleGetFunction;
 import static org.bytedeco.cuda.global.cudart.cuModuleLoadData;
 import static org.bytedeco.cuda.global.cudart.cuModuleUnload;
@@ -26,6 +30,7 @@ import static org.bytedeco.cuda.global.cudart.cudaStreamSynchronize;
 
 import io.rnn4j.backend.Activation;
 import io.rnn4j.backend.Backend;
+import io.rnn4j.backend.Captured;
 import io.rnn4j.backend.IndexBuffer;
 import io.rnn4j.backend.Tensor;
 import io.rnn4j.backend.UpdateRule;
@@ -68,8 +73,26 @@ public final class CudaBackend implements Backend {
     private final CudaKernels kernels;
 
     private final CudaTransfers transfers = new CudaTransfers(this);
-    /** Device scratch: one double accumulator. */
+    private final CudaSwitches switches = CudaSwitches.fromSystemProperties();
+    private final CudaGraphs graphs = new CudaGraphs(this);
+    private CudaRecurrences recurrences;
+    /**
+     * Device scratch, zeroed at start: at 0 the accumulator that the per-call kernels zero and
+     * finish; then the self-cleaning accumulator and block counter of the one-launch reductions
+     * ({@link #ACC}, {@link #DONE}), the persistent kernels' grid barrier ({@link #BARRIER}) and the
+     * gated update's control words ({@link #CONTROL}).
+     */
     private long scratch;
+    static final int ACC = 8;
+    static final int DONE = 16;
+    static final int BARRIER = 24;
+    static final int CONTROL = 32;
+    private static final int SCRATCH_BYTES = 64;
+    /** cuBLAS's fixed workspace when graphs are on (captured GEMMs must not allocate). */
+    private long cublasWorkspace;
+    private static final long CUBLAS_WORKSPACE_BYTES = 32L << 20;
+    private long operations;
+    private boolean capturing;
     /** The kernels' error flag: pinned, mapped host memory, and its device address. */
     private IntPointer errorHost;
     private long errorDevice;
@@ -114,7 +137,21 @@ public final class CudaBackend implements Backend {
             cu(cuModuleGetFunction(f, module, k), "cuModuleGetFunction(" + k + ")");
             functions.put(k, f);
         }
-        this.scratch = malloc(8);
+        this.scratch = malloc(SCRATCH_BYTES);
+        cuda(cudaMemsetAsync(pa.aim(scratch), 0, SCRATCH_BYTES, stream), "cudaMemsetAsync(scratch)");
+        int[] sms = new int[1];
+        cuda(cudaDeviceGetAttribute(sms, cudaDevAttrMultiProcessorCount, device), "cudaDeviceGetAttribute(SMs)");
+        int[] coop = new int[1];
+        cuda(cudaDeviceGetAttribute(coop, cudaDevAttrCooperativeLaunch, device), "cudaDeviceGetAttribute(cooperative)");
+        if (switches.persistent() && coop[0] != 0) {
+            this.recurrences = new CudaRecurrences(this, kernels, sms[0]);
+        }
+        if (switches.graphs()) {
+            this.cublasWorkspace = malloc(CUBLAS_WORKSPACE_BYTES);
+            blas(cublasSetWorkspace_v2(cublas, pa.aim(cublasWorkspace), CUBLAS_WORKSPACE_BYTES), "cublasSetWorkspace");
+        }
+        org.slf4j.LoggerFactory.getLogger(CudaBackend.class).info("CUDA fast paths on: {}{}", switches.describe(),
+                switches.persistent() && coop[0] == 0 ? " (persistent kernels unavailable: no cooperative launch)" : "");
         Pointer flag = new Pointer();
         cuda(cudaHostAlloc(flag, 64, cudaHostAllocMapped), "cudaHostAlloc(error flag)");
         this.errorHost = new IntPointer(flag);
@@ -130,6 +167,12 @@ public final class CudaBackend implements Backend {
         if (!stream.isNull()) {
             t = CudaErrors.release(() -> cuda(cudaStreamSynchronize(stream), "cudaStreamSynchronize"), t);
         }
+        if (cublasWorkspace != 0) {
+            long w = cublasWorkspace;
+            cublasWorkspace = 0;
+            t = CudaErrors.release(() -> cuda(cudaFree(new CudaBuffers.Address(w)), "cudaFree(cuBLAS workspace)"), t);
+        }
+        t = CudaErrors.release(kernels::close, t);
         if (scratch != 0) {
             long s = scratch;
             scratch = 0;
@@ -160,7 +203,7 @@ public final class CudaBackend implements Backend {
     // ------------------------------------------------------------------ dispatch core
 
     /** Every entry point calls this first (under the backend's lock). */
-    private void enter() {
+    void enter() {
         if (closed) {
             throw new IllegalStateException("the CUDA backend is closed");
         }
@@ -182,8 +225,42 @@ public final class CudaBackend implements Backend {
     }
 
     void sync(String what) {
+        if (capturing) {
+            throw new IllegalStateException(what + " waits for the GPU, which a captured step cannot do");
+        }
         cuda(cudaStreamSynchronize(stream), "cudaStreamSynchronize (" + what + ")");
+        transfers.drained();
         checkErrorFlag();
+    }
+
+    CudaSwitches switches() {
+        return switches;
+    }
+
+    /** Counts one queued device operation ({@link #operationsQueued()}). */
+    void countOperation() {
+        operations++;
+    }
+
+    /** Throws when a step is being captured: {@code what} cannot be part of a CUDA graph. */
+    void refuseWhileCapturing(String what) {
+        if (capturing) {
+            throw new IllegalStateException(what + " inside a captured step: a CUDA graph can only hold kernels"
+                    + " on existing tensors");
+        }
+    }
+
+    boolean isCapturing() {
+        return capturing;
+    }
+
+    void capturing(boolean on) {
+        capturing = on;
+    }
+
+    /** The device address {@code offset} bytes into the scratch. */
+    long scratch(int offset) {
+        return scratch + offset;
     }
 
     CUstream_st stream() {
@@ -246,7 +323,7 @@ public final class CudaBackend implements Backend {
     @Override
     public String description() {
         return "CUDA backend, device " + device + " (" + arch + "), cuBLAS" + (tf32 ? " with TF32" : "")
-                + ", NVRTC kernels";
+                + ", NVRTC kernels, fast paths: " + switches.describe();
     }
 
     // ------------------------------------------------------------------ memory
@@ -257,9 +334,11 @@ public final class CudaBackend implements Backend {
         if (rows < 0 || cols < 0) {
             throw new IllegalArgumentException("negative shape " + rows + "x" + cols);
         }
+        refuseWhileCapturing("allocate");
         long n = (long) rows * cols;
         long addr = malloc(4 * n);
         CudaBuffers.Floats buffer = new CudaBuffers.Floats(this, addr, n);
+        countOperation();
         cuda(cudaMemsetAsync(pa.aim(addr), 0, 4 * Math.max(1, n), stream), "cudaMemsetAsync");
         return Tensor.of(buffer, rows, cols);
     }
@@ -270,8 +349,10 @@ public final class CudaBackend implements Backend {
         if (length < 0) {
             throw new IllegalArgumentException("negative index buffer length " + length);
         }
+        refuseWhileCapturing("allocateIndices");
         long addr = malloc(4L * length);
         CudaBuffers.Ints buffer = new CudaBuffers.Ints(this, addr, length);
+        countOperation();
         cuda(cudaMemsetAsync(pa.aim(addr), 0, 4L * Math.max(1, length), stream), "cudaMemsetAsync");
         return buffer;
     }
@@ -440,6 +521,57 @@ public final class CudaBackend implements Backend {
                                              Tensor state2, Tensor state3, Tensor gradScale, long step) {
         enter();
         kernels.optimizerUpdate(rule, params, grads, state1, state2, state3, gradScale, step);
+    }
+
+    @Override
+    public synchronized void recurrentForward(Activation f, Tensor recurrent, Tensor pre, Tensor hidden, Tensor slope,
+                                              int batch) {
+        enter();
+        if (recurrences != null) {
+            recurrences.forward(f, recurrent, pre, hidden, slope, batch);
+        } else {
+            Backend.super.recurrentForward(f, recurrent, pre, hidden, slope, batch);
+        }
+    }
+
+    @Override
+    public synchronized void recurrentBackward(Activation f, Tensor recurrent, Tensor pre, Tensor hidden, Tensor grad,
+                                               Tensor slope, Tensor slopeGrad, int batch, Tensor stepSquares) {
+        enter();
+        if (recurrences != null) {
+            recurrences.backward(f, recurrent, pre, hidden, grad, slope, slopeGrad, batch, stepSquares);
+        } else {
+            Backend.super.recurrentBackward(f, recurrent, pre, hidden, grad, slope, slopeGrad, batch, stepSquares);
+        }
+    }
+
+    @Override
+    public synchronized void gatedUpdate(UpdateRule rule, Tensor params, Tensor grads, Tensor state1, Tensor state2,
+                                         Tensor state3, Tensor gradScale, Tensor check, Tensor counter, long step) {
+        enter();
+        if (switches.deviceGate()) {
+            kernels.gatedUpdate(rule, params, grads, state1, state2, state3, gradScale, check, counter);
+        } else {
+            Backend.super.gatedUpdate(rule, params, grads, state1, state2, state3, gradScale, check, counter, step);
+        }
+    }
+
+    /** A CUDA graph of {@code work} when {@link CudaSwitches#graphs()} is on; null otherwise. */
+    @Override
+    public synchronized Captured capture(Runnable work) {
+        enter();
+        if (!switches.graphs()) {
+            return null;
+        }
+        if (capturing) {
+            throw new IllegalStateException("capture inside a capture");
+        }
+        return graphs.capture(work);
+    }
+
+    @Override
+    public synchronized long operationsQueued() {
+        return operations;
     }
 
     @Override

@@ -6,6 +6,7 @@ import static io.rnn4j.backend.cuda.CudaErrors.cuda;
 import static org.bytedeco.cuda.global.cublas.CUBLAS_OP_N;
 import static org.bytedeco.cuda.global.cublas.CUBLAS_OP_T;
 import static org.bytedeco.cuda.global.cublas.cublasSgemm_v2;
+import static org.bytedeco.cuda.global.cudart.cuLaunchCooperativeKernel;
 import static org.bytedeco.cuda.global.cudart.cuLaunchKernel;
 import static org.bytedeco.cuda.global.cudart.cudaMemsetAsync;
 
@@ -25,13 +26,25 @@ import org.bytedeco.javacpp.FloatPointer;
 final class CudaKernels {
     private static final int THREADS = 256;
     private static final int MAX_BLOCKS = 8192;
+    /** Warps per block of the one-warp-per-row kernels. */
+    private static final int WARPS = THREADS / 32;
+    /** The largest table whose gradient the fast path computes as one-hotᵀ · Δ (above: atomics). */
+    static final int ONE_HOT_MAX_ROWS = 1024;
 
     private final CudaBackend be;
     private CUfunc_st current;
     private String currentName;
 
+    private final CudaScratch oneHot;
+
     CudaKernels(CudaBackend be) {
         this.be = be;
+        this.oneHot = new CudaScratch(be);
+    }
+
+    /** Frees the kernels' own device scratch. */
+    void close() {
+        oneHot.close();
     }
 
     static int ld(Tensor t) {
@@ -39,7 +52,7 @@ final class CudaKernels {
     }
 
     /** Starts a launch of {@code name}: its arguments follow. */
-    private KernelArgs kernel(String name) {
+    KernelArgs kernel(String name) {
         CUfunc_st f = be.function(name);
         if (f == null) {
             throw new IllegalStateException("no kernel '" + name + "' in the module");
@@ -55,8 +68,16 @@ final class CudaKernels {
     }
 
     private void launchBlocks(int blocks) {
+        be.countOperation();
         cu(cuLaunchKernel(current, blocks, 1, 1, THREADS, 1, 1, 0, be.stream(), be.args().params(), null),
                 "cuLaunchKernel(" + currentName + ")");
+    }
+
+    /** Queues the kernel started by {@link #kernel} as a cooperative launch (every block resident at once). */
+    void launchCooperative(int blocks, int threads, int sharedBytes) {
+        be.countOperation();
+        cu(cuLaunchCooperativeKernel(current, blocks, 1, 1, threads, 1, 1, sharedBytes, be.stream(),
+                be.args().params()), "cuLaunchCooperativeKernel(" + currentName + ")");
     }
 
     private final CudaBuffers.Address pa = new CudaBuffers.Address();
@@ -76,6 +97,7 @@ final class CudaKernels {
         long ba = be.addr(b);
         alphaHost.put(0, alpha);
         betaHost.put(0, beta);
+        be.countOperation();
         blas(cublasSgemm_v2(be.cublas(), transB ? CUBLAS_OP_T : CUBLAS_OP_N, transA ? CUBLAS_OP_T : CUBLAS_OP_N,
                 c.cols(), c.rows(), k, alphaHost, pb.aim(ba), ld(b), pa.aim(aa), ld(a), betaHost, pc.aim(ca), ld(c)),
                 "cublasSgemm");
@@ -104,6 +126,7 @@ final class CudaKernels {
     }
 
     private void zeroScratch() {
+        be.countOperation();
         cuda(cudaMemsetAsync(be.pointer(be.scratch()), 0, 8, be.stream()), "cudaMemsetAsync (accumulator)");
     }
 
@@ -116,7 +139,13 @@ final class CudaKernels {
     void sumSquares(Tensor x, Tensor out, boolean accumulate) {
         Shapes.scalar("sumSquares", out);
         long xa = be.addr(x);
-        be.addr(out); // checked before anything is queued
+        long oa = be.addr(out); // checked before anything is queued
+        if (be.switches().fastKernels()) {
+            kernel("sum_squares_once").ptr(xa).i32(ld(x)).i32(x.rows()).i32(x.cols()).ptr(be.scratch(CudaBackend.ACC))
+                    .ptr(be.scratch(CudaBackend.DONE)).ptr(oa).i32(accumulate ? 1 : 0);
+            launch(x.size());
+            return;
+        }
         zeroScratch();
         kernel("sum_squares").ptr(xa).i32(ld(x)).i32(x.rows()).i32(x.cols()).ptr(be.scratch());
         launch(x.size());
@@ -131,6 +160,12 @@ final class CudaKernels {
 
     void sumRows(Tensor x, Tensor out, boolean accumulate) {
         Shapes.sumRows(x, out);
+        if (be.switches().fastKernels()) {
+            kernel("sum_rows_tiled").ptr(be.addr(x)).i32(ld(x)).i32(x.rows()).i32(x.cols()).ptr(be.addr(out))
+                    .i32(accumulate ? 1 : 0);
+            launchBlocks(Math.max(1, Math.min(MAX_BLOCKS, (x.cols() + 31) / 32)));
+            return;
+        }
         kernel("sum_rows").ptr(be.addr(x)).i32(ld(x)).i32(x.rows()).i32(x.cols()).ptr(be.addr(out))
                 .i32(accumulate ? 1 : 0);
         launch(x.cols());
@@ -145,6 +180,17 @@ final class CudaKernels {
 
     void scatterAddRows(Tensor src, IndexBuffer ids, int idOffset, Tensor table) {
         Shapes.scatterAddRows(src, ids, idOffset, table);
+        if (be.switches().fastKernels() && table.rows() <= ONE_HOT_MAX_ROWS) {
+            Tensor onehot = oneHot.reserve(src.rows(), table.rows());
+            if (onehot != null) {
+                // table += onehotᵀ · src: deterministic, no contended atomics.
+                kernel("one_hot_rows").ptr(be.addr(ids, idOffset)).i32(src.rows()).i32(table.rows())
+                        .ptr(be.addr(onehot)).i32(ld(onehot));
+                launch((long) src.rows() * table.rows());
+                gemm(table, onehot, true, src, false, 1f, 1f);
+                return;
+            }
+        }
         kernel("scatter_add_rows").ptr(be.addr(src)).i32(ld(src)).ptr(be.addr(ids, idOffset)).ptr(be.addr(table))
                 .i32(ld(table)).i32(src.rows()).i32(src.cols());
         launch(src.size());
@@ -218,7 +264,14 @@ final class CudaKernels {
         long za = be.addr(z);
         long ta = be.addr(targets, targetOffset);
         long wa = weights == null ? 0L : be.addr(weights);
-        be.addr(loss); // checked before anything is queued
+        long la = be.addr(loss); // checked before anything is queued
+        if (be.switches().fastKernels() && z.cols() <= 1024) {
+            kernel("softmax_ce_warp").ptr(za).i32(ld(z)).i32(z.rows()).i32(z.cols()).ptr(ta).ptr(wa)
+                    .i32(weights == null ? 0 : ld(weights)).f32(gradScale).ptr(be.scratch(CudaBackend.ACC))
+                    .ptr(be.scratch(CudaBackend.DONE)).ptr(la);
+            launchBlocks(Math.max(1, Math.min(MAX_BLOCKS, (z.rows() + WARPS - 1) / WARPS)));
+            return;
+        }
         zeroScratch();
         kernel("softmax_ce").ptr(za).i32(ld(z)).i32(z.rows()).i32(z.cols()).ptr(ta).ptr(wa)
                 .i32(weights == null ? 0 : ld(weights)).f32(gradScale).ptr(be.scratch());
@@ -262,6 +315,11 @@ final class CudaKernels {
     void optimizerUpdate(UpdateRule rule, Tensor params, Tensor grads, Tensor state1, Tensor state2, Tensor state3,
                          Tensor gradScale, long step) {
         Shapes.optimizerUpdate(rule, params, grads, state1, state2, state3, gradScale, step);
+        update(rule, params, grads, state1, state2, state3, gradScale, step, false);
+    }
+
+    private void update(UpdateRule rule, Tensor params, Tensor grads, Tensor state1, Tensor state2, Tensor state3,
+                        Tensor gradScale, long step, boolean gated) {
         int states = rule.stateTensors();
         float c1 = (float) (1.0 / (1.0 - Math.pow(rule.beta1(), step)));
         float c2 = (float) (1.0 / (1.0 - Math.pow(rule.beta2(), step)));
@@ -275,7 +333,26 @@ final class CudaKernels {
                 .i64(params.size()).ptr(ka).f32(rule.learningRate()).f32(rule.momentum()).f32(rule.rho())
                 .f32(rule.beta1()).f32(rule.beta2()).f32(rule.epsilon()).f32(rule.weightDecay())
                 .i32(rule.nesterov() ? 1 : 0).i32(rule.centered() ? 1 : 0).f32(rule.clipValue()).f32(c1).f32(c2)
-                .ptr(be.errorFlag());
+                .ptr(gated ? be.scratch(CudaBackend.CONTROL) : 0L).ptr(be.errorFlag());
         launch(params.size());
+    }
+
+    /**
+     * {@link io.rnn4j.backend.Backend#gatedUpdate} on the device: {@code update_gate} (one thread)
+     * checks {@code check}, counts the update in {@code counter} and writes the step and Adam's
+     * bias corrections into the control words; the update kernel reads them (and returns at once
+     * when the gate closed). Two launches, no host round trip.
+     */
+    void gatedUpdate(UpdateRule rule, Tensor params, Tensor grads, Tensor state1, Tensor state2, Tensor state3,
+                     Tensor gradScale, Tensor check, Tensor counter) {
+        Shapes.optimizerUpdate(rule, params, grads, state1, state2, state3, gradScale, 1);
+        Shapes.scalar("gatedUpdate counter", counter);
+        long ca = be.addr(counter);
+        long ka = check == null ? 0L : be.addr(check);
+        kernel("update_gate").ptr(ka).i32(check == null ? 0 : check.rows()).i32(check == null ? 0 : check.cols())
+                .i32(check == null ? 0 : ld(check)).ptr(ca).f32(rule.beta1()).f32(rule.beta2())
+                .ptr(be.scratch(CudaBackend.CONTROL));
+        launchBlocks(1);
+        update(rule, params, grads, state1, state2, state3, gradScale, 1, true);
     }
 }

@@ -15,9 +15,12 @@ import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.Pointer;
 
 /**
- * Host ↔ device copies of the CUDA backend through pinned staging memory, grown on demand. Every
- * transfer synchronizes the stream before it returns (through the backend, which also checks the
- * kernels' error flag), so the next one finds the staging memory free.
+ * Host ↔ device copies of the CUDA backend through pinned staging memory, grown on demand. A
+ * download synchronizes the stream before it returns (through the backend, which also checks the
+ * kernels' error flag). An upload does too, unless {@link CudaSwitches#asyncUploads()} is on: then
+ * each upload copies its values into the next free part of the staging memory and returns at once,
+ * the copy queued on the stream; the parts are handed out in turn and all become free at the next
+ * synchronization ({@link #drained()}), or the upload that finds no room synchronizes first.
  */
 final class CudaTransfers implements AutoCloseable {
     private final CudaBackend be;
@@ -26,9 +29,44 @@ final class CudaTransfers implements AutoCloseable {
     private FloatPointer floats;
     private IntPointer ints;
     private long bytes;
+    /** Staging bytes handed to uploads still queued (asynchronous uploads only). */
+    private long used;
+    private static final long ALIGN = 256;
 
     CudaTransfers(CudaBackend be) {
         this.be = be;
+    }
+
+    /** The stream has drained: every part of the staging memory is free again. */
+    void drained() {
+        used = 0;
+    }
+
+    /**
+     * The byte offset of a free part of {@code need} bytes of staging memory for an upload:
+     * 0 after waiting when uploads are synchronous; the next free part when they are not.
+     */
+    private long stage(long need) {
+        be.refuseWhileCapturing("an upload");
+        if (!be.switches().asyncUploads()) {
+            reserve(need);
+            return 0;
+        }
+        if (used + need > bytes && used > 0) {
+            be.sync("staging memory full");
+        }
+        reserve(need);
+        long at = used;
+        used += (need + ALIGN - 1) / ALIGN * ALIGN;
+        return at;
+    }
+
+    /** After an upload has been queued: waits unless uploads are asynchronous. */
+    private void finishUpload(String what) {
+        be.countOperation();
+        if (!be.switches().asyncUploads()) {
+            be.sync(what);
+        }
     }
 
     /** Grows the staging memory to at least {@code need} bytes. */
@@ -59,11 +97,13 @@ final class CudaTransfers implements AutoCloseable {
             return;
         }
         long target = be.addr(dst);
-        reserve(4 * n);
-        floats.put(src, srcOffset, (int) n);
-        cuda(cudaMemcpy2DAsync(device.aim(target), 4L * dst.rowStride(), floats, 4L * dst.cols(), 4L * dst.cols(),
+        long at = stage(4 * n);
+        FloatPointer part = floats.position(at / 4);
+        part.put(src, srcOffset, (int) n);
+        cuda(cudaMemcpy2DAsync(device.aim(target), 4L * dst.rowStride(), part, 4L * dst.cols(), 4L * dst.cols(),
                 dst.rows(), cudaMemcpyHostToDevice, be.stream()), "cudaMemcpy2DAsync (upload)");
-        be.sync("upload");
+        floats.position(0);
+        finishUpload("upload");
     }
 
     void uploadIndices(int[] src, int srcOffset, IndexBuffer dst, int count) {
@@ -75,11 +115,13 @@ final class CudaTransfers implements AutoCloseable {
             return;
         }
         long target = be.addr(dst, 0);
-        reserve(4L * count);
-        ints.put(src, srcOffset, count);
-        cuda(cudaMemcpy2DAsync(device.aim(target), 4L * count, ints, 4L * count, 4L * count, 1,
+        long at = stage(4L * count);
+        IntPointer part = ints.position(at / 4);
+        part.put(src, srcOffset, count);
+        cuda(cudaMemcpy2DAsync(device.aim(target), 4L * count, part, 4L * count, 4L * count, 1,
                 cudaMemcpyHostToDevice, be.stream()), "cudaMemcpy2DAsync (index upload)");
-        be.sync("index upload");
+        ints.position(0);
+        finishUpload("index upload");
     }
 
     void download(Tensor src, float[] dst, int dstOffset) {
@@ -89,9 +131,14 @@ final class CudaTransfers implements AutoCloseable {
             return;
         }
         long source = be.addr(src);
+        be.refuseWhileCapturing("a download");
+        if (used > 0) {
+            be.sync("before a download reuses the staging memory");
+        }
         reserve(4 * n);
         cuda(cudaMemcpy2DAsync(floats, 4L * src.cols(), device.aim(source), 4L * src.rowStride(), 4L * src.cols(),
                 src.rows(), cudaMemcpyDeviceToHost, be.stream()), "cudaMemcpy2DAsync (download)");
+        be.countOperation();
         be.sync("download");
         floats.get(dst, dstOffset, (int) n);
     }

@@ -38,7 +38,7 @@ final class KernelCodes {
     }
 
     /** The kernels that can report an unknown code, as they report themselves in the error flag. */
-    static final String[] REPORTERS = {"", "act_forward", "act_backward", "optimizer_update"};
+    static final String[] REPORTERS = {"", "act_forward", "act_backward", "optimizer_update", "persistent"};
 
     /** The {@code #define} lines put in front of {@code kernels.cu}. */
     static String defines() {

@@ -15,18 +15,24 @@ public final class KernelSource {
     public static final List<String> KERNELS = List.of("fill2d", "scale2d", "axpy2d", "copy2d", "add_row_vector",
             "sum_rows", "sum_squares", "finish_scalar", "gather_rows", "scatter_add_rows", "act_forward", "act_backward",
             "softmax_ce", "squared_error", "clip_scale", "optimizer_update", "lstm_forward",
-            "lstm_backward", "gru_forward", "gru_backward", "dropout_mask", "multiply_rows", "omega_rows");
+            "lstm_backward", "gru_forward", "gru_backward", "dropout_mask", "multiply_rows", "omega_rows",
+            // fast.cu: the switchable fast paths (CudaSwitches)
+            "sum_squares_once", "softmax_ce_warp", "sum_rows_tiled", "one_hot_rows", "update_gate",
+            "elman_persistent_forward", "elman_persistent_backward");
 
-    /** The source as compiled: the shared codes ({@link KernelCodes#defines()}), then {@code kernels.cu}. */
+    /**
+     * The source as compiled: the shared codes ({@link KernelCodes#defines()}), then
+     * {@code kernels.cu}, then {@code fast.cu} (the switchable fast paths, which use its helpers).
+     */
     public static String text() {
-        return KernelCodes.defines() + file();
+        return KernelCodes.defines() + file("kernels.cu") + "\n#line 1 \"fast.cu\"\n" + file("fast.cu");
     }
 
-    /** {@code kernels.cu} as written. */
-    static String file() {
-        try (InputStream in = KernelSource.class.getResourceAsStream("kernels.cu")) {
+    /** A source file of this module as written. */
+    static String file(String name) {
+        try (InputStream in = KernelSource.class.getResourceAsStream(name)) {
             if (in == null) {
-                throw new IllegalStateException("kernels.cu is missing from the rnn-cuda jar");
+                throw new IllegalStateException(name + " is missing from the rnn-cuda jar");
             }
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {

@@ -317,7 +317,12 @@ __device__ __forceinline__ float clamp_keep_nan(float g, float c) {
 extern "C" __global__ void optimizer_update(int kind, float* p, const float* g, float* s1, float* s2, float* s3,
                                             long long n, const float* scale, float lr, float mu, float rho, float b1,
                                             float b2, float eps, float wd, int nesterov, int centered, float clip,
-                                            float c1, float c2, int* err) {
+                                            float c1, float c2, const float* ctl, int* err) {
+    if (ctl) {                                                  // gated (update_gate): step 0 = skip
+        if (ctl[0] == 0.0f) return;
+        c1 = ctl[1];
+        c2 = ctl[2];
+    }
     if (kind != RNN4J_OPT_SGD && kind != RNN4J_OPT_ADAGRAD && kind != RNN4J_OPT_RMSPROP && kind != RNN4J_OPT_ADAM
             && kind != RNN4J_OPT_ADAMW) {
         report_unknown(err, RNN4J_IN_OPTIMIZER_UPDATE, kind);

@@ -25,21 +25,23 @@ class KernelCodesTest {
             int c = KernelCodes.activation(a);
             assertTrue(c > 0 && seen.add(c), a + " code " + c);
             assertTrue(KernelCodes.defines().contains("#define RNN4J_ACT_" + a.name() + " " + c + "\n"), a.name());
-            assertTrue(KernelSource.file().contains("RNN4J_ACT_" + a.name()), "kernels.cu handles " + a);
+            assertTrue(KernelSource.file("kernels.cu").contains("RNN4J_ACT_" + a.name()), "kernels.cu handles " + a);
         }
         seen.clear();
         for (UpdateRule.Kind k : UpdateRule.Kind.values()) {
             int c = KernelCodes.optimizer(k);
             assertTrue(c > 0 && seen.add(c), k + " code " + c);
             assertTrue(KernelCodes.defines().contains("#define RNN4J_OPT_" + k.name() + " " + c + "\n"), k.name());
-            assertTrue(KernelSource.file().contains("RNN4J_OPT_" + k.name()), "kernels.cu handles " + k);
+            assertTrue(KernelSource.file("kernels.cu").contains("RNN4J_OPT_" + k.name()), "kernels.cu handles " + k);
         }
     }
 
     @Test
     void theKernelsNeverSwitchOnANumber() {
-        assertFalse(Pattern.compile("case\\s+[0-9]").matcher(KernelSource.file()).find(),
-                "a numeric case label in kernels.cu: use the RNN4J_* names");
+        for (String file : new String[] {"kernels.cu", "fast.cu"}) {
+            assertFalse(Pattern.compile("case\\s+[0-9]").matcher(KernelSource.file(file)).find(),
+                    "a numeric case label in " + file + ": use the RNN4J_* names");
+        }
         assertTrue(KernelSource.text().startsWith(KernelCodes.defines()), "the defines come first");
     }
 

@@ -1,0 +1,276 @@
+// rnn4j's switchable fast paths on the GPU (CudaSwitches): compiled into the same module as kernels.cu,
+// after it (it uses finite_f, block_sum, activate, known_activation, report_unknown, GRID_STRIDE). Every
+// kernel here is used only when its switch is on; each switch stays off until a GPU run has verified it.
+//
+// The device scratch that these kernels share (CudaBackend.Scratch): a double accumulator and a block
+// counter that the "last block finishes" kernels leave at zero, the gate's control words, a grid barrier.
+
+// ------------------------------------------------------------------ the last block finishes
+
+// After each block has added its part into *acc: the last block to arrive writes
+// out[0] = (accumulate ? out[0] : 0) + *acc and leaves *acc and *done at zero for the next launch.
+// One launch instead of memset + kernel + finish (the threadFenceReduction pattern).
+__device__ void last_block_finishes(double part, double* acc, unsigned* done, float* out, int accumulate) {
+    __shared__ bool last;
+    if (threadIdx.x == 0) {
+        atomicAdd(acc, part);
+        __threadfence();
+        last = atomicAdd(done, 1u) == gridDim.x - 1;
+    }
+    __syncthreads();
+    if (last && threadIdx.x == 0) {
+        double total = *(volatile double*) acc;
+        out[0] = (float) ((accumulate ? (double) out[0] : 0.0) + total);
+        *acc = 0.0;
+        *done = 0u;
+        __threadfence();
+    }
+}
+
+// Sum of squares into out[0] in one launch.
+extern "C" __global__ void sum_squares_once(const float* x, int ld, int rows, int cols, double* acc,
+                                            unsigned* done, float* out, int accumulate) {
+    double s = 0.0;
+    GRID_STRIDE(i, (long long) rows * cols) {
+        double v = x[(i / cols) * ld + i % cols];
+        s += v * v;
+    }
+    s = block_sum(s);
+    last_block_finishes(s, acc, done, out, accumulate);
+}
+
+// ------------------------------------------------------------------ softmax cross-entropy, one warp per row
+
+// One warp per row (V <= 1024), one pass for the maximum and the sum (the running pair (m, s) with
+// s = Σ exp(z − m), rescaled when m grows), then the gradient pass; the loss is added into loss[0] by the
+// last block. Same formulas and NaN behaviour as softmax_ce.
+extern "C" __global__ void softmax_ce_warp(float* z, int ldz, int rows, int cols, const int* targets,
+                                           const float* w, int ldw, float grad_scale, double* acc,
+                                           unsigned* done, float* loss) {
+    int lane = threadIdx.x & 31;
+    int warps = blockDim.x >> 5;
+    double part = 0.0;
+    for (long long r = (long long) blockIdx.x * warps + (threadIdx.x >> 5); r < rows;
+            r += (long long) gridDim.x * warps) {
+        float* row = z + r * ldz;
+        float wr = w ? w[r * ldw] : 1.0f;
+        if (wr == 0.0f) {
+            for (int c = lane; c < cols; c += 32) row[c] = 0.0f;
+            continue;
+        }
+        float m = -INFINITY, s = 0.0f;
+        for (int c = lane; c < cols; c += 32) {
+            float x = row[c];
+            if (x > m) {
+                s = s * expf(m - x) + 1.0f;
+                m = x;
+            } else {
+                s += expf(x - m);
+            }
+        }
+        for (int o = 16; o > 0; o >>= 1) {
+            float m2 = __shfl_xor_sync(0xffffffffu, m, o);
+            float s2 = __shfl_xor_sync(0xffffffffu, s, o);
+            float mm = fmaxf(m, m2);
+            // A lane that saw no column (or only −∞) has s = 0: it adds nothing, and exp(−∞ − mm) is not evaluated.
+            // (s != 0 keeps a NaN sum NaN.)
+            s = (s != 0.0f ? s * expf(m - mm) : 0.0f) + (s2 != 0.0f ? s2 * expf(m2 - mm) : 0.0f);
+            m = mm;
+        }
+        int y = targets[r];
+        float zy = row[y];
+        __syncwarp();                             // every lane has read z_y before any lane overwrites the row
+        if (lane == 0) part += (double) wr * (log((double) s) - (double) (zy - m));
+        float k = grad_scale * wr / s;
+        for (int c = lane; c < cols; c += 32) {
+            float p = k * expf(row[c] - m);
+            row[c] = c == y ? p - grad_scale * wr : p;
+        }
+    }
+    part = block_sum(part);
+    last_block_finishes(part, acc, done, loss, 1);
+}
+
+// ------------------------------------------------------------------ bias column sums, tiled
+
+// Column sums with coalesced reads: a block of 256 threads takes 32 columns, 8 threads per column walk
+// the rows (double sums), and the 8 partial sums meet in shared memory. Deterministic.
+extern "C" __global__ void sum_rows_tiled(const float* x, int ld, int rows, int cols, float* out, int accumulate) {
+    __shared__ double part[8][33];
+    int tx = threadIdx.x & 31, ty = threadIdx.x >> 5;
+    for (int c0 = blockIdx.x * 32; c0 < cols; c0 += gridDim.x * 32) {
+        int c = c0 + tx;
+        double s = 0.0;
+        if (c < cols) {
+            for (int r = ty; r < rows; r += 8) s += x[(long long) r * ld + c];
+        }
+        part[ty][tx] = s;
+        __syncthreads();
+        if (ty == 0 && c < cols) {
+            double t = accumulate ? (double) out[c] : 0.0;
+            for (int k = 0; k < 8; k++) t += part[k][tx];
+            out[c] = (float) t;
+        }
+        __syncthreads();
+    }
+}
+
+// ------------------------------------------------------------------ one-hot rows (the embedding gradient as a GEMM)
+
+// onehot[r, v] = (ids[r] == v) for an n × V matrix: the embedding gradient becomes onehotᵀ · Δ, a cuBLAS GEMM
+// (deterministic, no contended atomics) instead of scatter_add_rows.
+extern "C" __global__ void one_hot_rows(const int* ids, int rows, int vocab, float* out, int ldo) {
+    GRID_STRIDE(i, (long long) rows * vocab) {
+        long long r = i / vocab, v = i % vocab;
+        out[r * ldo + v] = ids[r] == v ? 1.0f : 0.0f;
+    }
+}
+
+// ------------------------------------------------------------------ the gated update
+
+// The gate of Backend.gatedUpdate, one thread: when the check values are all finite, counter[0] += 1 and
+// ctl = {step, 1/(1 − β1^step), 1/(1 − β2^step)}; otherwise ctl[0] = 0 and nothing else changes. The update
+// kernel (optimizer_update with ctl) then runs or returns at once.
+extern "C" __global__ void update_gate(const float* check, int rows, int cols, int ld, float* counter,
+                                       float beta1, float beta2, float* ctl) {
+    if (blockIdx.x != 0 || threadIdx.x != 0) return;
+    bool ok = true;
+    if (check) {
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) ok = ok && finite_f(check[(long long) r * ld + c]);
+        }
+    }
+    if (!ok) {
+        ctl[0] = 0.0f;
+        return;
+    }
+    float step = counter[0] + 1.0f;
+    counter[0] = step;
+    ctl[0] = step;
+    ctl[1] = (float) (1.0 / (1.0 - pow((double) beta1, (double) step)));
+    ctl[2] = (float) (1.0 / (1.0 - pow((double) beta2, (double) step)));
+}
+
+// ------------------------------------------------------------------ the persistent Elman recurrence
+
+// A barrier across the whole grid (every block resident: a cooperative launch). bar[0] counts arrivals,
+// bar[1] is the generation; both are left ready for the next barrier and the next launch.
+__device__ void grid_barrier(unsigned* bar) {
+    __syncthreads();
+    if (threadIdx.x == 0) {
+        volatile unsigned* vb = bar;
+        unsigned gen = vb[1];
+        __threadfence();
+        if (atomicAdd(bar, 1u) == gridDim.x - 1) {
+            vb[0] = 0u;
+            __threadfence();
+            atomicAdd(bar + 1, 1u);
+        } else {
+            while (vb[1] == gen) {
+            }
+        }
+        __threadfence();
+    }
+    __syncthreads();
+}
+
+// Backend.recurrentForward in one launch: block k owns the output columns [k·cw, min(H, (k+1)·cw)) and keeps
+// those rows of U in shared memory for all T steps; per step each warp computes dot products (lanes split the
+// H terms), writes s_t and h_{t+1} = f(s_t) for its outputs, and the grid meets at one barrier before the next
+// step reads h_{t+1} (through L2: __ldcg). Not PReLU (the caller falls back).
+extern "C" __global__ void elman_persistent_forward(int kind, const float* u, int ldu, float* pre, int ldp,
+                                                    float* hidden, int ldh, int batch, int steps, int hsize, int cw,
+                                                    unsigned* bar, int* err) {
+    extern __shared__ float us[];                 // cw × hsize: rows k·cw .. of U
+    if (!known_activation(kind) || kind == RNN4J_ACT_PRELU) {
+        report_unknown(err, RNN4J_IN_PERSISTENT, kind);
+        return;
+    }
+    int c0 = blockIdx.x * cw;
+    int mine = min(cw, hsize - c0);
+    for (int i = threadIdx.x; i < mine * hsize; i += blockDim.x) {
+        int c = i / hsize, k = i % hsize;
+        us[i] = u[(long long) (c0 + c) * ldu + k];
+    }
+    __syncthreads();
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
+    for (int t = 0; t < steps; t++) {
+        const float* h = hidden + (long long) t * batch * ldh;
+        float* s = pre + (long long) t * batch * ldp;
+        float* hn = hidden + (long long) (t + 1) * batch * ldh;
+        for (int o = warp; o < batch * mine; o += warps) {
+            int b = o / mine, c = o % mine;
+            const float* hr = h + (long long) b * ldh;
+            const float* ur = us + c * hsize;
+            float acc = 0.0f;
+            for (int k = lane; k < hsize; k += 32) acc += __ldcg(hr + k) * ur[k];
+            for (int off = 16; off > 0; off >>= 1) acc += __shfl_xor_sync(0xffffffffu, acc, off);
+            if (lane == 0) {
+                float sv = s[(long long) b * ldp + c0 + c] + acc;
+                s[(long long) b * ldp + c0 + c] = sv;
+                hn[(long long) b * ldh + c0 + c] = activate(kind, sv, 0.0f);
+            }
+        }
+        grid_barrier(bar);
+    }
+}
+
+// Backend.recurrentBackward in one launch, the mirror image: block k owns the columns [k·cw, ...) of U (kept
+// transposed in shared memory); for t = T−1..0 it adds grad[t+1]·U to its columns of grad[t] (t < T−1), adds
+// the squares of ∂E/∂h_t and of δ_t = f'(s_t) ⊙ ∂E/∂h_t into sq[t] (when sq is not null; zeroed by the
+// caller), writes δ_t, and the grid meets at one barrier per step.
+extern "C" __global__ void elman_persistent_backward(int kind, const float* u, int ldu, const float* pre, int ldp,
+                                                     const float* hidden, int ldh, float* grad, int ldg, int batch,
+                                                     int steps, int hsize, int cw, float* sq, int ldsq,
+                                                     unsigned* bar, int* err) {
+    extern __shared__ float us[];                 // cw × hsize: columns k·cw .. of U, transposed
+    if (!known_activation(kind) || kind == RNN4J_ACT_PRELU) {
+        report_unknown(err, RNN4J_IN_PERSISTENT, kind);
+        return;
+    }
+    int c0 = blockIdx.x * cw;
+    int mine = min(cw, hsize - c0);
+    for (int i = threadIdx.x; i < mine * hsize; i += blockDim.x) {
+        int k = i / mine, c = i % mine;           // coalesced along U's row k
+        us[c * hsize + k] = u[(long long) k * ldu + c0 + c];
+    }
+    __syncthreads();
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
+    for (int t = steps - 1; t >= 0; t--) {
+        float* g = grad + (long long) t * batch * ldg;
+        const float* gn = grad + (long long) (t + 1) * batch * ldg;
+        const float* s = pre + (long long) t * batch * ldp;
+        const float* hn = hidden + (long long) (t + 1) * batch * ldh;
+        float sq_h = 0.0f, sq_d = 0.0f;
+        for (int o = warp; o < batch * mine; o += warps) {
+            int b = o / mine, c = o % mine;
+            float acc = 0.0f;
+            if (t < steps - 1) {
+                const float* gr = gn + (long long) b * ldg;
+                const float* ur = us + c * hsize;
+                for (int k = lane; k < hsize; k += 32) acc += __ldcg(gr + k) * ur[k];
+                for (int off = 16; off > 0; off >>= 1) acc += __shfl_xor_sync(0xffffffffu, acc, off);
+            }
+            if (lane == 0) {
+                long long j = c0 + c;
+                float gv = g[(long long) b * ldg + j] + acc;
+                float d;
+                switch (kind) {
+                    case RNN4J_ACT_TANH: { float y = hn[(long long) b * ldh + j]; d = 1.0f - y * y; break; }
+                    case RNN4J_ACT_LOGISTIC: { float y = hn[(long long) b * ldh + j]; d = y * (1.0f - y); break; }
+                    case RNN4J_ACT_RELU: d = s[(long long) b * ldp + j] > 0.0f ? 1.0f : 0.0f; break;
+                    default: d = 1.0f;  // identity
+                }
+                float delta = d * gv;
+                sq_h += gv * gv;
+                sq_d += delta * delta;
+                g[(long long) b * ldg + j] = delta;
+            }
+        }
+        if (sq && lane == 0) {
+            atomicAdd(sq + (long long) t * ldsq, sq_h);
+            atomicAdd(sq + (long long) t * ldsq + 1, sq_d);
+        }
+        grid_barrier(bar);
+    }
+}
