@@ -1,31 +1,8 @@
 package io.rnn4j.backend.cuda;
 
-import static io.rnn4j.backend.cuda.CudaErrors.blas;
-import static io.rnn4j.backend.cuda.CudaErrors.cu;
 import static io.rnn4j.backend.cuda.CudaErrors.cuda;
-import static org.bytedeco.cuda.global.cublas.CUBLAS_DEFAULT_MATH;
-import static org.bytedeco.cuda.global.cublas.CUBLAS_TF32_TENSOR_OP_MATH;
-import static org.bytedeco.cuda.global.cublas.cublasCreate_v2;
-import static org.bytedeco.cuda.global.cublas.cublasDestroy_v2;
-import static org.bytedeco.cuda.global.cublas.cublasSetMathMode;
-import static org.bytedeco.cuda.global.cublas.cublasSetStream_v2;
-import static org.bytedeco.cuda.global.cublas.cublasSetWorkspace_v2;
-import static org.bytedeco.cuda.global.cudart.cudaDevAttrCooperativeLaunch;
-import static org.bytedeco.cuda.global.cudart.cudaDevAttrMultiProcessorCount;
-import static org.bytedeco.cuda.global.cudart.cudaDeviceGetAttribute;
-import static org.bytedeco.cuda.global.cudart.cuModuleGetFunction;
-import static org.bytedeco.cuda.global.cudart.cuModuleLoadData;
-import static org.bytedeco.cuda.global.cudart.cuModuleUnload;
-import static org.bytedeco.cuda.global.cudart.cudaFree;
-import static org.bytedeco.cuda.global.cudart.cudaFreeHost;
-import static org.bytedeco.cuda.global.cudart.cudaHostAlloc;
-import static org.bytedeco.cuda.global.cudart.cudaHostAllocMapped;
-import static org.bytedeco.cuda.global.cudart.cudaHostGetDevicePointer;
-import static org.bytedeco.cuda.global.cudart.cudaMalloc;
 import static org.bytedeco.cuda.global.cudart.cudaMemsetAsync;
 import static org.bytedeco.cuda.global.cudart.cudaSetDevice;
-import static org.bytedeco.cuda.global.cudart.cudaStreamCreate;
-import static org.bytedeco.cuda.global.cudart.cudaStreamDestroy;
 import static org.bytedeco.cuda.global.cudart.cudaStreamSynchronize;
 
 import io.rnn4j.backend.Activation;
@@ -34,21 +11,19 @@ import io.rnn4j.backend.Captured;
 import io.rnn4j.backend.IndexBuffer;
 import io.rnn4j.backend.Tensor;
 import io.rnn4j.backend.UpdateRule;
-import java.util.HashMap;
-import java.util.Map;
 import org.bytedeco.cuda.cublas.cublasContext;
 import org.bytedeco.cuda.cudart.CUfunc_st;
-import org.bytedeco.cuda.cudart.CUmod_st;
 import org.bytedeco.cuda.cudart.CUstream_st;
-import org.bytedeco.javacpp.BytePointer;
-import org.bytedeco.javacpp.IntPointer;
-import org.bytedeco.javacpp.Pointer;
-import org.bytedeco.javacpp.PointerPointer;
+import org.slf4j.LoggerFactory;
 
 /**
  * The rnn4j backend on one NVIDIA GPU: cuBLAS GEMMs and the fused kernels of {@code kernels.cu}
  * (compiled by NVRTC for the device's architecture, launched by {@link CudaKernels}), all queued
- * on one stream. This class holds the device resources, the memory and the transfers.
+ * on one stream. This class is the {@link Backend} face: every call checked and queued under the
+ * backend's lock; the device resources are {@link CudaDevice}'s, the transfers
+ * {@link CudaTransfers}'s. The fast paths (asynchronous uploads, the update gate on the device,
+ * steps captured as CUDA graphs, persistent recurrence kernels, cheaper kernels) are switched by
+ * system properties and off by default until a GPU run has verified them ({@link CudaSwitches}).
  *
  * <p>Construction is all-or-nothing: when any step fails, everything created so far is released
  * before the exception leaves. Every CUDA, cuBLAS and NVRTC return code is checked and turned into
@@ -56,148 +31,57 @@ import org.bytedeco.javacpp.PointerPointer;
  * one call at a time, and the device's primary context is made current on each thread that calls.
  * After {@link #close()} every method throws {@link IllegalStateException}. A kernel that meets an
  * unknown activation or optimizer code sets an error flag in pinned host memory; the next
- * synchronization ({@link #download}, {@link #synchronize()}, an upload) throws.
+ * synchronization ({@link #download}, {@link #synchronize()}, a synchronous upload) throws.
  */
 public final class CudaBackend implements Backend {
     /** {@code -Drnn4j.cuda.tf32=true} lets cuBLAS use TF32 tensor cores for float32 GEMMs (off by default). */
     public static final String TF32_PROPERTY = "rnn4j.cuda.tf32";
 
-    private final int device;
-    private final boolean tf32;
-    private String arch;
-    private final CUstream_st stream = new CUstream_st();
-    private final cublasContext cublas = new cublasContext();
-    private final CUmod_st module = new CUmod_st();
-    private final Map<String, CUfunc_st> functions = new HashMap<>();
-    private final KernelArgs args = new KernelArgs();
+    private final CudaDevice dev;
     private final CudaKernels kernels;
-
     private final CudaTransfers transfers = new CudaTransfers(this);
     private final CudaSwitches switches = CudaSwitches.fromSystemProperties();
     private final CudaGraphs graphs = new CudaGraphs(this);
+    /** The persistent recurrence kernels, when switched on and the device launches cooperatively. */
     private CudaRecurrences recurrences;
-    /**
-     * Device scratch, zeroed at start: at 0 the accumulator that the per-call kernels zero and
-     * finish; then the self-cleaning accumulator and block counter of the one-launch reductions
-     * ({@link #ACC}, {@link #DONE}), the persistent kernels' grid barrier ({@link #BARRIER}) and the
-     * gated update's control words ({@link #CONTROL}).
-     */
-    private long scratch;
-    static final int ACC = 8;
-    static final int DONE = 16;
-    static final int BARRIER = 24;
-    static final int CONTROL = 32;
-    private static final int SCRATCH_BYTES = 64;
-    /** cuBLAS's fixed workspace when graphs are on (captured GEMMs must not allocate). */
-    private long cublasWorkspace;
-    private static final long CUBLAS_WORKSPACE_BYTES = 32L << 20;
     private long operations;
     private boolean capturing;
-    /** The kernels' error flag: pinned, mapped host memory, and its device address. */
-    private IntPointer errorHost;
-    private long errorDevice;
-
     private final CudaBuffers.Address pa = new CudaBuffers.Address();
     private boolean closed;
     private Thread lastThread;
 
     CudaBackend(int device) {
-        this.device = device;
-        this.tf32 = Boolean.getBoolean(TF32_PROPERTY);
+        this.dev = new CudaDevice(device, Boolean.getBoolean(TF32_PROPERTY));
         this.kernels = new CudaKernels(this);
         boolean started = false;
         try {
-            start();
+            lastThread = Thread.currentThread();
+            dev.start(switches.graphs());
+            if (switches.persistent() && dev.cooperative) {
+                recurrences = new CudaRecurrences(this, kernels, dev.multiprocessors);
+            }
+            LoggerFactory.getLogger(CudaBackend.class).info("CUDA fast paths on: {}{}", switches.describe(),
+                    switches.persistent() && !dev.cooperative ? " (persistent kernels unavailable: this device has no"
+                            + " cooperative launch)" : "");
             started = true;
         } finally {
             if (!started) {
                 closed = true;
                 Throwable t = releaseAll();
                 if (t != null) {
-                    org.slf4j.LoggerFactory.getLogger(CudaBackend.class)
+                    LoggerFactory.getLogger(CudaBackend.class)
                             .warn("releasing a CUDA backend that failed to start also failed: {}", t.toString());
                 }
             }
         }
     }
 
-    private void start() {
-        cuda(cudaSetDevice(device), "cudaSetDevice(" + device + ")");
-        this.arch = new CudaNatives().architecture(device);
-        cuda(cudaFree(null), "cudaFree(null) (binds the primary context)");
-        lastThread = Thread.currentThread();
-        cuda(cudaStreamCreate(stream), "cudaStreamCreate");
-        blas(cublasCreate_v2(cublas), "cublasCreate");
-        blas(cublasSetStream_v2(cublas, stream), "cublasSetStream");
-        blas(cublasSetMathMode(cublas, tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH), "cublasSetMathMode");
-        byte[] cubin = Nvrtc.kernels(arch);
-        cu(cuModuleLoadData(module, new BytePointer(cubin)), "cuModuleLoadData(kernels, " + arch + ")");
-        for (String k : KernelSource.KERNELS) {
-            CUfunc_st f = new CUfunc_st();
-            cu(cuModuleGetFunction(f, module, k), "cuModuleGetFunction(" + k + ")");
-            functions.put(k, f);
-        }
-        this.scratch = malloc(SCRATCH_BYTES);
-        cuda(cudaMemsetAsync(pa.aim(scratch), 0, SCRATCH_BYTES, stream), "cudaMemsetAsync(scratch)");
-        int[] sms = new int[1];
-        cuda(cudaDeviceGetAttribute(sms, cudaDevAttrMultiProcessorCount, device), "cudaDeviceGetAttribute(SMs)");
-        int[] coop = new int[1];
-        cuda(cudaDeviceGetAttribute(coop, cudaDevAttrCooperativeLaunch, device), "cudaDeviceGetAttribute(cooperative)");
-        if (switches.persistent() && coop[0] != 0) {
-            this.recurrences = new CudaRecurrences(this, kernels, sms[0]);
-        }
-        if (switches.graphs()) {
-            this.cublasWorkspace = malloc(CUBLAS_WORKSPACE_BYTES);
-            blas(cublasSetWorkspace_v2(cublas, pa.aim(cublasWorkspace), CUBLAS_WORKSPACE_BYTES), "cublasSetWorkspace");
-        }
-        org.slf4j.LoggerFactory.getLogger(CudaBackend.class).info("CUDA fast paths on: {}{}", switches.describe(),
-                switches.persistent() && coop[0] == 0 ? " (persistent kernels unavailable: no cooperative launch)" : "");
-        Pointer flag = new Pointer();
-        cuda(cudaHostAlloc(flag, 64, cudaHostAllocMapped), "cudaHostAlloc(error flag)");
-        this.errorHost = new IntPointer(flag);
-        errorHost.put(0, 0);
-        PointerPointer<Pointer> dev = new PointerPointer<>(1);
-        cuda(cudaHostGetDevicePointer(dev, flag, 0), "cudaHostGetDevicePointer(error flag)");
-        this.errorDevice = dev.get(0).address();
-    }
-
     /** Releases whatever exists, every step even when one fails; returns the first failure (others suppressed). */
     private Throwable releaseAll() {
-        Throwable t = null;
-        if (!stream.isNull()) {
-            t = CudaErrors.release(() -> cuda(cudaStreamSynchronize(stream), "cudaStreamSynchronize"), t);
-        }
-        if (cublasWorkspace != 0) {
-            long w = cublasWorkspace;
-            cublasWorkspace = 0;
-            t = CudaErrors.release(() -> cuda(cudaFree(new CudaBuffers.Address(w)), "cudaFree(cuBLAS workspace)"), t);
-        }
+        Throwable t = dev.drain(null);
         t = CudaErrors.release(kernels::close, t);
-        if (scratch != 0) {
-            long s = scratch;
-            scratch = 0;
-            t = CudaErrors.release(() -> cuda(cudaFree(new CudaBuffers.Address(s)), "cudaFree(scratch)"), t);
-        }
-        if (errorHost != null) {
-            IntPointer e = errorHost;
-            errorHost = null;
-            t = CudaErrors.release(() -> cuda(cudaFreeHost(e), "cudaFreeHost(error flag)"), t);
-        }
         t = CudaErrors.release(transfers::close, t);
-        if (!module.isNull()) {
-            t = CudaErrors.release(() -> cu(cuModuleUnload(module), "cuModuleUnload"), t);
-            module.setNull();
-        }
-        if (!cublas.isNull()) {
-            t = CudaErrors.release(() -> blas(cublasDestroy_v2(cublas), "cublasDestroy"), t);
-            cublas.setNull();
-        }
-        if (!stream.isNull()) {
-            t = CudaErrors.release(() -> cuda(cudaStreamDestroy(stream), "cudaStreamDestroy"), t);
-            stream.setNull();
-        }
-        args.close();
-        return t;
+        return dev.release(t);
     }
 
     // ------------------------------------------------------------------ dispatch core
@@ -210,17 +94,8 @@ public final class CudaBackend implements Backend {
         Thread t = Thread.currentThread();
         if (t != lastThread) {
             // Driver-API launches need the primary context current on this thread.
-            cuda(cudaSetDevice(device), "cudaSetDevice(" + device + ") on thread " + t.getName());
+            cuda(cudaSetDevice(dev.index), "cudaSetDevice(" + dev.index + ") on thread " + t.getName());
             lastThread = t;
-        }
-    }
-
-    /** Throws when a kernel stored an error since the last check (call after a stream synchronization). */
-    private void checkErrorFlag() {
-        int flag = errorHost.get(0);
-        if (flag != 0) {
-            errorHost.put(0, 0);
-            throw new IllegalStateException(KernelCodes.describeError(flag));
         }
     }
 
@@ -228,9 +103,9 @@ public final class CudaBackend implements Backend {
         if (capturing) {
             throw new IllegalStateException(what + " waits for the GPU, which a captured step cannot do");
         }
-        cuda(cudaStreamSynchronize(stream), "cudaStreamSynchronize (" + what + ")");
+        cuda(cudaStreamSynchronize(dev.stream), "cudaStreamSynchronize (" + what + ")");
         transfers.drained();
-        checkErrorFlag();
+        dev.checkErrorFlag();
     }
 
     CudaSwitches switches() {
@@ -258,37 +133,37 @@ public final class CudaBackend implements Backend {
         capturing = on;
     }
 
-    /** The device address {@code offset} bytes into the scratch. */
+    /** The device address {@code offset} bytes into the scratch ({@link CudaDevice#ACC} and the others). */
     long scratch(int offset) {
-        return scratch + offset;
-    }
-
-    CUstream_st stream() {
-        return stream;
-    }
-
-    cublasContext cublas() {
-        return cublas;
-    }
-
-    boolean tf32() {
-        return tf32;
-    }
-
-    CUfunc_st function(String name) {
-        return functions.get(name);
-    }
-
-    KernelArgs args() {
-        return args;
+        return dev.scratch + offset;
     }
 
     long scratch() {
-        return scratch;
+        return dev.scratch;
+    }
+
+    CUstream_st stream() {
+        return dev.stream;
+    }
+
+    cublasContext cublas() {
+        return dev.cublas;
+    }
+
+    boolean tf32() {
+        return dev.tf32;
+    }
+
+    CUfunc_st function(String name) {
+        return dev.function(name);
+    }
+
+    KernelArgs args() {
+        return dev.args;
     }
 
     long errorFlag() {
-        return errorDevice;
+        return dev.errorDevice;
     }
 
     CudaBuffers.Address pointer(long address) {
@@ -296,9 +171,7 @@ public final class CudaBackend implements Backend {
     }
 
     long malloc(long bytes) {
-        PointerPointer<Pointer> out = new PointerPointer<>(1);
-        cuda(cudaMalloc(out, Math.max(4, bytes)), "cudaMalloc(" + bytes + " bytes)");
-        return out.get(0).address();
+        return dev.malloc(bytes);
     }
 
     long addr(Tensor t) {
@@ -322,7 +195,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public String description() {
-        return "CUDA backend, device " + device + " (" + arch + "), cuBLAS" + (tf32 ? " with TF32" : "")
+        return "CUDA backend, device " + dev.index + " (" + dev.arch + "), cuBLAS" + (dev.tf32 ? " with TF32" : "")
                 + ", NVRTC kernels, fast paths: " + switches.describe();
     }
 
@@ -339,7 +212,7 @@ public final class CudaBackend implements Backend {
         long addr = malloc(4 * n);
         CudaBuffers.Floats buffer = new CudaBuffers.Floats(this, addr, n);
         countOperation();
-        cuda(cudaMemsetAsync(pa.aim(addr), 0, 4 * Math.max(1, n), stream), "cudaMemsetAsync");
+        cuda(cudaMemsetAsync(pa.aim(addr), 0, 4 * Math.max(1, n), dev.stream), "cudaMemsetAsync");
         return Tensor.of(buffer, rows, cols);
     }
 
@@ -353,7 +226,7 @@ public final class CudaBackend implements Backend {
         long addr = malloc(4L * length);
         CudaBuffers.Ints buffer = new CudaBuffers.Ints(this, addr, length);
         countOperation();
-        cuda(cudaMemsetAsync(pa.aim(addr), 0, 4L * Math.max(1, length), stream), "cudaMemsetAsync");
+        cuda(cudaMemsetAsync(pa.aim(addr), 0, 4L * Math.max(1, length), dev.stream), "cudaMemsetAsync");
         return buffer;
     }
 

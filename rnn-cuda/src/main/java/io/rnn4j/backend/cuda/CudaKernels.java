@@ -141,8 +141,8 @@ final class CudaKernels {
         long xa = be.addr(x);
         long oa = be.addr(out); // checked before anything is queued
         if (be.switches().fastKernels()) {
-            kernel("sum_squares_once").ptr(xa).i32(ld(x)).i32(x.rows()).i32(x.cols()).ptr(be.scratch(CudaBackend.ACC))
-                    .ptr(be.scratch(CudaBackend.DONE)).ptr(oa).i32(accumulate ? 1 : 0);
+            kernel("sum_squares_once").ptr(xa).i32(ld(x)).i32(x.rows()).i32(x.cols()).ptr(be.scratch(CudaDevice.ACC))
+                    .ptr(be.scratch(CudaDevice.DONE)).ptr(oa).i32(accumulate ? 1 : 0);
             launch(x.size());
             return;
         }
@@ -267,8 +267,8 @@ final class CudaKernels {
         long la = be.addr(loss); // checked before anything is queued
         if (be.switches().fastKernels() && z.cols() <= 1024) {
             kernel("softmax_ce_warp").ptr(za).i32(ld(z)).i32(z.rows()).i32(z.cols()).ptr(ta).ptr(wa)
-                    .i32(weights == null ? 0 : ld(weights)).f32(gradScale).ptr(be.scratch(CudaBackend.ACC))
-                    .ptr(be.scratch(CudaBackend.DONE)).ptr(la);
+                    .i32(weights == null ? 0 : ld(weights)).f32(gradScale).ptr(be.scratch(CudaDevice.ACC))
+                    .ptr(be.scratch(CudaDevice.DONE)).ptr(la);
             launchBlocks(Math.max(1, Math.min(MAX_BLOCKS, (z.rows() + WARPS - 1) / WARPS)));
             return;
         }
@@ -333,7 +333,7 @@ final class CudaKernels {
                 .i64(params.size()).ptr(ka).f32(rule.learningRate()).f32(rule.momentum()).f32(rule.rho())
                 .f32(rule.beta1()).f32(rule.beta2()).f32(rule.epsilon()).f32(rule.weightDecay())
                 .i32(rule.nesterov() ? 1 : 0).i32(rule.centered() ? 1 : 0).f32(rule.clipValue()).f32(c1).f32(c2)
-                .ptr(gated ? be.scratch(CudaBackend.CONTROL) : 0L).ptr(be.errorFlag());
+                .ptr(gated ? be.scratch(CudaDevice.CONTROL) : 0L).ptr(be.errorFlag());
         launch(params.size());
     }
 
@@ -351,7 +351,7 @@ final class CudaKernels {
         long ka = check == null ? 0L : be.addr(check);
         kernel("update_gate").ptr(ka).i32(check == null ? 0 : check.rows()).i32(check == null ? 0 : check.cols())
                 .i32(check == null ? 0 : ld(check)).ptr(ca).f32(rule.beta1()).f32(rule.beta2())
-                .ptr(be.scratch(CudaBackend.CONTROL));
+                .ptr(be.scratch(CudaDevice.CONTROL));
         launchBlocks(1);
         update(rule, params, grads, state1, state2, state3, gradScale, 1, true);
     }

@@ -62,7 +62,7 @@ final class CudaRecurrences {
         }
         kernels.kernel("elman_persistent_forward").i32(KernelCodes.activation(f)).ptr(be.addr(u)).i32(CudaKernels.ld(u))
                 .ptr(be.addr(pre)).i32(CudaKernels.ld(pre)).ptr(be.addr(hidden)).i32(CudaKernels.ld(hidden)).i32(batch)
-                .i32(steps).i32(h).i32(cw).ptr(be.scratch(CudaBackend.BARRIER)).ptr(be.errorFlag());
+                .i32(steps).i32(h).i32(cw).ptr(be.scratch(CudaDevice.BARRIER)).ptr(be.errorFlag());
         kernels.launchCooperative(blocks, THREADS, shared);
     }
 
@@ -87,7 +87,7 @@ final class CudaRecurrences {
                 .i32(CudaKernels.ld(u)).ptr(be.addr(pre)).i32(CudaKernels.ld(pre)).ptr(be.addr(hidden))
                 .i32(CudaKernels.ld(hidden)).ptr(be.addr(grad)).i32(CudaKernels.ld(grad)).i32(batch).i32(steps).i32(h)
                 .i32(cw).ptr(stepSquares == null ? 0L : be.addr(stepSquares))
-                .i32(stepSquares == null ? 0 : CudaKernels.ld(stepSquares)).ptr(be.scratch(CudaBackend.BARRIER))
+                .i32(stepSquares == null ? 0 : CudaKernels.ld(stepSquares)).ptr(be.scratch(CudaDevice.BARRIER))
                 .ptr(be.errorFlag());
         kernels.launchCooperative(blocks, THREADS, shared);
     }
