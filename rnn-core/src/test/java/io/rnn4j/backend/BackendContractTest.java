@@ -1223,4 +1223,79 @@ public abstract class BackendContractTest {
         assertArrayEquals(new float[] {0.5f, 2.5f, 2.75f}, down(P));
         close(P, G, K);
     }
+
+    @Test
+    void gatedUpdateCountsOnTheBackendAndSkipsWhenTheCheckIsNotFinite() {
+        UpdateRule adam = UpdateRule.defaults(UpdateRule.Kind.ADAM, 0.1f);
+        int n = 29;
+        float[] p = random(n, 1);
+        float[] g = random(n, 1);
+        Tensor P = upload(1, n, p);
+        Tensor Q = upload(1, n, p);
+        Tensor G = upload(1, n, g);
+        Tensor[] s = {be.allocate(1, n), be.allocate(1, n), be.allocate(1, n), be.allocate(1, n)};
+        Tensor K = upload(1, 1, new float[] {0.5f});
+        Tensor counter = be.allocate(1, 1);
+        Tensor check = upload(1, 2, new float[] {3f, 4f});
+        // Update 1 through the gate, against the plain update.
+        be.gatedUpdate(adam, P, G, s[0], s[1], null, K, check, counter, 1);
+        be.optimizerUpdate(adam, Q, G, s[2], s[3], null, K, 1);
+        assertClose(toDouble(down(Q)), down(P), 1e-6, "gated update 1");
+        assertArrayEquals(new float[] {1f}, down(counter), "the counter counts the update");
+        // A NaN in the check: nothing changes, the counter neither.
+        float[] before = down(P);
+        float[] m = down(s[0]);
+        be.upload(new float[] {Float.NaN, 4f}, 0, check);
+        be.gatedUpdate(adam, P, G, s[0], s[1], null, K, check, counter, 2);
+        assertArrayEquals(before, down(P), "a closed gate leaves the parameters");
+        assertArrayEquals(m, down(s[0]), "and the state");
+        assertArrayEquals(new float[] {1f}, down(counter), "and the count");
+        be.upload(new float[] {1f, Float.POSITIVE_INFINITY}, 0, check);
+        be.gatedUpdate(adam, P, G, s[0], s[1], null, K, check, counter, 2);
+        assertArrayEquals(before, down(P), "an infinity closes it too");
+        // No check: always. The count set to 9 makes this update 10 (Adam's corrections).
+        be.fill(counter, 9f);
+        be.gatedUpdate(adam, P, G, s[0], s[1], null, K, null, counter, 10);
+        be.optimizerUpdate(adam, Q, G, s[2], s[3], null, K, 10);
+        assertClose(toDouble(down(Q)), down(P), 1e-6, "update 10 takes the count's bias corrections");
+        assertArrayEquals(new float[] {10f}, down(counter));
+        assertThrows(IllegalArgumentException.class,
+                () -> be.gatedUpdate(adam, P, G, s[0], s[1], null, K, null, check, 11), "the counter is 1x1");
+        close(P, Q, G, s[0], s[1], s[2], s[3], K, counter, check);
+    }
+
+    private static double[] toDouble(float[] x) {
+        double[] d = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            d[i] = x[i];
+        }
+        return d;
+    }
+
+    @Test
+    void aCaptureReplaysItsWorkWithTheArgumentsItWasCapturedWith() {
+        Tensor x = upload(1, 3, new float[] {1f, 2f, 3f});
+        Tensor y = upload(1, 3, new float[] {1f, 1f, 1f});
+        float[] factor = {2f};
+        Captured c = be.capture(() -> {
+            be.scale(x, factor[0]);
+            be.axpy(1f, y, x);
+        });
+        assertArrayEquals(new float[] {1f, 2f, 3f}, down(x), "capturing runs nothing");
+        if (c == null) {
+            close(x, y);
+            return; // this backend does not capture: the caller runs the work itself
+        }
+        factor[0] = 100f;
+        c.replay();
+        assertArrayEquals(new float[] {3f, 5f, 7f}, down(x), "one replay, the factor as captured");
+        be.upload(new float[] {0f, 1f, 2f}, 0, y);
+        c.replay();
+        assertArrayEquals(new float[] {6f, 11f, 16f}, down(x), "a replay reads the tensors as they are now");
+        c.close();
+        c.close();
+        assertThrows(IllegalStateException.class, () -> be.capture(() -> be.download(x, new float[3], 0)),
+                "a capture cannot wait for the device");
+        close(x, y);
+    }
 }
