@@ -57,12 +57,14 @@ public final class CudaBackend implements Backend {
         try {
             lastThread = Thread.currentThread();
             dev.start(switches.graphs());
-            if (switches.persistent() && dev.cooperative) {
-                recurrences = new CudaRecurrences(this, kernels, dev.multiprocessors);
+            if (switches.persistent()) {
+                boolean clusters = switches.clusters() && dev.major() >= 9;
+                recurrences = new CudaRecurrences(this, kernels, dev.multiprocessors, dev.cooperative,
+                        clusters ? dev.sharedOptIn : 0);
             }
             LoggerFactory.getLogger(CudaBackend.class).info("CUDA fast paths on: {}{}", switches.describe(),
-                    switches.persistent() && !dev.cooperative ? " (persistent kernels unavailable: this device has no"
-                            + " cooperative launch)" : "");
+                    switches.persistent() && !dev.cooperative && dev.major() < 9 ? " (persistent kernels unavailable:"
+                            + " this device has neither cooperative launch nor clusters)" : "");
             started = true;
         } finally {
             if (!started) {

@@ -14,6 +14,7 @@ import static org.bytedeco.cuda.global.cudart.cuModuleGetFunction;
 import static org.bytedeco.cuda.global.cudart.cuModuleLoadData;
 import static org.bytedeco.cuda.global.cudart.cuModuleUnload;
 import static org.bytedeco.cuda.global.cudart.cudaDevAttrCooperativeLaunch;
+import static org.bytedeco.cuda.global.cudart.cudaDevAttrMaxSharedMemoryPerBlockOptin;
 import static org.bytedeco.cuda.global.cudart.cudaDevAttrMultiProcessorCount;
 import static org.bytedeco.cuda.global.cudart.cudaDeviceGetAttribute;
 import static org.bytedeco.cuda.global.cudart.cudaFree;
@@ -64,6 +65,8 @@ final class CudaDevice {
     String arch;
     int multiprocessors;
     boolean cooperative;
+    /** The most shared memory a block may opt in to (bytes). */
+    int sharedOptIn;
     final CUstream_st stream = new CUstream_st();
     final cublasContext cublas = new cublasContext();
     private final CUmod_st module = new CUmod_st();
@@ -104,6 +107,9 @@ final class CudaDevice {
         this.multiprocessors = v[0];
         cuda(cudaDeviceGetAttribute(v, cudaDevAttrCooperativeLaunch, index), "cudaDeviceGetAttribute(cooperative)");
         this.cooperative = v[0] != 0;
+        cuda(cudaDeviceGetAttribute(v, cudaDevAttrMaxSharedMemoryPerBlockOptin, index),
+                "cudaDeviceGetAttribute(shared memory opt-in)");
+        this.sharedOptIn = v[0];
         if (fixedWorkspace) {
             this.cublasWorkspace = malloc(CUBLAS_WORKSPACE_BYTES);
             blas(cublasSetWorkspace_v2(cublas, pa.aim(cublasWorkspace), CUBLAS_WORKSPACE_BYTES), "cublasSetWorkspace");
@@ -115,6 +121,11 @@ final class CudaDevice {
         PointerPointer<Pointer> dev = new PointerPointer<>(1);
         cuda(cudaHostGetDevicePointer(dev, flag, 0), "cudaHostGetDevicePointer(error flag)");
         this.errorDevice = dev.get(0).address();
+    }
+
+    /** The compute capability's major number, from the architecture ({@code sm_90} → 9). */
+    int major() {
+        return Integer.parseInt(arch.substring(3)) / 10;
     }
 
     long malloc(long bytes) {

@@ -73,6 +73,13 @@ final class CudaKernels {
                 "cuLaunchKernel(" + currentName + ")");
     }
 
+    /** Queues the kernel started by {@link #kernel} with {@code sharedBytes} of dynamic shared memory per block. */
+    void launchShared(int blocks, int threads, int sharedBytes) {
+        be.countOperation();
+        cu(cuLaunchKernel(current, blocks, 1, 1, threads, 1, 1, sharedBytes, be.stream(), be.args().params(), null),
+                "cuLaunchKernel(" + currentName + ", " + blocks + " blocks, " + sharedBytes + " bytes shared)");
+    }
+
     /** Queues the kernel started by {@link #kernel} as a cooperative launch (every block resident at once). */
     void launchCooperative(int blocks, int threads, int sharedBytes) {
         be.countOperation();

@@ -1,6 +1,8 @@
 package io.rnn4j.backend.cuda;
 
 import static io.rnn4j.backend.cuda.CudaErrors.cu;
+import static org.bytedeco.cuda.global.cudart.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES;
+import static org.bytedeco.cuda.global.cudart.cuFuncSetAttribute;
 import static org.bytedeco.cuda.global.cudart.cuOccupancyMaxActiveBlocksPerMultiprocessor;
 
 import io.rnn4j.backend.Activation;
@@ -8,9 +10,14 @@ import io.rnn4j.backend.StepwiseRecurrences;
 import io.rnn4j.backend.Tensor;
 
 /**
- * The Elman recurrences as persistent kernels ({@code elman_persistent_forward} and
- * {@code _backward} of {@code fast.cu}), used when {@link CudaSwitches#persistent()} is on: one
- * cooperative launch per sweep instead of two launches per time step. Block k keeps columns
+ * The Elman recurrences as persistent kernels of {@code persistent.cu}, used when
+ * {@link CudaSwitches#persistent()} is on: one launch per sweep instead of two launches per time
+ * step. On sm_90 and later (unless {@link CudaSwitches#clusters()} is off) the cluster kernels
+ * come first: a cluster of eight blocks takes a slice of the batch, each block an eighth of U's
+ * columns (shared memory opted in up to the device's limit), h exchanged through distributed
+ * shared memory, one cluster barrier per step; the clusters are independent, so they need not be
+ * resident together. Otherwise the grid kernels ({@code elman_persistent_forward} and
+ * {@code _backward}), one cooperative launch: Block k keeps columns
  * {@code [k·cw, (k+1)·cw)} of U in shared memory for all T steps; the blocks meet at one grid
  * barrier per step. The plan ({@link #columnsPerBlock}) spreads H over the multiprocessors within
  * 48 KiB of shared memory per block (no opt-in needed); what cannot be resident at once (and
@@ -19,14 +26,61 @@ import io.rnn4j.backend.Tensor;
 final class CudaRecurrences {
     static final int THREADS = 256;
     static final int SHARED_LIMIT = 48 * 1024;
+    /** Blocks per cluster of the cluster kernels (RNN4J_CLUSTER_SIZE in persistent.cu). */
+    static final int CLUSTER = 8;
     private final CudaBackend be;
     private final CudaKernels kernels;
     private final int multiprocessors;
+    private final boolean cooperative;
+    /** The most dynamic shared memory a block may opt in to; 0 when the cluster kernels are not to be used. */
+    private final int clusterShared;
+    /** The dynamic shared memory each cluster kernel has been allowed so far. */
+    private final java.util.Map<String, Integer> allowed = new java.util.HashMap<>();
 
-    CudaRecurrences(CudaBackend be, CudaKernels kernels, int multiprocessors) {
+    /**
+     * @param cooperative whether the device launches cooperatively (the grid-barrier kernels)
+     * @param clusterShared the opt-in shared memory per block when the cluster kernels are to be used
+     *     (sm_90 and later, switched on), else 0
+     */
+    CudaRecurrences(CudaBackend be, CudaKernels kernels, int multiprocessors, boolean cooperative, int clusterShared) {
         this.be = be;
         this.kernels = kernels;
         this.multiprocessors = multiprocessors;
+        this.cooperative = cooperative;
+        this.clusterShared = clusterShared;
+    }
+
+    /** Shared memory of a cluster kernel block: U's slice, two slices of h for {@code bs} rows, the gathered rows. */
+    static long clusterBytes(int h, int bs) {
+        long cw = h / CLUSTER;
+        return 4L * (cw * h + 2L * bs * cw + (long) bs * h);
+    }
+
+    /**
+     * The batch rows per cluster for the cluster kernels: the batch spread over one cluster per eight
+     * multiprocessors, fewer rows when the shared memory ({@code maxShared} per block) does not hold
+     * them; 0 when H is not a multiple of 8 or not even one row fits.
+     */
+    static int rowsPerCluster(int h, int batch, int sms, long maxShared) {
+        if (h % CLUSTER != 0 || clusterBytes(h, 1) > maxShared) {
+            return 0;
+        }
+        int clusters = Math.max(1, sms / CLUSTER);
+        int bs = (batch + clusters - 1) / clusters;
+        while (bs > 1 && clusterBytes(h, bs) > maxShared) {
+            bs--;
+        }
+        return bs;
+    }
+
+    /** Lets {@code name} use {@code bytes} of dynamic shared memory (above 48 KiB a function must opt in). */
+    private void allow(String name, int bytes) {
+        Integer now = allowed.get(name);
+        if (bytes > SHARED_LIMIT && (now == null || now < bytes)) {
+            cu(cuFuncSetAttribute(be.function(name), CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes),
+                    "cuFuncSetAttribute(" + name + ", " + bytes + " bytes of shared memory)");
+            allowed.put(name, bytes);
+        }
     }
 
     /**
@@ -53,10 +107,20 @@ final class CudaRecurrences {
     void forward(Activation f, Tensor u, Tensor pre, Tensor hidden, Tensor slope, int batch) {
         int steps = StepwiseRecurrences.check(u, pre, hidden, batch);
         int h = u.rows();
+        int bs = f == Activation.PRELU ? 0 : rowsPerCluster(h, batch, multiprocessors, clusterShared);
+        if (bs > 0) {
+            int bytes = (int) clusterBytes(h, bs);
+            allow("elman_cluster_forward", bytes);
+            kernels.kernel("elman_cluster_forward").i32(KernelCodes.activation(f)).ptr(be.addr(u))
+                    .i32(CudaKernels.ld(u)).ptr(be.addr(pre)).i32(CudaKernels.ld(pre)).ptr(be.addr(hidden))
+                    .i32(CudaKernels.ld(hidden)).i32(batch).i32(steps).i32(h).i32(bs).ptr(be.errorFlag());
+            kernels.launchShared((batch + bs - 1) / bs * CLUSTER, THREADS, bytes);
+            return;
+        }
         int cw = columnsPerBlock(h, multiprocessors);
         int blocks = cw == 0 ? 0 : (h + cw - 1) / cw;
         int shared = 4 * cw * h;
-        if (f == Activation.PRELU || cw == 0 || !resident("elman_persistent_forward", blocks, shared)) {
+        if (f == Activation.PRELU || cw == 0 || !cooperative || !resident("elman_persistent_forward", blocks, shared)) {
             StepwiseRecurrences.forward(be, f, u, pre, hidden, slope, batch);
             return;
         }
@@ -70,18 +134,33 @@ final class CudaRecurrences {
                   int batch, Tensor stepSquares) {
         int steps = StepwiseRecurrences.check(u, pre, hidden, batch);
         int h = u.rows();
+        if (f == Activation.PRELU || grad.rows() != pre.rows() || grad.cols() != pre.cols()
+                || (stepSquares != null && (stepSquares.rows() != steps || stepSquares.cols() != 2))) {
+            // (the step-by-step path also names a shape mismatch)
+            StepwiseRecurrences.backward(be, f, u, pre, hidden, grad, slope, slopeGrad, batch, stepSquares);
+            return;
+        }
+        int bs = rowsPerCluster(h, batch, multiprocessors, clusterShared);
         int cw = columnsPerBlock(h, multiprocessors);
         int blocks = cw == 0 ? 0 : (h + cw - 1) / cw;
         int shared = 4 * cw * h;
-        if (f == Activation.PRELU || cw == 0 || grad.rows() != pre.rows() || grad.cols() != pre.cols()
-                || (stepSquares != null && (stepSquares.rows() != steps || stepSquares.cols() != 2))
-                || !resident("elman_persistent_backward", blocks, shared)) {
-            // (the step-by-step path also names a shape mismatch)
+        if (bs == 0 && (cw == 0 || !cooperative || !resident("elman_persistent_backward", blocks, shared))) {
             StepwiseRecurrences.backward(be, f, u, pre, hidden, grad, slope, slopeGrad, batch, stepSquares);
             return;
         }
         if (stepSquares != null) {
             kernels.fill(stepSquares, 0f);
+        }
+        if (bs > 0) {
+            int bytes = (int) clusterBytes(h, bs);
+            allow("elman_cluster_backward", bytes);
+            kernels.kernel("elman_cluster_backward").i32(KernelCodes.activation(f)).ptr(be.addr(u))
+                    .i32(CudaKernels.ld(u)).ptr(be.addr(pre)).i32(CudaKernels.ld(pre)).ptr(be.addr(hidden))
+                    .i32(CudaKernels.ld(hidden)).ptr(be.addr(grad)).i32(CudaKernels.ld(grad)).i32(batch).i32(steps)
+                    .i32(h).i32(bs).ptr(stepSquares == null ? 0L : be.addr(stepSquares))
+                    .i32(stepSquares == null ? 0 : CudaKernels.ld(stepSquares)).ptr(be.errorFlag());
+            kernels.launchShared((batch + bs - 1) / bs * CLUSTER, THREADS, bytes);
+            return;
         }
         kernels.kernel("elman_persistent_backward").i32(KernelCodes.activation(f)).ptr(be.addr(u))
                 .i32(CudaKernels.ld(u)).ptr(be.addr(pre)).i32(CudaKernels.ld(pre)).ptr(be.addr(hidden))

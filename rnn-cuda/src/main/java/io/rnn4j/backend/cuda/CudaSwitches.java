@@ -17,6 +17,9 @@ import java.util.List;
  *       the device gate: a captured step cannot download);</li>
  *   <li>{@code rnn4j.cuda.persistent}: the Elman recurrences as one persistent kernel each (U in
  *       shared memory for all T steps, one grid barrier per step);</li>
+ *   <li>{@code rnn4j.cuda.clusters} (follows {@code persistent} unless set): on Hopper and later,
+ *       the persistent recurrences as thread-block clusters exchanging h through distributed
+ *       shared memory, one cluster barrier per step;</li>
  *   <li>{@code rnn4j.cuda.fastKernels}: one-launch sum of squares, softmax cross-entropy with one
  *       warp per row, tiled bias sums, the embedding gradient as a GEMM for V ≤ 1024.</li>
  * </ul>
@@ -25,18 +28,20 @@ import java.util.List;
  * @param deviceGate the update's check and count on the device
  * @param graphs training steps captured as CUDA graphs
  * @param persistent the persistent Elman recurrence kernels
+ * @param clusters their cluster form on sm_90 and later
  * @param fastKernels the cheaper loss, reduction and embedding-gradient kernels
  */
 record CudaSwitches(boolean asyncUploads, boolean deviceGate, boolean graphs, boolean persistent,
-                    boolean fastKernels) {
+                    boolean clusters, boolean fastKernels) {
     static final String PREFIX = "rnn4j.cuda.";
 
     /** The switches as the system properties set them. */
     static CudaSwitches fromSystemProperties() {
         boolean all = Boolean.getBoolean(PREFIX + "fast");
         boolean graphs = on("graphs", all);
-        return new CudaSwitches(on("asyncUploads", all), graphs || on("deviceGate", all), graphs,
-                on("persistent", all), on("fastKernels", all));
+        boolean persistent = on("persistent", all);
+        return new CudaSwitches(on("asyncUploads", all), graphs || on("deviceGate", all), graphs, persistent,
+                persistent && on("clusters", true), on("fastKernels", all));
     }
 
     private static boolean on(String name, boolean dflt) {
@@ -57,7 +62,7 @@ record CudaSwitches(boolean asyncUploads, boolean deviceGate, boolean graphs, bo
             on.add("graphs");
         }
         if (persistent) {
-            on.add("persistent");
+            on.add(clusters ? "persistent (clusters on sm_90+)" : "persistent");
         }
         if (fastKernels) {
             on.add("fastKernels");

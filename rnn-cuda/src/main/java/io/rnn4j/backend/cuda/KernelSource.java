@@ -16,16 +16,22 @@ public final class KernelSource {
             "sum_rows", "sum_squares", "finish_scalar", "gather_rows", "scatter_add_rows", "act_forward", "act_backward",
             "softmax_ce", "squared_error", "clip_scale", "optimizer_update", "lstm_forward",
             "lstm_backward", "gru_forward", "gru_backward", "dropout_mask", "multiply_rows", "omega_rows",
-            // fast.cu: the switchable fast paths (CudaSwitches)
+            // fast.cu and persistent.cu: the switchable fast paths (CudaSwitches)
             "sum_squares_once", "softmax_ce_warp", "sum_rows_tiled", "one_hot_rows", "update_gate",
-            "elman_persistent_forward", "elman_persistent_backward");
+            "elman_persistent_forward", "elman_persistent_backward", "elman_cluster_forward",
+            "elman_cluster_backward");
 
     /**
      * The source as compiled: the shared codes ({@link KernelCodes#defines()}), then
-     * {@code kernels.cu}, then {@code fast.cu} (the switchable fast paths, which use its helpers).
+     * {@code kernels.cu}, then the switchable fast paths that use its helpers: {@code fast.cu} (the
+     * cheaper kernels, the update gate) and {@code persistent.cu} (the persistent recurrences).
      */
     public static String text() {
-        return KernelCodes.defines() + file("kernels.cu") + "\n#line 1 \"fast.cu\"\n" + file("fast.cu");
+        StringBuilder sb = new StringBuilder(KernelCodes.defines()).append(file("kernels.cu"));
+        for (String f : new String[] {"fast.cu", "persistent.cu"}) {
+            sb.append("\n#line 1 \"").append(f).append("\"\n").append(file(f));
+        }
+        return sb.toString();
     }
 
     /** A source file of this module as written. */

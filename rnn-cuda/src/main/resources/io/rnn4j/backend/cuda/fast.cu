@@ -1,9 +1,9 @@
-// rnn4j's switchable fast paths on the GPU (CudaSwitches): compiled into the same module as kernels.cu,
+// rnn4j's switchable fast kernels on the GPU (CudaSwitches): compiled into the same module as kernels.cu,
 // after it (it uses finite_f, block_sum, activate, known_activation, report_unknown, GRID_STRIDE). Every
 // kernel here is used only when its switch is on; each switch stays off until a GPU run has verified it.
 //
-// The device scratch that these kernels share (CudaBackend.Scratch): a double accumulator and a block
-// counter that the "last block finishes" kernels leave at zero, the gate's control words, a grid barrier.
+// The device scratch these kernels share (CudaDevice: ACC, DONE, CONTROL): a double accumulator and a block
+// counter that the "last block finishes" kernels leave at zero, and the gate's control words.
 
 // ------------------------------------------------------------------ the last block finishes
 
@@ -149,128 +149,4 @@ extern "C" __global__ void update_gate(const float* check, int rows, int cols, i
     ctl[0] = step;
     ctl[1] = (float) (1.0 / (1.0 - pow((double) beta1, (double) step)));
     ctl[2] = (float) (1.0 / (1.0 - pow((double) beta2, (double) step)));
-}
-
-// ------------------------------------------------------------------ the persistent Elman recurrence
-
-// A barrier across the whole grid (every block resident: a cooperative launch). bar[0] counts arrivals,
-// bar[1] is the generation; both are left ready for the next barrier and the next launch.
-__device__ void grid_barrier(unsigned* bar) {
-    __syncthreads();
-    if (threadIdx.x == 0) {
-        volatile unsigned* vb = bar;
-        unsigned gen = vb[1];
-        __threadfence();
-        if (atomicAdd(bar, 1u) == gridDim.x - 1) {
-            vb[0] = 0u;
-            __threadfence();
-            atomicAdd(bar + 1, 1u);
-        } else {
-            while (vb[1] == gen) {
-            }
-        }
-        __threadfence();
-    }
-    __syncthreads();
-}
-
-// Backend.recurrentForward in one launch: block k owns the output columns [k·cw, min(H, (k+1)·cw)) and keeps
-// those rows of U in shared memory for all T steps; per step each warp computes dot products (lanes split the
-// H terms), writes s_t and h_{t+1} = f(s_t) for its outputs, and the grid meets at one barrier before the next
-// step reads h_{t+1} (through L2: __ldcg). Not PReLU (the caller falls back).
-extern "C" __global__ void elman_persistent_forward(int kind, const float* u, int ldu, float* pre, int ldp,
-                                                    float* hidden, int ldh, int batch, int steps, int hsize, int cw,
-                                                    unsigned* bar, int* err) {
-    extern __shared__ float us[];                 // cw × hsize: rows k·cw .. of U
-    if (!known_activation(kind) || kind == RNN4J_ACT_PRELU) {
-        report_unknown(err, RNN4J_IN_PERSISTENT, kind);
-        return;
-    }
-    int c0 = blockIdx.x * cw;
-    int mine = min(cw, hsize - c0);
-    for (int i = threadIdx.x; i < mine * hsize; i += blockDim.x) {
-        int c = i / hsize, k = i % hsize;
-        us[i] = u[(long long) (c0 + c) * ldu + k];
-    }
-    __syncthreads();
-    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
-    for (int t = 0; t < steps; t++) {
-        const float* h = hidden + (long long) t * batch * ldh;
-        float* s = pre + (long long) t * batch * ldp;
-        float* hn = hidden + (long long) (t + 1) * batch * ldh;
-        for (int o = warp; o < batch * mine; o += warps) {
-            int b = o / mine, c = o % mine;
-            const float* hr = h + (long long) b * ldh;
-            const float* ur = us + c * hsize;
-            float acc = 0.0f;
-            for (int k = lane; k < hsize; k += 32) acc += __ldcg(hr + k) * ur[k];
-            for (int off = 16; off > 0; off >>= 1) acc += __shfl_xor_sync(0xffffffffu, acc, off);
-            if (lane == 0) {
-                float sv = s[(long long) b * ldp + c0 + c] + acc;
-                s[(long long) b * ldp + c0 + c] = sv;
-                hn[(long long) b * ldh + c0 + c] = activate(kind, sv, 0.0f);
-            }
-        }
-        grid_barrier(bar);
-    }
-}
-
-// Backend.recurrentBackward in one launch, the mirror image: block k owns the columns [k·cw, ...) of U (kept
-// transposed in shared memory); for t = T−1..0 it adds grad[t+1]·U to its columns of grad[t] (t < T−1), adds
-// the squares of ∂E/∂h_t and of δ_t = f'(s_t) ⊙ ∂E/∂h_t into sq[t] (when sq is not null; zeroed by the
-// caller), writes δ_t, and the grid meets at one barrier per step.
-extern "C" __global__ void elman_persistent_backward(int kind, const float* u, int ldu, const float* pre, int ldp,
-                                                     const float* hidden, int ldh, float* grad, int ldg, int batch,
-                                                     int steps, int hsize, int cw, float* sq, int ldsq,
-                                                     unsigned* bar, int* err) {
-    extern __shared__ float us[];                 // cw × hsize: columns k·cw .. of U, transposed
-    if (!known_activation(kind) || kind == RNN4J_ACT_PRELU) {
-        report_unknown(err, RNN4J_IN_PERSISTENT, kind);
-        return;
-    }
-    int c0 = blockIdx.x * cw;
-    int mine = min(cw, hsize - c0);
-    for (int i = threadIdx.x; i < mine * hsize; i += blockDim.x) {
-        int k = i / mine, c = i % mine;           // coalesced along U's row k
-        us[c * hsize + k] = u[(long long) k * ldu + c0 + c];
-    }
-    __syncthreads();
-    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
-    for (int t = steps - 1; t >= 0; t--) {
-        float* g = grad + (long long) t * batch * ldg;
-        const float* gn = grad + (long long) (t + 1) * batch * ldg;
-        const float* s = pre + (long long) t * batch * ldp;
-        const float* hn = hidden + (long long) (t + 1) * batch * ldh;
-        float sq_h = 0.0f, sq_d = 0.0f;
-        for (int o = warp; o < batch * mine; o += warps) {
-            int b = o / mine, c = o % mine;
-            float acc = 0.0f;
-            if (t < steps - 1) {
-                const float* gr = gn + (long long) b * ldg;
-                const float* ur = us + c * hsize;
-                for (int k = lane; k < hsize; k += 32) acc += __ldcg(gr + k) * ur[k];
-                for (int off = 16; off > 0; off >>= 1) acc += __shfl_xor_sync(0xffffffffu, acc, off);
-            }
-            if (lane == 0) {
-                long long j = c0 + c;
-                float gv = g[(long long) b * ldg + j] + acc;
-                float d;
-                switch (kind) {
-                    case RNN4J_ACT_TANH: { float y = hn[(long long) b * ldh + j]; d = 1.0f - y * y; break; }
-                    case RNN4J_ACT_LOGISTIC: { float y = hn[(long long) b * ldh + j]; d = y * (1.0f - y); break; }
-                    case RNN4J_ACT_RELU: d = s[(long long) b * ldp + j] > 0.0f ? 1.0f : 0.0f; break;
-                    default: d = 1.0f;  // identity
-                }
-                float delta = d * gv;
-                sq_h += gv * gv;
-                sq_d += delta * delta;
-                g[(long long) b * ldg + j] = delta;
-            }
-        }
-        if (sq && lane == 0) {
-            atomicAdd(sq + (long long) t * ldsq, sq_h);
-            atomicAdd(sq + (long long) t * ldsq + 1, sq_d);
-        }
-        grid_barrier(bar);
-    }
 }

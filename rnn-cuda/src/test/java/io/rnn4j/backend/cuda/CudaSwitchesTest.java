@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
  */
 class CudaSwitchesTest {
     private static final String[] NAMES = {"fast", "asyncUploads", "deviceGate", "graphs", "persistent",
-        "fastKernels"};
+        "clusters", "fastKernels"};
 
     @AfterEach
     void clear() {
@@ -26,7 +26,7 @@ class CudaSwitchesTest {
     @Test
     void everyPathIsOffByDefault() {
         CudaSwitches s = CudaSwitches.fromSystemProperties();
-        assertEquals(new CudaSwitches(false, false, false, false, false), s);
+        assertEquals(new CudaSwitches(false, false, false, false, false, false), s);
         assertEquals("none", s.describe());
     }
 
@@ -35,8 +35,14 @@ class CudaSwitchesTest {
         System.setProperty(CudaSwitches.PREFIX + "fast", "true");
         System.setProperty(CudaSwitches.PREFIX + "persistent", "false");
         CudaSwitches s = CudaSwitches.fromSystemProperties();
-        assertEquals(new CudaSwitches(true, true, true, false, true), s);
+        assertEquals(new CudaSwitches(true, true, true, false, false, true), s);
         assertEquals("asyncUploads, deviceGate, graphs, fastKernels", s.describe());
+        System.setProperty(CudaSwitches.PREFIX + "persistent", "true");
+        System.setProperty(CudaSwitches.PREFIX + "clusters", "false");
+        s = CudaSwitches.fromSystemProperties();
+        assertTrue(s.persistent() && !s.clusters(), "clusters can be turned off alone");
+        System.clearProperty(CudaSwitches.PREFIX + "clusters");
+        assertTrue(CudaSwitches.fromSystemProperties().clusters(), "clusters follow persistent");
     }
 
     @Test
@@ -45,7 +51,7 @@ class CudaSwitchesTest {
         System.setProperty(CudaSwitches.PREFIX + "deviceGate", "false");
         CudaSwitches s = CudaSwitches.fromSystemProperties();
         assertTrue(s.graphs() && s.deviceGate(), "a captured step cannot download: the gate must be on the device");
-        assertFalse(s.asyncUploads() || s.persistent() || s.fastKernels());
+        assertFalse(s.asyncUploads() || s.persistent() || s.clusters() || s.fastKernels());
     }
 
     @Test
@@ -65,5 +71,22 @@ class CudaSwitchesTest {
             assertTrue(cw >= 1 && 4L * cw * h <= CudaRecurrences.SHARED_LIMIT, "H " + h + ": U's slice fits");
             assertTrue(h < 4 * 132 || (h + cw - 1) / cw >= 0.9 * 132, "H " + h + ": nine in ten multiprocessors have work");
         }
+    }
+
+    @Test
+    void theClusterPlanSpreadsTheBatchAndFitsSharedMemory() {
+        long h200 = 232_448; // the opt-in shared memory per block of sm_90
+        // C6 (B 8, H 512) on 132 SMs: 16 clusters' worth, one row each, 130.5 KiB per block.
+        assertEquals(1, CudaRecurrences.rowsPerCluster(512, 8, 132, h200));
+        assertEquals(133_632, CudaRecurrences.clusterBytes(512, 1));
+        assertEquals(4, CudaRecurrences.rowsPerCluster(512, 64, 132, h200), "C3: 64 rows over 16 clusters");
+        assertEquals(32, CudaRecurrences.rowsPerCluster(512, 512, 132, h200), "B 512: 32 rows, 208 KiB");
+        assertEquals(4, CudaRecurrences.rowsPerCluster(128, 50, 132, h200), "C1");
+        // Too many rows for the shared memory: fewer rows per cluster, more clusters (they run in waves).
+        assertEquals(39, CudaRecurrences.rowsPerCluster(512, 4096, 132, h200));
+        assertTrue(CudaRecurrences.clusterBytes(512, 39) <= h200 && CudaRecurrences.clusterBytes(512, 40) > h200);
+        assertEquals(0, CudaRecurrences.rowsPerCluster(1024, 8, 132, h200), "U's eighth of H 1024 is 512 KiB");
+        assertEquals(0, CudaRecurrences.rowsPerCluster(100, 8, 132, h200), "H must split into eight");
+        assertEquals(0, CudaRecurrences.rowsPerCluster(512, 8, 132, 0), "clusters off: no shared memory granted");
     }
 }

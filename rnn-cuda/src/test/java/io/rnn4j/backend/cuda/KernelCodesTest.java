@@ -38,7 +38,7 @@ class KernelCodesTest {
 
     @Test
     void theKernelsNeverSwitchOnANumber() {
-        for (String file : new String[] {"kernels.cu", "fast.cu"}) {
+        for (String file : new String[] {"kernels.cu", "fast.cu", "persistent.cu"}) {
             assertFalse(Pattern.compile("case\\s+[0-9]").matcher(KernelSource.file(file)).find(),
                     "a numeric case label in " + file + ": use the RNN4J_* names");
         }
