@@ -277,6 +277,51 @@ final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public boolean lstmRecurrentForward(Tensor recurrent, Tensor gates, Tensor hidden, Tensor cells, Tensor tanhC,
+                                        int batch) {
+        long t = start();
+        boolean ran = inner.lstmRecurrentForward(recurrent, gates, hidden, cells, tanhC, batch);
+        if (ran) {
+            stop("lstmRecurrentForward", t);
+        }
+        return ran;
+    }
+
+    @Override
+    public boolean lstmRecurrentBackward(Tensor recurrent, Tensor gates, Tensor cells, Tensor tanhC, Tensor grad,
+                                         Tensor dc, Tensor dGates, int batch, Tensor stepSquares) {
+        long t = start();
+        boolean ran = inner.lstmRecurrentBackward(recurrent, gates, cells, tanhC, grad, dc, dGates, batch, stepSquares);
+        if (ran) {
+            stop("lstmRecurrentBackward", t);
+        }
+        return ran;
+    }
+
+    @Override
+    public boolean gruRecurrentForward(Tensor recurrent, Tensor recurrentBias, Tensor xGates, Tensor hGates,
+                                       Tensor hidden, Tensor acts, int batch) {
+        long t = start();
+        boolean ran = inner.gruRecurrentForward(recurrent, recurrentBias, xGates, hGates, hidden, acts, batch);
+        if (ran) {
+            stop("gruRecurrentForward", t);
+        }
+        return ran;
+    }
+
+    @Override
+    public boolean gruRecurrentBackward(Tensor recurrent, Tensor acts, Tensor hGates, Tensor hidden, Tensor grad,
+                                        Tensor dxGates, Tensor dhGates, Tensor dhDirect, int batch, Tensor stepSquares) {
+        long t = start();
+        boolean ran = inner.gruRecurrentBackward(recurrent, acts, hGates, hidden, grad, dxGates, dhGates, dhDirect,
+                batch, stepSquares);
+        if (ran) {
+            stop("gruRecurrentBackward", t);
+        }
+        return ran;
+    }
+
+    @Override
     public void gatedUpdate(UpdateRule rule, Tensor params, Tensor grads, Tensor state1, Tensor state2, Tensor state3,
                             Tensor gradScale, Tensor check, Tensor counter, long step) {
         long t = start();

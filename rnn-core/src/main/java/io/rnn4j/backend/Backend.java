@@ -361,6 +361,93 @@ public interface Backend extends AutoCloseable {
                      Tensor dhPrev);
 
     /**
+     * The forward sweep of an LSTM layer as one call, for a backend that can run it whole (keep U
+     * on chip for all T steps). Returns false, having done nothing, when it cannot: then the cell
+     * runs the steps itself (one GEMM and {@link #lstmForward} per step, on per-step views it keeps,
+     * so that a step allocates nothing); the default returns false. With block {@code t} meaning
+     * rows {@code [t·batch, (t+1)·batch)}, for {@code t = 0..T−1}:
+     * {@code gates[t] += hidden[t] · Uᵀ}, then {@code lstmForward(gates[t], cells[t], cells[t+1],
+     * hidden[t+1], tanhC[t])}.
+     *
+     * @param recurrent U, {@code 4H × H}
+     * @param gates {@code T·B × 4H}: {@code W x_t (+ b)} on entry, the activated gates on exit
+     * @param hidden {@code (T+1)·B × H}: h_0 in block 0 on entry; blocks 1..T written
+     * @param cells {@code (T+1)·B × H}: c_0 in block 0 on entry; blocks 1..T written
+     * @param tanhC {@code T·B × H}, written
+     * @param batch B
+     * @return whether the sweep ran
+     */
+    default boolean lstmRecurrentForward(Tensor recurrent, Tensor gates, Tensor hidden, Tensor cells, Tensor tanhC,
+                                         int batch) {
+        return false;
+    }
+
+    /**
+     * The mirror of {@link #lstmRecurrentForward} (false, having done nothing, when the backend
+     * cannot run it whole; the default): for {@code t = T−1..0}, {@code lstmBackward(gates[t],
+     * cells[t], tanhC[t], grad[t], dc, dGates[t])}, then (t &gt; 0) {@code grad[t−1] += dGates[t] · U}.
+     *
+     * @param recurrent U
+     * @param gates the activated gates of the forward sweep
+     * @param cells the forward sweep's cell states
+     * @param tanhC the forward sweep's tanh(c)
+     * @param grad ∂E/∂h from outside the recurrence on entry, the whole ∂E/∂h_t on exit
+     * @param dc {@code B × H}: ∂E/∂c after the last step on entry (zeros), ∂E/∂c_0 on exit
+     * @param dGates {@code T·B × 4H}, written
+     * @param batch B
+     * @param stepSquares null, or {@code T × 2}: Σ(∂E/∂h_t)² and Σ dGates_t² per step (overwrites)
+     * @return whether the sweep ran
+     */
+    default boolean lstmRecurrentBackward(Tensor recurrent, Tensor gates, Tensor cells, Tensor tanhC, Tensor grad,
+                                          Tensor dc, Tensor dGates, int batch, Tensor stepSquares) {
+        return false;
+    }
+
+    /**
+     * The forward sweep of a GRU layer as one call, or false, having done nothing, when the backend
+     * cannot run it whole (the default; the cell then runs per step one GEMM and
+     * {@link #gruForward}): {@code hGates[t] = hidden[t] · Uᵀ (+ recurrentBias)}, then
+     * {@code gruForward(xGates[t], hGates[t], hidden[t], hidden[t+1], acts[t])}.
+     *
+     * @param recurrent U, {@code 3H × H}
+     * @param recurrentBias b_h ({@code 1 × 3H}) or null
+     * @param xGates {@code T·B × 3H}: {@code W x_t + b_i}
+     * @param hGates {@code T·B × 3H}, written (kept for the backward sweep)
+     * @param hidden {@code (T+1)·B × H}: h_0 in block 0 on entry; blocks 1..T written
+     * @param acts {@code T·B × 3H}: the activated gates, written
+     * @param batch B
+     * @return whether the sweep ran
+     */
+    default boolean gruRecurrentForward(Tensor recurrent, Tensor recurrentBias, Tensor xGates, Tensor hGates,
+                                        Tensor hidden, Tensor acts, int batch) {
+        return false;
+    }
+
+    /**
+     * The mirror of {@link #gruRecurrentForward} (false, having done nothing, when the backend
+     * cannot run it whole; the default): for {@code t = T−1..0}, {@code gruBackward(acts[t],
+     * hGates[t], hidden[t], grad[t], dxGates[t], dhGates[t], dhDirect)}, then (t &gt; 0)
+     * {@code grad[t−1] += dhDirect + dhGates[t] · U}.
+     *
+     * @param recurrent U
+     * @param acts the forward sweep's activated gates
+     * @param hGates the forward sweep's {@code U h + b_h}
+     * @param hidden the forward sweep's states
+     * @param grad ∂E/∂h from outside the recurrence on entry, the whole ∂E/∂h_t on exit
+     * @param dxGates {@code T·B × 3H}, written
+     * @param dhGates {@code T·B × 3H}, written
+     * @param dhDirect {@code B × H}: z ⊙ ∂E/∂h of the last step handled, i.e. of step 0 on exit
+     * @param batch B
+     * @param stepSquares null, or {@code T × 2}: Σ(∂E/∂h_t)² and Σ dxGates_t² per step (overwrites)
+     * @return whether the sweep ran
+     */
+    default boolean gruRecurrentBackward(Tensor recurrent, Tensor acts, Tensor hGates, Tensor hidden, Tensor grad,
+                                         Tensor dxGates, Tensor dhGates, Tensor dhDirect, int batch,
+                                         Tensor stepSquares) {
+        return false;
+    }
+
+    /**
      * Fused softmax + cross-entropy + gradient, row by row. On entry {@code z} holds logits
      * ({@code n × V}); with {@code w_i = weights == null ? 1 : weights[i, 0]}:
      * {@code loss[0,0] += Σ_i w_i · (−log softmax(z_i)[targets[targetOffset + i]])} (accumulates) and

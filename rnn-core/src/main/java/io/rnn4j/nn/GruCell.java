@@ -81,6 +81,9 @@ final class GruCell extends Cell {
     @Override
     public void forward(Backend be, Activation f, LayerParams p, LayerBuffers buf) {
         Scratch s = buf.scratch();
+        if (be.gruRecurrentForward(p.recurrent(), p.recurrentBias(), buf.pre, s.hGates, buf.hidden, s.acts, buf.batch)) {
+            return;
+        }
         for (int t = 0; t < buf.steps; t++) {
             be.gemm(s.hGatesAt[t], s.hiddenPrevAt[t], false, p.recurrent(), true, 1f, 0f);
             if (p.recurrentBias() != null) {
@@ -96,6 +99,18 @@ final class GruCell extends Cell {
     public Tensor backward(Backend be, Activation f, LayerParams p, LayerParams g, LayerBuffers buf,
                            Tensor stepSquares) {
         Scratch s = buf.scratch();
+        if (!be.gruRecurrentBackward(p.recurrent(), s.acts, s.hGates, buf.hidden, buf.grad, s.dPre, s.dhGates,
+                s.dhDirect, buf.batch, stepSquares)) {
+            stepByStep(be, p, buf, s, stepSquares);
+        }
+        be.gemm(g.recurrent(), s.dhGates, true, buf.hiddenPrev, false, 1f, 1f);
+        if (g.recurrentBias() != null) {
+            be.sumRows(s.dhGates, g.recurrentBias(), true);
+        }
+        return s.dPre;
+    }
+
+    private static void stepByStep(Backend be, LayerParams p, LayerBuffers buf, Scratch s, Tensor stepSquares) {
         for (int t = buf.steps - 1; t >= 0; t--) {
             record(be, stepSquares, t, 0, s.gradAt[t]);
             be.gruBackward(s.actsAt[t], s.hGatesAt[t], s.hiddenPrevAt[t], s.gradAt[t], s.dPreAt[t], s.dhGatesAt[t],
@@ -106,11 +121,6 @@ final class GruCell extends Cell {
                 be.gemm(s.gradAt[t - 1], s.dhGatesAt[t], false, p.recurrent(), false, 1f, 1f);
             }
         }
-        be.gemm(g.recurrent(), s.dhGates, true, buf.hiddenPrev, false, 1f, 1f);
-        if (g.recurrentBias() != null) {
-            be.sumRows(s.dhGates, g.recurrentBias(), true);
-        }
-        return s.dPre;
     }
 
     // ∂E/∂h_0 = z_1 ⊙ dh_1 + dA_1 U  (the direct part is what the sweep left at its first step)

@@ -84,6 +84,9 @@ final class LstmCell extends Cell {
     @Override
     public void forward(Backend be, Activation f, LayerParams p, LayerBuffers buf) {
         Scratch s = buf.scratch();
+        if (be.lstmRecurrentForward(p.recurrent(), buf.pre, buf.hidden, buf.states[1], s.tanhC, buf.batch)) {
+            return;
+        }
         for (int t = 0; t < buf.steps; t++) {
             be.gemm(s.preAt[t], s.hiddenPrevAt[t], false, p.recurrent(), true, 1f, 1f);
             be.lstmForward(s.preAt[t], s.cellAt[t], s.cellAt[t + 1], s.hiddenAt[t], s.tanhCAt[t]);
@@ -96,7 +99,16 @@ final class LstmCell extends Cell {
                            Tensor stepSquares) {
         Scratch s = buf.scratch();
         be.fill(s.dc, 0f);
-        for (int t = buf.steps - 1; t >= 0; t--) {
+        if (!be.lstmRecurrentBackward(p.recurrent(), buf.pre, buf.states[1], s.tanhC, buf.grad, s.dc, s.dPre,
+                buf.batch, stepSquares)) {
+            stepByStep(be, p, s, buf.steps, stepSquares);
+        }
+        be.gemm(g.recurrent(), s.dPre, true, buf.hiddenPrev, false, 1f, 1f);
+        return s.dPre;
+    }
+
+    private static void stepByStep(Backend be, LayerParams p, Scratch s, int steps, Tensor stepSquares) {
+        for (int t = steps - 1; t >= 0; t--) {
             record(be, stepSquares, t, 0, s.gradAt[t]);
             be.lstmBackward(s.preAt[t], s.cellAt[t], s.tanhCAt[t], s.gradAt[t], s.dc, s.dPreAt[t]);
             record(be, stepSquares, t, 1, s.dPreAt[t]);
@@ -104,8 +116,6 @@ final class LstmCell extends Cell {
                 be.gemm(s.gradAt[t - 1], s.dPreAt[t], false, p.recurrent(), false, 1f, 1f);
             }
         }
-        be.gemm(g.recurrent(), s.dPre, true, buf.hiddenPrev, false, 1f, 1f);
-        return s.dPre;
     }
 
     // ∂E/∂h_0 = dG_1 U;  ∂E/∂c_0 is what the sweep carried past its first step

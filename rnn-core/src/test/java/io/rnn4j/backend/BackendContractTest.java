@@ -72,7 +72,9 @@ public abstract class BackendContractTest {
 
     protected static void close(Tensor... ts) {
         for (Tensor t : ts) {
-            t.buffer().close();
+            if (t != null) {
+                t.buffer().close();
+            }
         }
     }
 
@@ -1297,5 +1299,14 @@ public abstract class BackendContractTest {
         assertThrows(IllegalStateException.class, () -> be.capture(() -> be.download(x, new float[3], 0)),
                 "a capture cannot wait for the device");
         close(x, y);
+    }
+
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({"5,3,4", "64,8,6", "130,2,3"})
+    void theWholeGatedRecurrencesMatchTheirSteps(int h, int b, int steps) {
+        GatedRecurrenceContract c = new GatedRecurrenceContract(this);
+        c.lstm(h, b, steps);
+        c.gru(h, b, steps, true);
+        c.gru(h, b, steps, false);
     }
 }

@@ -46,6 +46,15 @@ class CpuBackendContractTest {
         }
     }
 
+    /** The whole LSTM and GRU sweeps answered (as a GPU backend answers them), built from their steps. */
+    @Nested
+    class WholeGatedSweeps extends BackendContractTest {
+        @Override
+        protected Backend newBackend() {
+            return new WholeSweepBackend(new CpuBackend());
+        }
+    }
+
     @Nested
     class DefaultRecurrences extends BackendContractTest {
         @Override

@@ -421,6 +421,39 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
+    public synchronized boolean lstmRecurrentForward(Tensor recurrent, Tensor gates, Tensor hidden, Tensor cells,
+                                                     Tensor tanhC, int batch) {
+        enter();
+        return recurrences != null && recurrences.lstmForward(recurrent, gates, hidden, cells, tanhC, batch);
+    }
+
+    @Override
+    public synchronized boolean lstmRecurrentBackward(Tensor recurrent, Tensor gates, Tensor cells, Tensor tanhC,
+                                                      Tensor grad, Tensor dc, Tensor dGates, int batch,
+                                                      Tensor stepSquares) {
+        enter();
+        return recurrences != null
+                && recurrences.lstmBackward(recurrent, gates, cells, tanhC, grad, dc, dGates, batch, stepSquares);
+    }
+
+    @Override
+    public synchronized boolean gruRecurrentForward(Tensor recurrent, Tensor recurrentBias, Tensor xGates,
+                                                    Tensor hGates, Tensor hidden, Tensor acts, int batch) {
+        enter();
+        return recurrences != null
+                && recurrences.gruForward(recurrent, recurrentBias, xGates, hGates, hidden, acts, batch);
+    }
+
+    @Override
+    public synchronized boolean gruRecurrentBackward(Tensor recurrent, Tensor acts, Tensor hGates, Tensor hidden,
+                                                     Tensor grad, Tensor dxGates, Tensor dhGates, Tensor dhDirect,
+                                                     int batch, Tensor stepSquares) {
+        enter();
+        return recurrences != null && recurrences.gruBackward(recurrent, acts, hGates, hidden, grad, dxGates, dhGates,
+                dhDirect, batch, stepSquares);
+    }
+
+    @Override
     public synchronized void gatedUpdate(UpdateRule rule, Tensor params, Tensor grads, Tensor state1, Tensor state2,
                                          Tensor state3, Tensor gradScale, Tensor check, Tensor counter, long step) {
         enter();

@@ -90,10 +90,117 @@ final class CudaRecurrences {
      * resident at once is asked of the driver before the launch); 0 when not one row of U fits.
      */
     static int columnsPerBlock(int h, int sms) {
+        return columnsPerBlock(h, sms, 1);
+    }
+
+    /** {@link #columnsPerBlock(int, int)} for a cell of {@code gates} gate blocks: U's slice is {@code gates·cw × H}. */
+    static int columnsPerBlock(int h, int sms, int gates) {
         int blocks = Math.max(1, Math.min(sms, h / 4));
         int cw = (h + blocks - 1) / blocks;
-        long limit = SHARED_LIMIT / (4L * h);
+        long limit = SHARED_LIMIT / (4L * gates * h);
         return (int) Math.min(cw, limit);
+    }
+
+    /**
+     * The grid plan of a gated cell's sweep: {@code {cw, blocks, shared bytes}}, or null when the
+     * persistent kernel {@code name} cannot run it (no cooperative launch, no fit, not resident).
+     */
+    private int[] gatedPlan(String name, int h, int gates) {
+        int cw = columnsPerBlock(h, multiprocessors, gates);
+        if (!cooperative || cw == 0) {
+            return null;
+        }
+        int blocks = (h + cw - 1) / cw;
+        int shared = 4 * gates * cw * h;
+        return resident(name, blocks, shared) ? new int[] {cw, blocks, shared} : null;
+    }
+
+    /** Whether the operands have the shapes the persistent sweeps assume (else the cell's steps report the mismatch). */
+    private static boolean fits(Tensor u, int gates, Tensor gateRows, Tensor states, int batch, Tensor stepSquares) {
+        int h = u.cols();
+        return u.rows() == gates * h && gateRows.cols() == gates * h && states.cols() == h && batch >= 1
+                && gateRows.rows() % batch == 0 && states.rows() == gateRows.rows() + batch
+                && (stepSquares == null || (stepSquares.rows() == gateRows.rows() / batch && stepSquares.cols() == 2));
+    }
+
+    boolean lstmForward(Tensor u, Tensor gates, Tensor hidden, Tensor cells, Tensor tanhC, int batch) {
+        int h = u.cols();
+        int[] plan = fits(u, 4, gates, hidden, batch, null) && cells.rows() == hidden.rows() && cells.cols() == h
+                && tanhC.rows() == gates.rows() && tanhC.cols() == h ? gatedPlan("lstm_persistent_forward", h, 4) : null;
+        if (plan == null) {
+            return false;
+        }
+        kernels.kernel("lstm_persistent_forward").ptr(be.addr(u)).i32(ld(u)).ptr(be.addr(gates)).i32(ld(gates))
+                .ptr(be.addr(hidden)).i32(ld(hidden)).ptr(be.addr(cells)).i32(ld(cells)).ptr(be.addr(tanhC))
+                .i32(ld(tanhC)).i32(batch).i32(gates.rows() / batch).i32(h).i32(plan[0])
+                .ptr(be.scratch(CudaDevice.BARRIER));
+        kernels.launchCooperative(plan[1], THREADS, plan[2]);
+        return true;
+    }
+
+    boolean lstmBackward(Tensor u, Tensor gates, Tensor cells, Tensor tanhC, Tensor grad, Tensor dc, Tensor dGates,
+                         int batch, Tensor stepSquares) {
+        int h = u.cols();
+        int[] plan = fits(u, 4, gates, cells, batch, stepSquares) && grad.rows() == gates.rows() && grad.cols() == h
+                && tanhC.rows() == gates.rows() && dc.rows() == batch && dc.cols() == h && dGates.rows() == gates.rows()
+                && dGates.cols() == 4 * h ? gatedPlan("lstm_persistent_backward", h, 4) : null;
+        if (plan == null) {
+            return false;
+        }
+        if (stepSquares != null) {
+            kernels.fill(stepSquares, 0f);
+        }
+        kernels.kernel("lstm_persistent_backward").ptr(be.addr(u)).i32(ld(u)).ptr(be.addr(gates)).i32(ld(gates))
+                .ptr(be.addr(cells)).i32(ld(cells)).ptr(be.addr(tanhC)).i32(ld(tanhC)).ptr(be.addr(grad)).i32(ld(grad))
+                .ptr(be.addr(dc)).i32(ld(dc)).ptr(be.addr(dGates)).i32(ld(dGates)).i32(batch)
+                .i32(gates.rows() / batch).i32(h).i32(plan[0]).ptr(stepSquares == null ? 0L : be.addr(stepSquares))
+                .i32(stepSquares == null ? 0 : ld(stepSquares)).ptr(be.scratch(CudaDevice.BARRIER));
+        kernels.launchCooperative(plan[1], THREADS, plan[2]);
+        return true;
+    }
+
+    boolean gruForward(Tensor u, Tensor bias, Tensor xGates, Tensor hGates, Tensor hidden, Tensor acts, int batch) {
+        int h = u.cols();
+        int[] plan = fits(u, 3, xGates, hidden, batch, null) && hGates.rows() == xGates.rows()
+                && hGates.cols() == 3 * h && acts.rows() == xGates.rows() && acts.cols() == 3 * h
+                && (bias == null || (bias.rows() == 1 && bias.cols() == 3 * h))
+                ? gatedPlan("gru_persistent_forward", h, 3) : null;
+        if (plan == null) {
+            return false;
+        }
+        kernels.kernel("gru_persistent_forward").ptr(be.addr(u)).i32(ld(u)).ptr(bias == null ? 0L : be.addr(bias))
+                .ptr(be.addr(xGates)).i32(ld(xGates)).ptr(be.addr(hGates)).i32(ld(hGates)).ptr(be.addr(hidden))
+                .i32(ld(hidden)).ptr(be.addr(acts)).i32(ld(acts)).i32(batch).i32(xGates.rows() / batch).i32(h)
+                .i32(plan[0]).ptr(be.scratch(CudaDevice.BARRIER));
+        kernels.launchCooperative(plan[1], THREADS, plan[2]);
+        return true;
+    }
+
+    boolean gruBackward(Tensor u, Tensor acts, Tensor hGates, Tensor hidden, Tensor grad, Tensor dxGates,
+                        Tensor dhGates, Tensor dhDirect, int batch, Tensor stepSquares) {
+        int h = u.cols();
+        int[] plan = fits(u, 3, acts, hidden, batch, stepSquares) && hGates.rows() == acts.rows()
+                && grad.rows() == acts.rows() && grad.cols() == h && dxGates.rows() == acts.rows()
+                && dxGates.cols() == 3 * h && dhGates.rows() == acts.rows() && dhGates.cols() == 3 * h
+                && dhDirect.rows() == batch && dhDirect.cols() == h ? gatedPlan("gru_persistent_backward", h, 3) : null;
+        if (plan == null) {
+            return false;
+        }
+        if (stepSquares != null) {
+            kernels.fill(stepSquares, 0f);
+        }
+        kernels.kernel("gru_persistent_backward").ptr(be.addr(u)).i32(ld(u)).ptr(be.addr(acts)).i32(ld(acts))
+                .ptr(be.addr(hGates)).i32(ld(hGates)).ptr(be.addr(hidden)).i32(ld(hidden)).ptr(be.addr(grad))
+                .i32(ld(grad)).ptr(be.addr(dxGates)).i32(ld(dxGates)).ptr(be.addr(dhGates)).i32(ld(dhGates))
+                .ptr(be.addr(dhDirect)).i32(ld(dhDirect)).i32(batch).i32(acts.rows() / batch).i32(h).i32(plan[0])
+                .ptr(stepSquares == null ? 0L : be.addr(stepSquares)).i32(stepSquares == null ? 0 : ld(stepSquares))
+                .ptr(be.scratch(CudaDevice.BARRIER));
+        kernels.launchCooperative(plan[1], THREADS, plan[2]);
+        return true;
+    }
+
+    private static int ld(Tensor t) {
+        return CudaKernels.ld(t);
     }
 
     /** Whether the persistent kernel {@code name} runs {@code blocks} blocks at once with this shared memory. */

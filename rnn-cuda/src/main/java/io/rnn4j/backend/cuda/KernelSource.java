@@ -19,7 +19,8 @@ public final class KernelSource {
             // fast.cu and persistent.cu: the switchable fast paths (CudaSwitches)
             "sum_squares_once", "softmax_ce_warp", "sum_rows_tiled", "one_hot_rows", "update_gate",
             "elman_persistent_forward", "elman_persistent_backward", "elman_cluster_forward",
-            "elman_cluster_backward");
+            "elman_cluster_backward", "lstm_persistent_forward", "lstm_persistent_backward", "gru_persistent_forward",
+            "gru_persistent_backward");
 
     /**
      * The source as compiled: the shared codes ({@link KernelCodes#defines()}), then

@@ -415,18 +415,69 @@ __device__ float sigm(float x) {
 }
 
 // One LSTM step on B rows (gate blocks i, f, g, o of H each); gates: pre-activations in, activations out.
+// The LSTM and GRU cells at one (row, unit): shared by the per-step kernels below and the persistent sweeps
+// of persistent.cu, so that both compute the same expressions.
+struct LstmOut { float i, f, g, o, c, tc, h; };
+
+__device__ __forceinline__ LstmOut lstm_cell(float pi, float pf, float pg, float po, float cprev) {
+    LstmOut r;
+    r.i = sigm(pi); r.f = sigm(pf); r.g = tanhf(pg); r.o = sigm(po);
+    r.c = r.f * cprev + r.i * r.g;
+    r.tc = tanhf(r.c);
+    r.h = r.o * r.tc;
+    return r;
+}
+
+// From the activated gates, c_{t-1}, tanh(c_t), ∂E/∂h_t and ∂E/∂c_t: the four gate gradients and ∂E/∂c_{t-1}.
+struct LstmGrad { float di, df, dg, dout, dc; };
+
+__device__ __forceinline__ LstmGrad lstm_cell_back(float gi, float gf, float gg, float go, float cprev, float tc,
+                                                   float d, float dc) {
+    LstmGrad r;
+    float dcc = dc + d * go * (1.0f - tc * tc);
+    r.di = dcc * gg * gi * (1.0f - gi);
+    r.df = dcc * cprev * gf * (1.0f - gf);
+    r.dg = dcc * gi * (1.0f - gg * gg);
+    r.dout = d * tc * go * (1.0f - go);
+    r.dc = dcc * gf;
+    return r;
+}
+
+struct GruOut { float r, z, n, h; };
+
+__device__ __forceinline__ GruOut gru_cell(float xr, float xz, float xn, float hr, float hz, float hn, float hprev) {
+    GruOut o;
+    o.r = sigm(xr + hr);
+    o.z = sigm(xz + hz);
+    o.n = tanhf(xn + o.r * hn);
+    o.h = (1.0f - o.z) * o.n + o.z * hprev;
+    return o;
+}
+
+// From the activated gates r, z, n, the step's (U h + b_h) of the n block, h_{t-1} and ∂E/∂h_t: the gradients of
+// the x-side gate inputs (dr, dz, dn), of the h-side n input (dn · r), and the direct part z · ∂E/∂h_t.
+struct GruGrad { float dr, dz, dn, dhn, direct; };
+
+__device__ __forceinline__ GruGrad gru_cell_back(float rg, float z, float n, float hn, float hp, float d) {
+    GruGrad o;
+    o.dn = d * (1.0f - z) * (1.0f - n * n);
+    o.dz = d * (hp - n) * z * (1.0f - z);
+    o.dr = o.dn * hn * rg * (1.0f - rg);
+    o.dhn = o.dn * rg;
+    o.direct = d * z;
+    return o;
+}
+
 extern "C" __global__ void lstm_forward(float* gates, int ldg, const float* cprev, int ldcp, float* c, int ldc,
                                         float* h, int ldh, float* tanhc, int ldt, int rows, int hs) {
     GRID_STRIDE(i, (long long) rows * hs) {
         long long r = i / hs, j = i % hs;
         float* g = gates + r * ldg;
-        float gi = sigm(g[j]), gf = sigm(g[hs + j]), gg = tanhf(g[2 * hs + j]), go = sigm(g[3 * hs + j]);
-        g[j] = gi; g[hs + j] = gf; g[2 * hs + j] = gg; g[3 * hs + j] = go;
-        float cv = gf * cprev[r * ldcp + j] + gi * gg;
-        float tc = tanhf(cv);
-        c[r * ldc + j] = cv;
-        tanhc[r * ldt + j] = tc;
-        h[r * ldh + j] = go * tc;
+        LstmOut o = lstm_cell(g[j], g[hs + j], g[2 * hs + j], g[3 * hs + j], cprev[r * ldcp + j]);
+        g[j] = o.i; g[hs + j] = o.f; g[2 * hs + j] = o.g; g[3 * hs + j] = o.o;
+        c[r * ldc + j] = o.c;
+        tanhc[r * ldt + j] = o.tc;
+        h[r * ldh + j] = o.h;
     }
 }
 
@@ -436,16 +487,14 @@ extern "C" __global__ void lstm_backward(const float* gates, int ldg, const floa
     GRID_STRIDE(i, (long long) rows * hs) {
         long long r = i / hs, j = i % hs;
         const float* g = gates + r * ldg;
-        float gi = g[j], gf = g[hs + j], gg = g[2 * hs + j], go = g[3 * hs + j];
-        float tc = tanhc[r * ldt + j];
-        float d = dh[r * lddh + j];
-        float dcc = dc[r * lddc + j] + d * go * (1.0f - tc * tc);
+        LstmGrad o = lstm_cell_back(g[j], g[hs + j], g[2 * hs + j], g[3 * hs + j], cprev[r * ldcp + j],
+                                    tanhc[r * ldt + j], dh[r * lddh + j], dc[r * lddc + j]);
         float* dg = dgates + r * lddg;
-        dg[j] = dcc * gg * gi * (1.0f - gi);
-        dg[hs + j] = dcc * cprev[r * ldcp + j] * gf * (1.0f - gf);
-        dg[2 * hs + j] = dcc * gi * (1.0f - gg * gg);
-        dg[3 * hs + j] = d * tc * go * (1.0f - go);
-        dc[r * lddc + j] = dcc * gf;
+        dg[j] = o.di;
+        dg[hs + j] = o.df;
+        dg[2 * hs + j] = o.dg;
+        dg[3 * hs + j] = o.dout;
+        dc[r * lddc + j] = o.dc;
     }
 }
 
@@ -456,12 +505,10 @@ extern "C" __global__ void gru_forward(const float* xg, int ldx, const float* hg
         long long r = i / hs, j = i % hs;
         const float* x = xg + r * ldx;
         const float* hh = hg + r * ldhg;
-        float rg = sigm(x[j] + hh[j]);
-        float z = sigm(x[hs + j] + hh[hs + j]);
-        float n = tanhf(x[2 * hs + j] + rg * hh[2 * hs + j]);
+        GruOut o = gru_cell(x[j], x[hs + j], x[2 * hs + j], hh[j], hh[hs + j], hh[2 * hs + j], hprev[r * ldp + j]);
         float* g = gates + r * ldg;
-        g[j] = rg; g[hs + j] = z; g[2 * hs + j] = n;
-        h[r * ldh + j] = (1.0f - z) * n + z * hprev[r * ldp + j];
+        g[j] = o.r; g[hs + j] = o.z; g[2 * hs + j] = o.n;
+        h[r * ldh + j] = o.h;
     }
 }
 
@@ -471,16 +518,12 @@ extern "C" __global__ void gru_backward(const float* gates, int ldg, const float
     GRID_STRIDE(i, (long long) rows * hs) {
         long long r = i / hs, j = i % hs;
         const float* g = gates + r * ldg;
-        float rg = g[j], z = g[hs + j], n = g[2 * hs + j];
-        float d = dh[r * lddh + j];
-        float hp = hprev[r * ldp + j];
-        float dnp = d * (1.0f - z) * (1.0f - n * n);
-        float dzp = d * (hp - n) * z * (1.0f - z);
-        float drp = dnp * hg[r * ldhg + 2 * hs + j] * rg * (1.0f - rg);
+        GruGrad o = gru_cell_back(g[j], g[hs + j], g[2 * hs + j], hg[r * ldhg + 2 * hs + j], hprev[r * ldp + j],
+                                  dh[r * lddh + j]);
         float* dx = dxg + r * lddx;
         float* dhh = dhg + r * lddhg;
-        dx[j] = drp; dx[hs + j] = dzp; dx[2 * hs + j] = dnp;
-        dhh[j] = drp; dhh[hs + j] = dzp; dhh[2 * hs + j] = dnp * rg;
-        dhprev[r * lddp + j] = d * z;
+        dx[j] = o.dr; dx[hs + j] = o.dz; dx[2 * hs + j] = o.dn;
+        dhh[j] = o.dr; dhh[hs + j] = o.dz; dhh[2 * hs + j] = o.dhn;
+        dhprev[r * lddp + j] = o.direct;
     }
 }

@@ -301,3 +301,207 @@ extern "C" __global__ void RNN4J_CLUSTER_DIMS elman_cluster_backward(int kind, c
     report_unknown(err, RNN4J_IN_PERSISTENT, kind);   // never launched before sm_90 (CudaRecurrences checks)
 #endif
 }
+
+// ------------------------------------------------------------------ the persistent LSTM and GRU sweeps (grid form)
+
+// Block k owns the units [k·cw, k·cw + mine) of all G gate blocks: the rows g·H + unit of U (G·cw × H, at
+// (g·cw + c)·H in shared memory). Per step each warp takes one (row, unit), its lanes split the H terms of the
+// G dot products, and lane 0 runs the cell (lstm_cell, gru_cell: the per-step kernels' expressions).
+__device__ void load_gate_rows(const float* u, int ldu, float* us, int gates, int hsize, int u0, int mine, int cw) {
+    for (int i = threadIdx.x; i < gates * mine * hsize; i += blockDim.x) {
+        int row = i / hsize, k = i % hsize;
+        int g = row / mine, c = row % mine;
+        us[(g * cw + c) * hsize + k] = u[(long long) (g * hsize + u0 + c) * ldu + k];
+    }
+}
+
+// The mirror: columns u0 .. u0 + mine of U over all G·H rows, transposed (c · G·H + r in shared memory).
+__device__ void load_gate_columns(const float* u, int ldu, float* us, int rows, int u0, int mine) {
+    for (int i = threadIdx.x; i < rows * mine; i += blockDim.x) {
+        int r = i / mine, c = i % mine;           // coalesced along U's row r
+        us[c * rows + r] = u[(long long) r * ldu + u0 + c];
+    }
+}
+
+__device__ __forceinline__ float warp_sum(float v) {
+    for (int off = 16; off > 0; off >>= 1) v += __shfl_xor_sync(0xffffffffu, v, off);
+    return v;
+}
+
+// Backend.lstmRecurrentForward in one launch (U 4H × H; gates T·B × 4H in: W x + b, out: activated).
+extern "C" __global__ void lstm_persistent_forward(const float* u, int ldu, float* gates, int ldg, float* hidden,
+                                                   int ldh, float* cells, int ldc, float* tanhc, int ldt, int batch,
+                                                   int steps, int hsize, int cw, unsigned* bar) {
+    extern __shared__ float us[];
+    int u0 = blockIdx.x * cw;
+    int mine = min(cw, hsize - u0);
+    load_gate_rows(u, ldu, us, 4, hsize, u0, mine, cw);
+    __syncthreads();
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
+    for (int t = 0; t < steps; t++) {
+        for (int o = warp; o < batch * mine; o += warps) {
+            int b = o / mine, c = o % mine;
+            long long row = (long long) t * batch + b;
+            const float* hr = hidden + row * ldh;
+            float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;
+            for (int k = lane; k < hsize; k += 32) {
+                float hv = __ldcg(hr + k);
+                a0 += hv * us[(0 * cw + c) * hsize + k];
+                a1 += hv * us[(1 * cw + c) * hsize + k];
+                a2 += hv * us[(2 * cw + c) * hsize + k];
+                a3 += hv * us[(3 * cw + c) * hsize + k];
+            }
+            a0 = warp_sum(a0); a1 = warp_sum(a1); a2 = warp_sum(a2); a3 = warp_sum(a3);
+            if (lane == 0) {
+                int j = u0 + c;
+                float* g = gates + row * ldg;
+                LstmOut r = lstm_cell(g[j] + a0, g[hsize + j] + a1, g[2 * hsize + j] + a2, g[3 * hsize + j] + a3,
+                                      __ldcg(cells + row * ldc + j));
+                g[j] = r.i; g[hsize + j] = r.f; g[2 * hsize + j] = r.g; g[3 * hsize + j] = r.o;
+                cells[(row + batch) * ldc + j] = r.c;
+                tanhc[row * ldt + j] = r.tc;
+                hidden[(row + batch) * ldh + j] = r.h;
+            }
+        }
+        grid_barrier(bar);
+    }
+}
+
+// Backend.lstmRecurrentBackward in one launch: for t = T−1..0, ∂E/∂h_t = grad[t] + dGates[t+1]·U on the block's
+// units, the cell's gradients (lstm_cell_back) with the carried dc, grad[t] ← ∂E/∂h_t, the per-step squares.
+extern "C" __global__ void lstm_persistent_backward(const float* u, int ldu, const float* gates, int ldg,
+                                                    const float* cells, int ldc, const float* tanhc, int ldt,
+                                                    float* grad, int ldgr, float* dc, int lddc, float* dgates,
+                                                    int lddg, int batch, int steps, int hsize, int cw, float* sq,
+                                                    int ldsq, unsigned* bar) {
+    extern __shared__ float us[];
+    int u0 = blockIdx.x * cw;
+    int mine = min(cw, hsize - u0);
+    int rows = 4 * hsize;
+    load_gate_columns(u, ldu, us, rows, u0, mine);
+    __syncthreads();
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
+    for (int t = steps - 1; t >= 0; t--) {
+        float sq_h = 0.0f, sq_d = 0.0f;
+        for (int o = warp; o < batch * mine; o += warps) {
+            int b = o / mine, c = o % mine;
+            long long row = (long long) t * batch + b;
+            float acc = 0.0f;
+            if (t < steps - 1) {
+                const float* dn = dgates + (row + batch) * lddg;
+                for (int r = lane; r < rows; r += 32) acc += __ldcg(dn + r) * us[c * rows + r];
+                acc = warp_sum(acc);
+            }
+            if (lane == 0) {
+                int j = u0 + c;
+                const float* g = gates + row * ldg;
+                float d = grad[row * ldgr + j] + acc;
+                LstmGrad r = lstm_cell_back(g[j], g[hsize + j], g[2 * hsize + j], g[3 * hsize + j],
+                                            cells[row * ldc + j], tanhc[row * ldt + j], d, dc[(long long) b * lddc + j]);
+                float* dg = dgates + row * lddg;
+                dg[j] = r.di; dg[hsize + j] = r.df; dg[2 * hsize + j] = r.dg; dg[3 * hsize + j] = r.dout;
+                dc[(long long) b * lddc + j] = r.dc;
+                grad[row * ldgr + j] = d;
+                sq_h += d * d;
+                sq_d += r.di * r.di + r.df * r.df + r.dg * r.dg + r.dout * r.dout;
+            }
+        }
+        if (sq && lane == 0) {
+            atomicAdd(sq + (long long) t * ldsq, sq_h);
+            atomicAdd(sq + (long long) t * ldsq + 1, sq_d);
+        }
+        grid_barrier(bar);
+    }
+}
+
+// Backend.gruRecurrentForward in one launch (U 3H × H): hGates[t] = h_t·Uᵀ (+ b_h) on the block's units (kept for
+// the backward sweep), then gru_cell.
+extern "C" __global__ void gru_persistent_forward(const float* u, int ldu, const float* bias, const float* xg, int ldx,
+                                                  float* hg, int ldhg, float* hidden, int ldh, float* acts, int lda,
+                                                  int batch, int steps, int hsize, int cw, unsigned* bar) {
+    extern __shared__ float us[];
+    int u0 = blockIdx.x * cw;
+    int mine = min(cw, hsize - u0);
+    load_gate_rows(u, ldu, us, 3, hsize, u0, mine, cw);
+    __syncthreads();
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
+    for (int t = 0; t < steps; t++) {
+        for (int o = warp; o < batch * mine; o += warps) {
+            int b = o / mine, c = o % mine;
+            long long row = (long long) t * batch + b;
+            const float* hr = hidden + row * ldh;
+            float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f;
+            for (int k = lane; k < hsize; k += 32) {
+                float hv = __ldcg(hr + k);
+                a0 += hv * us[(0 * cw + c) * hsize + k];
+                a1 += hv * us[(1 * cw + c) * hsize + k];
+                a2 += hv * us[(2 * cw + c) * hsize + k];
+            }
+            a0 = warp_sum(a0); a1 = warp_sum(a1); a2 = warp_sum(a2);
+            if (lane == 0) {
+                int j = u0 + c;
+                if (bias) {
+                    a0 += bias[j]; a1 += bias[hsize + j]; a2 += bias[2 * hsize + j];
+                }
+                float* h = hg + row * ldhg;
+                h[j] = a0; h[hsize + j] = a1; h[2 * hsize + j] = a2;
+                const float* x = xg + row * ldx;
+                GruOut r = gru_cell(x[j], x[hsize + j], x[2 * hsize + j], a0, a1, a2, __ldcg(hr + j));
+                float* a = acts + row * lda;
+                a[j] = r.r; a[hsize + j] = r.z; a[2 * hsize + j] = r.n;
+                hidden[(row + batch) * ldh + j] = r.h;
+            }
+        }
+        grid_barrier(bar);
+    }
+}
+
+// Backend.gruRecurrentBackward in one launch: ∂E/∂h_t = grad[t] + (direct + dhGates[t+1]·U) on the block's units,
+// gru_cell_back, grad[t] ← ∂E/∂h_t, direct ← z ⊙ ∂E/∂h_t (its own units only), the per-step squares.
+extern "C" __global__ void gru_persistent_backward(const float* u, int ldu, const float* acts, int lda, const float* hg,
+                                                   int ldhg, const float* hidden, int ldh, float* grad, int ldgr,
+                                                   float* dxg, int lddx, float* dhg, int lddhg, float* direct,
+                                                   int lddir, int batch, int steps, int hsize, int cw, float* sq,
+                                                   int ldsq, unsigned* bar) {
+    extern __shared__ float us[];
+    int u0 = blockIdx.x * cw;
+    int mine = min(cw, hsize - u0);
+    int rows = 3 * hsize;
+    load_gate_columns(u, ldu, us, rows, u0, mine);
+    __syncthreads();
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
+    for (int t = steps - 1; t >= 0; t--) {
+        float sq_h = 0.0f, sq_d = 0.0f;
+        for (int o = warp; o < batch * mine; o += warps) {
+            int b = o / mine, c = o % mine;
+            long long row = (long long) t * batch + b;
+            float acc = 0.0f;
+            if (t < steps - 1) {
+                const float* dn = dhg + (row + batch) * lddhg;
+                for (int r = lane; r < rows; r += 32) acc += __ldcg(dn + r) * us[c * rows + r];
+                acc = warp_sum(acc);
+            }
+            if (lane == 0) {
+                int j = u0 + c;
+                float* dir = direct + (long long) b * lddir + j;
+                float d = t < steps - 1 ? (grad[row * ldgr + j] + *dir) + acc : grad[row * ldgr + j];
+                const float* a = acts + row * lda;
+                GruGrad r = gru_cell_back(a[j], a[hsize + j], a[2 * hsize + j], hg[row * ldhg + 2 * hsize + j],
+                                          hidden[row * ldh + j], d);
+                float* dx = dxg + row * lddx;
+                float* dh = dhg + row * lddhg;
+                dx[j] = r.dr; dx[hsize + j] = r.dz; dx[2 * hsize + j] = r.dn;
+                dh[j] = r.dr; dh[hsize + j] = r.dz; dh[2 * hsize + j] = r.dhn;
+                *dir = r.direct;
+                grad[row * ldgr + j] = d;
+                sq_h += d * d;
+                sq_d += r.dr * r.dr + r.dz * r.dz + r.dn * r.dn;
+            }
+        }
+        if (sq && lane == 0) {
+            atomicAdd(sq + (long long) t * ldsq, sq_h);
+            atomicAdd(sq + (long long) t * ldsq + 1, sq_d);
+        }
+        grid_barrier(bar);
+    }
+}

@@ -89,4 +89,14 @@ class CudaSwitchesTest {
         assertEquals(0, CudaRecurrences.rowsPerCluster(100, 8, 132, h200), "H must split into eight");
         assertEquals(0, CudaRecurrences.rowsPerCluster(512, 8, 132, 0), "clusters off: no shared memory granted");
     }
+
+    @Test
+    void theGatedPlanKeepsAllGatesOfAUnitInOneBlock() {
+        // LSTM H 512 on 132 SMs: 4 units a block, 4·4·512 floats = 32 KiB of U; GRU: 24 KiB.
+        assertEquals(4, CudaRecurrences.columnsPerBlock(512, 132, 4));
+        assertEquals(4, CudaRecurrences.columnsPerBlock(512, 132, 3));
+        // LSTM H 1024: 8 units would need 128 KiB: 3 units (48 KiB), 342 blocks (the driver is asked).
+        assertEquals(3, CudaRecurrences.columnsPerBlock(1024, 132, 4));
+        assertEquals(0, CudaRecurrences.columnsPerBlock(4096, 132, 4), "not one unit's four rows of U fit");
+    }
 }
