@@ -34,6 +34,14 @@ final class ProfilingBackend implements Backend {
         v[1]++;
     }
 
+    /** Counts a whole sweep that the inner backend ran (a sweep it declined took no time of its own). */
+    private boolean stopIf(boolean ran, String kernel, long t0) {
+        if (ran) {
+            stop(kernel, t0);
+        }
+        return ran;
+    }
+
     /** Clears the totals. */
     void reset() {
         totals.clear();
@@ -281,10 +289,7 @@ final class ProfilingBackend implements Backend {
                                         int batch) {
         long t = start();
         boolean ran = inner.lstmRecurrentForward(recurrent, gates, hidden, cells, tanhC, batch);
-        if (ran) {
-            stop("lstmRecurrentForward", t);
-        }
-        return ran;
+        return stopIf(ran, "lstmRecurrentForward", t);
     }
 
     @Override
@@ -292,10 +297,7 @@ final class ProfilingBackend implements Backend {
                                          Tensor dc, Tensor dGates, int batch, Tensor stepSquares) {
         long t = start();
         boolean ran = inner.lstmRecurrentBackward(recurrent, gates, cells, tanhC, grad, dc, dGates, batch, stepSquares);
-        if (ran) {
-            stop("lstmRecurrentBackward", t);
-        }
-        return ran;
+        return stopIf(ran, "lstmRecurrentBackward", t);
     }
 
     @Override
@@ -303,10 +305,7 @@ final class ProfilingBackend implements Backend {
                                        Tensor hidden, Tensor acts, int batch) {
         long t = start();
         boolean ran = inner.gruRecurrentForward(recurrent, recurrentBias, xGates, hGates, hidden, acts, batch);
-        if (ran) {
-            stop("gruRecurrentForward", t);
-        }
-        return ran;
+        return stopIf(ran, "gruRecurrentForward", t);
     }
 
     @Override
@@ -315,10 +314,7 @@ final class ProfilingBackend implements Backend {
         long t = start();
         boolean ran = inner.gruRecurrentBackward(recurrent, acts, hGates, hidden, grad, dxGates, dhGates, dhDirect,
                 batch, stepSquares);
-        if (ran) {
-            stop("gruRecurrentBackward", t);
-        }
-        return ran;
+        return stopIf(ran, "gruRecurrentBackward", t);
     }
 
     @Override

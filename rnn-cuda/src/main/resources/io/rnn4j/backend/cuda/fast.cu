@@ -30,13 +30,7 @@ __device__ void last_block_finishes(double part, double* acc, unsigned* done, fl
 // Sum of squares into out[0] in one launch.
 extern "C" __global__ void sum_squares_once(const float* x, int ld, int rows, int cols, double* acc,
                                             unsigned* done, float* out, int accumulate) {
-    double s = 0.0;
-    GRID_STRIDE(i, (long long) rows * cols) {
-        double v = x[(i / cols) * ld + i % cols];
-        s += v * v;
-    }
-    s = block_sum(s);
-    last_block_finishes(s, acc, done, out, accumulate);
+    last_block_finishes(block_sum_squares(x, ld, rows, cols), acc, done, out, accumulate);
 }
 
 // ------------------------------------------------------------------ softmax cross-entropy, one warp per row

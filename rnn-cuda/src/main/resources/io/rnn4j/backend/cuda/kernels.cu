@@ -114,14 +114,19 @@ __device__ float block_max(float v) {
     return v;
 }
 
-// Sum of squares, reduced on the device into acc[0] (double, zeroed by the caller).
-extern "C" __global__ void sum_squares(const float* x, int ld, int rows, int cols, double* acc) {
+// This block's part of the sum of squares (valid in thread 0).
+__device__ double block_sum_squares(const float* x, int ld, int rows, int cols) {
     double s = 0.0;
     GRID_STRIDE(i, (long long) rows * cols) {
         double v = x[(i / cols) * ld + i % cols];
         s += v * v;
     }
-    s = block_sum(s);
+    return block_sum(s);
+}
+
+// Sum of squares, reduced on the device into acc[0] (double, zeroed by the caller).
+extern "C" __global__ void sum_squares(const float* x, int ld, int rows, int cols, double* acc) {
+    double s = block_sum_squares(x, ld, rows, cols);
     if (threadIdx.x == 0) atomicAdd(acc, s);
 }
 

@@ -26,6 +26,28 @@ __device__ void grid_barrier(unsigned* bar) {
     __syncthreads();
 }
 
+__device__ __forceinline__ float warp_sum(float v) {
+    for (int off = 16; off > 0; off >>= 1) v += __shfl_xor_sync(0xffffffffu, v, off);
+    return v;
+}
+
+// The warp's dot product of a row that other blocks wrote this sweep (read through L2: __ldcg) with a row of U
+// kept in shared memory; every lane gets the sum.
+__device__ __forceinline__ float warp_dot_l2(const float* x, const float* us_row, int n) {
+    int lane = threadIdx.x & 31;
+    float acc = 0.0f;
+    for (int k = lane; k < n; k += 32) acc += __ldcg(x + k) * us_row[k];
+    return warp_sum(acc);
+}
+
+// Lane 0 of each warp adds the warp's squares of ∂E/∂h_t and of the gate gradients to sq[t] (when recording).
+__device__ __forceinline__ void add_step_squares(float* sq, int ldsq, int t, float sq_h, float sq_d) {
+    if (sq && (threadIdx.x & 31) == 0) {
+        atomicAdd(sq + (long long) t * ldsq, sq_h);
+        atomicAdd(sq + (long long) t * ldsq + 1, sq_d);
+    }
+}
+
 // Backend.recurrentForward in one launch: block k owns the output columns [k·cw, min(H, (k+1)·cw)) and keeps
 // those rows of U in shared memory for all T steps; per step each warp computes dot products (lanes split the
 // H terms), writes s_t and h_{t+1} = f(s_t) for its outputs, and the grid meets at one barrier before the next
@@ -52,11 +74,7 @@ extern "C" __global__ void elman_persistent_forward(int kind, const float* u, in
         float* hn = hidden + (long long) (t + 1) * batch * ldh;
         for (int o = warp; o < batch * mine; o += warps) {
             int b = o / mine, c = o % mine;
-            const float* hr = h + (long long) b * ldh;
-            const float* ur = us + c * hsize;
-            float acc = 0.0f;
-            for (int k = lane; k < hsize; k += 32) acc += __ldcg(hr + k) * ur[k];
-            for (int off = 16; off > 0; off >>= 1) acc += __shfl_xor_sync(0xffffffffu, acc, off);
+            float acc = warp_dot_l2(h + (long long) b * ldh, us + c * hsize, hsize);
             if (lane == 0) {
                 float sv = s[(long long) b * ldp + c0 + c] + acc;
                 s[(long long) b * ldp + c0 + c] = sv;
@@ -96,13 +114,7 @@ extern "C" __global__ void elman_persistent_backward(int kind, const float* u, i
         float sq_h = 0.0f, sq_d = 0.0f;
         for (int o = warp; o < batch * mine; o += warps) {
             int b = o / mine, c = o % mine;
-            float acc = 0.0f;
-            if (t < steps - 1) {
-                const float* gr = gn + (long long) b * ldg;
-                const float* ur = us + c * hsize;
-                for (int k = lane; k < hsize; k += 32) acc += __ldcg(gr + k) * ur[k];
-                for (int off = 16; off > 0; off >>= 1) acc += __shfl_xor_sync(0xffffffffu, acc, off);
-            }
+            float acc = t < steps - 1 ? warp_dot_l2(gn + (long long) b * ldg, us + c * hsize, hsize) : 0.0f;
             if (lane == 0) {
                 long long j = c0 + c;
                 float gv = g[(long long) b * ldg + j] + acc;
@@ -119,10 +131,7 @@ extern "C" __global__ void elman_persistent_backward(int kind, const float* u, i
                 g[(long long) b * ldg + j] = delta;
             }
         }
-        if (sq && lane == 0) {
-            atomicAdd(sq + (long long) t * ldsq, sq_h);
-            atomicAdd(sq + (long long) t * ldsq + 1, sq_d);
-        }
+        add_step_squares(sq, ldsq, t, sq_h, sq_d);
         grid_barrier(bar);
     }
 }
@@ -214,7 +223,7 @@ extern "C" __global__ void RNN4J_CLUSTER_DIMS elman_cluster_forward(int kind, co
             const float* ur = us + c * hsize;
             float acc = 0.0f;
             for (int k = lane; k < hsize; k += 32) acc += hr[k] * ur[k];
-            for (int off = 16; off > 0; off >>= 1) acc += __shfl_xor_sync(0xffffffffu, acc, off);
+            acc = warp_sum(acc);
             if (lane == 0) {
                 float sv = s[(long long) b * ldp + c0 + c] + acc;
                 float hv = activate(kind, sv, 0.0f);
@@ -272,7 +281,7 @@ extern "C" __global__ void RNN4J_CLUSTER_DIMS elman_cluster_backward(int kind, c
                 const float* gr = full + b * hsize;
                 const float* ur = us + c * hsize;
                 for (int k = lane; k < hsize; k += 32) acc += gr[k] * ur[k];
-                for (int off = 16; off > 0; off >>= 1) acc += __shfl_xor_sync(0xffffffffu, acc, off);
+                acc = warp_sum(acc);
             }
             if (lane == 0) {
                 long long j = c0 + c;
@@ -291,10 +300,7 @@ extern "C" __global__ void RNN4J_CLUSTER_DIMS elman_cluster_backward(int kind, c
                 part[t & 1][b * cw + c] = delta;
             }
         }
-        if (sq && lane == 0) {
-            atomicAdd(sq + (long long) t * ldsq, sq_h);
-            atomicAdd(sq + (long long) t * ldsq + 1, sq_d);
-        }
+        add_step_squares(sq, ldsq, t, sq_h, sq_d);
         cluster_sync();
     }
 #else
@@ -321,11 +327,6 @@ __device__ void load_gate_columns(const float* u, int ldu, float* us, int rows, 
         int r = i / mine, c = i % mine;           // coalesced along U's row r
         us[c * rows + r] = u[(long long) r * ldu + u0 + c];
     }
-}
-
-__device__ __forceinline__ float warp_sum(float v) {
-    for (int off = 16; off > 0; off >>= 1) v += __shfl_xor_sync(0xffffffffu, v, off);
-    return v;
 }
 
 // Backend.lstmRecurrentForward in one launch (U 4H × H; gates T·B × 4H in: W x + b, out: activated).
@@ -386,12 +387,7 @@ extern "C" __global__ void lstm_persistent_backward(const float* u, int ldu, con
         for (int o = warp; o < batch * mine; o += warps) {
             int b = o / mine, c = o % mine;
             long long row = (long long) t * batch + b;
-            float acc = 0.0f;
-            if (t < steps - 1) {
-                const float* dn = dgates + (row + batch) * lddg;
-                for (int r = lane; r < rows; r += 32) acc += __ldcg(dn + r) * us[c * rows + r];
-                acc = warp_sum(acc);
-            }
+            float acc = t < steps - 1 ? warp_dot_l2(dgates + (row + batch) * lddg, us + c * rows, rows) : 0.0f;
             if (lane == 0) {
                 int j = u0 + c;
                 const float* g = gates + row * ldg;
@@ -406,10 +402,7 @@ extern "C" __global__ void lstm_persistent_backward(const float* u, int ldu, con
                 sq_d += r.di * r.di + r.df * r.df + r.dg * r.dg + r.dout * r.dout;
             }
         }
-        if (sq && lane == 0) {
-            atomicAdd(sq + (long long) t * ldsq, sq_h);
-            atomicAdd(sq + (long long) t * ldsq + 1, sq_d);
-        }
+        add_step_squares(sq, ldsq, t, sq_h, sq_d);
         grid_barrier(bar);
     }
 }
@@ -475,12 +468,7 @@ extern "C" __global__ void gru_persistent_backward(const float* u, int ldu, cons
         for (int o = warp; o < batch * mine; o += warps) {
             int b = o / mine, c = o % mine;
             long long row = (long long) t * batch + b;
-            float acc = 0.0f;
-            if (t < steps - 1) {
-                const float* dn = dhg + (row + batch) * lddhg;
-                for (int r = lane; r < rows; r += 32) acc += __ldcg(dn + r) * us[c * rows + r];
-                acc = warp_sum(acc);
-            }
+            float acc = t < steps - 1 ? warp_dot_l2(dhg + (row + batch) * lddhg, us + c * rows, rows) : 0.0f;
             if (lane == 0) {
                 int j = u0 + c;
                 float* dir = direct + (long long) b * lddir + j;
@@ -498,10 +486,7 @@ extern "C" __global__ void gru_persistent_backward(const float* u, int ldu, cons
                 sq_d += r.dr * r.dr + r.dz * r.dz + r.dn * r.dn;
             }
         }
-        if (sq && lane == 0) {
-            atomicAdd(sq + (long long) t * ldsq, sq_h);
-            atomicAdd(sq + (long long) t * ldsq + 1, sq_d);
-        }
+        add_step_squares(sq, ldsq, t, sq_h, sq_d);
         grid_barrier(bar);
     }
 }
