@@ -172,9 +172,11 @@ else
   grep -E "CUDA vs CPU|✘|=>" "$OUT/tests-fast.txt" | head -40
   FOK=$(grep -E "^\[ *[0-9]+ tests successful" "$OUT/tests-fast.txt" | grep -oE "[0-9]+" | head -1)
   FBAD=$(grep -E "^\[ *[0-9]+ tests failed" "$OUT/tests-fast.txt" | grep -oE "[0-9]+" | head -1)
-  echo "fast-path tests: ${FOK:-0} successful, ${FBAD:-0} failed (exit $frc)"
+  FABORT=$(grep -E "^\[ *[0-9]+ tests aborted" "$OUT/tests-fast.txt" | grep -oE "[0-9]+" | head -1)
+  echo "fast-path tests: ${FOK:-0} successful, ${FBAD:-0} failed, ${FABORT:-0} aborted (exit $frc)"
   [ "${FBAD:-0}" -gt 0 ] && fail "${FBAD} tests failed with the fast paths on (they stay off)"
   [ "${FOK:-0}" -eq 0 ] && fail "no test passed with the fast paths on"
+  [ "$GPUS" -gt 0 ] && [ "${FABORT:-0}" -gt 0 ] && fail "${FABORT} fast-path tests aborted although nvidia-smi sees a GPU"
 fi
 for c in $CONFIGS; do
   IFS=, read V H B T CELL <<< "$c"
