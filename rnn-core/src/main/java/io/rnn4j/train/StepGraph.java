@@ -30,8 +30,6 @@ final class StepGraph implements AutoCloseable {
     private Key last;
     private Key capturedKey;
     private Captured captured;
-    private long replays;
-    private long captures;
 
     StepGraph(Backend backend, boolean allowed) {
         this.backend = backend;
@@ -51,7 +49,6 @@ final class StepGraph implements AutoCloseable {
         }
         if (captured != null && key.equals(capturedKey)) {
             captured.replay();
-            replays++;
             last = key;
             return;
         }
@@ -77,19 +74,7 @@ final class StepGraph implements AutoCloseable {
         }
         captured = c;
         capturedKey = key;
-        captures++;
         c.replay();
-        replays++;
-    }
-
-    /** Replays so far (the capturing steps included). */
-    long replays() {
-        return replays;
-    }
-
-    /** Captures so far. */
-    long captures() {
-        return captures;
     }
 
     private void release() {
