@@ -118,9 +118,14 @@ final class StepCommand implements Callable<Integer> {
                 try (StepTimer timer = new StepTimer(pb, cfg, seed)) {
                     timer.measure(warmup, 1);
                     pb.reset();
+                    long ops0 = inner.operationsQueued();
                     timer.measure(0, repeats);
                     out.printf(Locale.ROOT, "%nprofile (each kernel timed on its own, mean over %d steps):%n", repeats);
                     out.print(pb.report(repeats));
+                    if (ops0 >= 0) {
+                        out.printf(Locale.ROOT, "  %.1f device operations queued per step (uncaptured: the profile"
+                                + " waits after every call)%n", (inner.operationsQueued() - ops0) / (double) repeats);
+                    }
                 }
             }
         }

@@ -28,8 +28,10 @@ final class CudaKernels {
     private static final int MAX_BLOCKS = 8192;
     /** Warps per block of the one-warp-per-row kernels. */
     private static final int WARPS = THREADS / 32;
-    /** The largest table whose gradient the fast path computes as one-hotᵀ · Δ (above: atomics). */
+    /** The largest table whose gradient the fast path computes as one-hotᵀ · Δ (above: sorted). */
     static final int ONE_HOT_MAX_ROWS = 1024;
+    /** The most rows the one-block sort of the fast scatter takes (RNN4J_SORT_MAX in fast.cu; above: atomics). */
+    static final int SORT_MAX_ROWS = 4096;
 
     private final CudaBackend be;
     private CUfunc_st current;
@@ -187,20 +189,45 @@ final class CudaKernels {
 
     void scatterAddRows(Tensor src, IndexBuffer ids, int idOffset, Tensor table) {
         Shapes.scatterAddRows(src, ids, idOffset, table);
-        if (be.switches().fastKernels() && table.rows() <= ONE_HOT_MAX_ROWS) {
-            Tensor onehot = oneHot.reserve(src.rows(), table.rows());
-            if (onehot != null) {
-                // table += onehotᵀ · src: deterministic, no contended atomics.
-                kernel("one_hot_rows").ptr(be.addr(ids, idOffset)).i32(src.rows()).i32(table.rows())
-                        .ptr(be.addr(onehot)).i32(ld(onehot));
-                launch((long) src.rows() * table.rows());
-                gemm(table, onehot, true, src, false, 1f, 1f);
-                return;
-            }
+        if (be.switches().fastKernels() && scatterWithoutAtomics(src, ids, idOffset, table)) {
+            return;
         }
         kernel("scatter_add_rows").ptr(be.addr(src)).i32(ld(src)).ptr(be.addr(ids, idOffset)).ptr(be.addr(table))
                 .i32(ld(table)).i32(src.rows()).i32(src.cols());
         launch(src.size());
+    }
+
+    /**
+     * The deterministic scatter-add of the fast kernels: for a small table, {@code table += onehotᵀ ·
+     * src} (one GEMM); for a large one and at most {@value #SORT_MAX_ROWS} rows, the ids sorted with
+     * their rows by one block, then each run of equal ids added in row order. False (nothing
+     * queued) when neither applies, or when its scratch would have to grow during a capture.
+     */
+    private boolean scatterWithoutAtomics(Tensor src, IndexBuffer ids, int idOffset, Tensor table) {
+        int n = src.rows();
+        if (table.rows() <= ONE_HOT_MAX_ROWS) {
+            Tensor onehot = oneHot.reserve(n, table.rows());
+            if (onehot == null) {
+                return false;
+            }
+            kernel("one_hot_rows").ptr(be.addr(ids, idOffset)).i32(n).i32(table.rows()).ptr(be.addr(onehot))
+                    .i32(ld(onehot));
+            launch((long) n * table.rows());
+            gemm(table, onehot, true, src, false, 1f, 1f);
+            return true;
+        }
+        Tensor order = n <= SORT_MAX_ROWS ? oneHot.reserve(2, Math.max(1, n)) : null;   // two int rows, as floats
+        if (order == null) {
+            return false;
+        }
+        long sorted = be.addr(order);
+        long rows = sorted + 4L * order.rowStride();
+        kernel("sort_ids").ptr(be.addr(ids, idOffset)).i32(n).ptr(sorted).ptr(rows);
+        launchBlocks(1);
+        kernel("scatter_sorted").ptr(be.addr(src)).i32(ld(src)).ptr(sorted).ptr(rows).i32(n).ptr(be.addr(table))
+                .i32(ld(table)).i32(src.cols());
+        launchBlocks(Math.max(1, Math.min(MAX_BLOCKS, n)));
+        return true;
     }
 
     void activationForward(Activation f, Tensor s, Tensor h, Tensor slope) {

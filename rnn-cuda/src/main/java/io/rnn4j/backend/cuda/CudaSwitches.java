@@ -21,7 +21,8 @@ import java.util.List;
  *       the persistent recurrences as thread-block clusters exchanging h through distributed
  *       shared memory, one cluster barrier per step;</li>
  *   <li>{@code rnn4j.cuda.fastKernels}: one-launch sum of squares, softmax cross-entropy with one
- *       warp per row, tiled bias sums, the embedding gradient as a GEMM for V ≤ 1024.</li>
+ *       warp per row, tiled bias sums, a deterministic embedding gradient (a GEMM for V ≤ 1024,
+ *       sorted ids above).</li>
  * </ul>
  *
  * @param asyncUploads uploads without waiting

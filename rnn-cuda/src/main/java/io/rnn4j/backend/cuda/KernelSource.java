@@ -17,7 +17,8 @@ public final class KernelSource {
             "softmax_ce", "squared_error", "clip_scale", "optimizer_update", "lstm_forward",
             "lstm_backward", "gru_forward", "gru_backward", "dropout_mask", "multiply_rows", "omega_rows",
             // fast.cu and persistent.cu: the switchable fast paths (CudaSwitches)
-            "sum_squares_once", "softmax_ce_warp", "sum_rows_tiled", "one_hot_rows", "update_gate",
+            "sum_squares_once", "softmax_ce_warp", "sum_rows_tiled", "one_hot_rows", "sort_ids", "scatter_sorted",
+            "update_gate",
             "elman_persistent_forward", "elman_persistent_backward", "elman_cluster_forward",
             "elman_cluster_backward", "lstm_persistent_forward", "lstm_persistent_backward", "gru_persistent_forward",
             "gru_persistent_backward");

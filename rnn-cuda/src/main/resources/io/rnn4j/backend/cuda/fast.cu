@@ -144,3 +144,59 @@ extern "C" __global__ void update_gate(const float* check, int rows, int cols, i
     ctl[1] = (float) (1.0 / (1.0 - pow((double) beta1, (double) step)));
     ctl[2] = (float) (1.0 / (1.0 - pow((double) beta2, (double) step)));
 }
+
+// ------------------------------------------------------------------ the embedding gradient for large V, sorted
+
+// The ids of an n-row scatter (n <= 4096) sorted with their row numbers by one block (bitonic sort in shared
+// memory, padded to a power of two with INT_MAX): sorted[k] and rows[k]; equal ids keep their row order (the row
+// number is the second key), so the sums below add in row order: deterministic.
+#define RNN4J_SORT_MAX 4096
+extern "C" __global__ void sort_ids(const int* ids, int n, int* sorted, int* rows) {
+    __shared__ int key[RNN4J_SORT_MAX];
+    __shared__ int idx[RNN4J_SORT_MAX];
+    int m = 1;
+    while (m < n) m <<= 1;
+    for (int i = threadIdx.x; i < m; i += blockDim.x) {
+        key[i] = i < n ? ids[i] : 0x7fffffff;
+        idx[i] = i;
+    }
+    __syncthreads();
+    for (int size = 2; size <= m; size <<= 1) {
+        for (int stride = size >> 1; stride > 0; stride >>= 1) {
+            for (int i = threadIdx.x; i < m; i += blockDim.x) {
+                int j = i ^ stride;
+                if (j > i) {
+                    bool up = (i & size) == 0;
+                    bool greater = key[i] > key[j] || (key[i] == key[j] && idx[i] > idx[j]);
+                    if (greater == up) {
+                        int tk = key[i]; key[i] = key[j]; key[j] = tk;
+                        int ti = idx[i]; idx[i] = idx[j]; idx[j] = ti;
+                    }
+                }
+            }
+            __syncthreads();
+        }
+    }
+    for (int i = threadIdx.x; i < n; i += blockDim.x) {
+        sorted[i] = key[i];
+        rows[i] = idx[i];
+    }
+}
+
+// table[id] += Σ src[rows[k]] over the run of equal ids that starts at k (one block per run start, threads over
+// the columns, the run added in order): the scatter-add without atomics.
+extern "C" __global__ void scatter_sorted(const float* src, int lds, const int* sorted, const int* rows, int n,
+                                          float* table, int ldt, int cols) {
+    for (int k = blockIdx.x; k < n; k += gridDim.x) {
+        if (k > 0 && sorted[k - 1] == sorted[k]) continue;     // not the start of a run
+        int id = sorted[k];
+        int end = k + 1;
+        while (end < n && sorted[end] == id) end++;
+        float* out = table + (long long) id * ldt;
+        for (int c = threadIdx.x; c < cols; c += blockDim.x) {
+            float s = out[c];
+            for (int r = k; r < end; r++) s += src[(long long) rows[r] * lds + c];
+            out[c] = s;
+        }
+    }
+}
