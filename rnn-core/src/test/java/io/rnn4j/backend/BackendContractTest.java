@@ -782,6 +782,36 @@ public abstract class BackendContractTest {
         close(T, out, two, S);
     }
 
+    /** Scatter-add into a small and a large table with many repeated ids (a GPU sums these as a GEMM or by sorted ids). */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({"65,700,12", "3000,1500,9", "3000,5000,3"})
+    void scatterAddRowsSumsRepeatedIdsExactlyOnce(int v, int n, int h) {
+        float[] table = random(v * h, 1);
+        Tensor T = upload(v, h, table);
+        int[] id = new int[n];
+        for (int i = 0; i < n; i++) {
+            id[i] = i % 7 == 0 ? 3 : rnd.nextInt(Math.min(v, 40)) * (v / Math.min(v, 40));
+        }
+        IndexBuffer ids = be.allocateIndices(n);
+        be.uploadIndices(id, 0, ids, n);
+        float[] src = random(n * h, 1);
+        Tensor S = upload(n, h, src);
+        be.scatterAddRows(S, ids, 0, T);
+        double[] want = new double[v * h];
+        for (int i = 0; i < want.length; i++) {
+            want[i] = table[i];
+        }
+        for (int i = 0; i < n; i++) {
+            for (int c = 0; c < h; c++) {
+                want[id[i] * h + c] += src[i * h + c];
+            }
+        }
+        // Up to n/7 + n/40 terms in one row: float32 sums of that many terms of size 1.
+        assertClose(want, down(T), 2e-6 * Math.sqrt(n), "scatter-add of " + n + " rows into " + v);
+        ids.close();
+        close(T, S);
+    }
+
     // ------------------------------------------------------------------ activations
 
     static double f(Activation a, double s, double slope) {
