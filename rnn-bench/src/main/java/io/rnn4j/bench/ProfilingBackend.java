@@ -319,9 +319,9 @@ final class ProfilingBackend implements Backend {
 
     @Override
     public void gatedUpdate(UpdateRule rule, Tensor params, Tensor grads, Tensor state1, Tensor state2, Tensor state3,
-                            Tensor gradScale, Tensor check, Tensor counter, long step) {
+                            Tensor gradScale, Tensor check, Tensor control, long step) {
         long t = start();
-        inner.gatedUpdate(rule, params, grads, state1, state2, state3, gradScale, check, counter, step);
+        inner.gatedUpdate(rule, params, grads, state1, state2, state3, gradScale, check, control, step);
         stop("gatedUpdate", t);
     }
 

@@ -527,11 +527,13 @@ public interface Backend extends AutoCloseable {
     /**
      * The update of a training step, gated on the backend: when {@code check} is not null and
      * holds a NaN or an infinity, nothing changes; otherwise {@link #optimizerUpdate} runs as
-     * update number {@code counter[0,0] + 1} and {@code counter[0,0]} becomes that number. The
-     * caller keeps the same count and passes it as {@code step}; the two agree, so a backend takes
-     * whichever it can read without waiting. A backend that reads {@code check} and {@code counter}
+     * update number {@code control[0,0] + 1} with the learning rate {@code control[0,1]}, and
+     * {@code control[0,0]} becomes that number. The caller keeps the same values on the host and
+     * passes them as {@code step} and {@code rule.learningRate()}; the two agree, so a backend takes
+     * whichever it can read without waiting. A backend that reads {@code check} and {@code control}
      * where it runs needs no host round trip here, and its call can be {@linkplain #capture
-     * captured}; the default downloads {@code check}. The counter is a float: exact to 2²⁴
+     * captured} once and replayed for every later update (the count and the rate move in
+     * {@code control}); the default downloads {@code check}. The count is a float: exact to 2²⁴
      * updates, beyond which Adam's bias corrections are 1 in float anyway.
      *
      * @param rule as {@link #optimizerUpdate}
@@ -543,12 +545,12 @@ public interface Backend extends AutoCloseable {
      * @param gradScale as {@link #optimizerUpdate}
      * @param check values that must all be finite for the update to run (the step's loss and
      *     squared gradient norm), or null to update unconditionally
-     * @param counter 1×1: the updates applied so far
+     * @param control 1×2: the updates applied so far, and the learning rate of this update
      * @param step the caller's count of applied updates, plus one
      */
     default void gatedUpdate(UpdateRule rule, Tensor params, Tensor grads, Tensor state1, Tensor state2,
-                             Tensor state3, Tensor gradScale, Tensor check, Tensor counter, long step) {
-        StepGate.onHost(this, rule, params, grads, state1, state2, state3, gradScale, check, counter, step);
+                             Tensor state3, Tensor gradScale, Tensor check, Tensor control, long step) {
+        StepGate.onHost(this, rule, params, grads, state1, state2, state3, gradScale, check, control, step);
     }
 
     /**

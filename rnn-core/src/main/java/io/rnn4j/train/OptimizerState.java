@@ -17,8 +17,13 @@ final class OptimizerState implements AutoCloseable {
     private final UpdateRule base;
     private final LearningRateSchedule schedule;
     private final Arena[] states;
-    /** 1×1 on the backend: the updates applied, as the backend counts them ({@link Backend#gatedUpdate}). */
-    private final Tensor counter;
+    /**
+     * 1×2 on the backend: the updates applied, as the backend counts them, and the next update's
+     * learning rate ({@link Backend#gatedUpdate}); the rate is uploaded when the schedule changes it.
+     */
+    private final Tensor control;
+    private final float[] rate = new float[1];
+    private boolean rateStaged;
     private long steps;
     /** The rule at the last scheduled rate (a new record only when the rate changes). */
     private UpdateRule current;
@@ -29,7 +34,7 @@ final class OptimizerState implements AutoCloseable {
         this.base = rule;
         this.schedule = schedule;
         this.current = rule;
-        this.counter = backend.allocate(1, 1);
+        this.control = backend.allocate(1, 2);
         this.states = new Arena[rule.stateTensors()];
         for (int i = 0; i < states.length; i++) {
             states[i] = new Arena(backend, model.layout());
@@ -68,13 +73,27 @@ final class OptimizerState implements AutoCloseable {
     }
 
     /**
+     * Puts the next update's learning rate into the backend's control when the schedule has changed
+     * it (an upload: call before the step's work is queued, never inside a capture).
+     */
+    void stageRate() {
+        float lr = nextRule().learningRate();
+        if (!rateStaged || rate[0] != lr) {
+            rate[0] = lr;
+            backend.upload(rate, 0, control.cols(1, 1));
+            rateStaged = true;
+        }
+    }
+
+    /**
      * Queues the next update of every parameter from {@code grads}, scaled by the backend scalar
      * {@code gradScale} and skipped on the backend when {@code check} holds a non-finite value
-     * (null: never skipped). The host count moves with {@link #applied()}, once the caller knows.
+     * (null: never skipped), at the rate {@link #stageRate()} put in the control. The host count
+     * moves with {@link #applied()}, once the caller knows.
      */
     void queueUpdate(Arena grads, Tensor gradScale, Tensor check) {
-        backend.gatedUpdate(nextRule(), model.parameters().all(), grads.all(), arena(0), arena(1), arena(2),
-                gradScale, check, counter, steps + 1);
+        backend.gatedUpdate(current, model.parameters().all(), grads.all(), arena(0), arena(1), arena(2), gradScale,
+                check, control, steps + 1);
     }
 
     /** Counts the update {@link #queueUpdate} queued, when the check let it through. */
@@ -132,7 +151,7 @@ final class OptimizerState implements AutoCloseable {
         for (int i = 0; i < values.length; i++) {
             states[i].uploadAll(values[i]);
         }
-        backend.fill(counter, count);
+        backend.fill(control.cols(0, 1), count);
         this.steps = count;
     }
 
@@ -141,6 +160,6 @@ final class OptimizerState implements AutoCloseable {
         for (Arena a : states) {
             a.close();
         }
-        counter.buffer().close();
+        control.buffer().close();
     }
 }

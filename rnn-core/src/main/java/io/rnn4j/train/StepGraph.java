@@ -10,7 +10,7 @@ import org.slf4j.LoggerFactory;
  * and replayed, on a backend that captures ({@link Backend#capture}, a CUDA graph). A capture
  * freezes every host value its kernels take, so each capture has a {@link Key} of those values;
  * a step with another key runs directly, and the second step in a row with the same key captures
- * (so that a learning rate that changes every step never pays for captures it cannot replay).
+ * (so that a loss weighting that changes every step never pays for captures it cannot replay).
  * Once a backend returns null for a capture, or a capture fails (the work did something a capture
  * cannot hold: nothing of it ran), every step runs directly.
  */
@@ -18,11 +18,11 @@ final class StepGraph implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StepGraph.class);
     /**
      * The host values a captured step takes: the workspace and the carried state's buffers (their
-     * addresses), the gradient factor and the weighting of the loss, the learning rate, the gate,
-     * the regularizer's pair count.
+     * addresses), the gradient factor and the weighting of the loss, the gate, the regularizer's
+     * pair count. (The learning rate and the update count are read on the backend, so a schedule
+     * does not change the key.)
      */
-    record Key(Object workspace, Object carried, float gradScale, boolean weighted, float learningRate,
-               boolean gated, long pairs) {
+    record Key(Object workspace, Object carried, float gradScale, boolean weighted, boolean gated, long pairs) {
     }
 
     private final Backend backend;

@@ -132,9 +132,10 @@ public final class Trainer implements AutoCloseable {
         haveInputGradients = false;
         stepGradScale = head.gradScale(staging.weightSum);
         double lr = optimizer.nextLearningRate();
+        optimizer.stageRate();
         if (graph.active()) {
-            graph.run(new StepGraph.Key(ws, carried.buffers(), stepGradScale, staging.weighted, (float) lr, gated,
-                    staging.pairs), stepWork);
+            graph.run(new StepGraph.Key(ws, carried.buffers(), stepGradScale, staging.weighted, gated, staging.pairs),
+                    stepWork);
         } else {
             stepWork.run();
         }

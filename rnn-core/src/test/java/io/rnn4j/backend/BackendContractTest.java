@@ -1274,33 +1274,36 @@ public abstract class BackendContractTest {
         Tensor G = upload(1, n, g);
         Tensor[] s = {be.allocate(1, n), be.allocate(1, n), be.allocate(1, n), be.allocate(1, n)};
         Tensor K = upload(1, 1, new float[] {0.5f});
-        Tensor counter = be.allocate(1, 1);
+        Tensor control = upload(1, 2, new float[] {0f, 0.1f});
         Tensor check = upload(1, 2, new float[] {3f, 4f});
         // Update 1 through the gate, against the plain update.
-        be.gatedUpdate(adam, P, G, s[0], s[1], null, K, check, counter, 1);
+        be.gatedUpdate(adam, P, G, s[0], s[1], null, K, check, control, 1);
         be.optimizerUpdate(adam, Q, G, s[2], s[3], null, K, 1);
         assertClose(toDouble(down(Q)), down(P), 1e-6, "gated update 1");
-        assertArrayEquals(new float[] {1f}, down(counter), "the counter counts the update");
-        // A NaN in the check: nothing changes, the counter neither.
+        assertArrayEquals(new float[] {1f, 0.1f}, down(control), "the control counts the update");
+        // A NaN in the check: nothing changes, the count neither.
         float[] before = down(P);
         float[] m = down(s[0]);
         be.upload(new float[] {Float.NaN, 4f}, 0, check);
-        be.gatedUpdate(adam, P, G, s[0], s[1], null, K, check, counter, 2);
+        be.gatedUpdate(adam, P, G, s[0], s[1], null, K, check, control, 2);
         assertArrayEquals(before, down(P), "a closed gate leaves the parameters");
         assertArrayEquals(m, down(s[0]), "and the state");
-        assertArrayEquals(new float[] {1f}, down(counter), "and the count");
+        assertArrayEquals(new float[] {1f, 0.1f}, down(control), "and the count");
         be.upload(new float[] {1f, Float.POSITIVE_INFINITY}, 0, check);
-        be.gatedUpdate(adam, P, G, s[0], s[1], null, K, check, counter, 2);
+        be.gatedUpdate(adam, P, G, s[0], s[1], null, K, check, control, 2);
         assertArrayEquals(before, down(P), "an infinity closes it too");
-        // No check: always. The count set to 9 makes this update 10 (Adam's corrections).
-        be.fill(counter, 9f);
-        be.gatedUpdate(adam, P, G, s[0], s[1], null, K, null, counter, 10);
-        be.optimizerUpdate(adam, Q, G, s[2], s[3], null, K, 10);
-        assertClose(toDouble(down(Q)), down(P), 1e-6, "update 10 takes the count's bias corrections");
-        assertArrayEquals(new float[] {10f}, down(counter));
+        // No check: always. The count set to 9 and the rate to 0.02 make this update 10 at 0.02 (Adam's
+        // corrections from the count; the rule says the same, as the caller keeps them equal).
+        be.upload(new float[] {9f, 0.02f}, 0, control);
+        UpdateRule slower = adam.withLearningRate(0.02f);
+        be.gatedUpdate(slower, P, G, s[0], s[1], null, K, null, control, 10);
+        be.optimizerUpdate(slower, Q, G, s[2], s[3], null, K, 10);
+        assertClose(toDouble(down(Q)), down(P), 1e-6, "update 10 at the control's rate");
+        assertArrayEquals(new float[] {10f, 0.02f}, down(control));
+        Tensor one = be.allocate(1, 1);
         assertThrows(IllegalArgumentException.class,
-                () -> be.gatedUpdate(adam, P, G, s[0], s[1], null, K, null, check, 11), "the counter is 1x1");
-        close(P, Q, G, s[0], s[1], s[2], s[3], K, counter, check);
+                () -> be.gatedUpdate(adam, P, G, s[0], s[1], null, K, null, one, 11), "the control is 1x2");
+        close(P, Q, G, s[0], s[1], s[2], s[3], K, control, check, one);
     }
 
     private static double[] toDouble(float[] x) {

@@ -191,8 +191,8 @@ public class ForwardingBackend implements Backend {
 
     @Override
     public void gatedUpdate(UpdateRule rule, Tensor params, Tensor grads, Tensor state1, Tensor state2, Tensor state3,
-                            Tensor gradScale, Tensor check, Tensor counter, long step) {
-        inner.gatedUpdate(rule, params, grads, state1, state2, state3, gradScale, check, counter, step);
+                            Tensor gradScale, Tensor check, Tensor control, long step) {
+        inner.gatedUpdate(rule, params, grads, state1, state2, state3, gradScale, check, control, step);
     }
 
     @Override

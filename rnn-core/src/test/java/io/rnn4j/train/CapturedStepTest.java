@@ -160,11 +160,12 @@ class CapturedStepTest {
         compare(mc, tc);
     }
 
+    /** With a rate that changes every step too: the rate is read on the backend, so the capture replays. */
     @Test
     void theRegularizerAndBiasFreeModelsToo() {
         RnnConfig mc = RnnConfig.tokens(11, 6).biases(false).seed(9).build();
         TrainerConfig tc = TrainerConfig.builder().optimizer(OptimizerConfig.rmsprop(0.01))
-                .regularizer(Regularizer.omega(0.5)).build();
+                .schedule(LearningRateSchedule.exponential(0.9)).regularizer(Regularizer.omega(0.5)).build();
         compare(mc, tc);
     }
 

@@ -421,9 +421,9 @@ public final class CpuBackend implements Backend {
 
     @Override
     public synchronized void gatedUpdate(UpdateRule rule, Tensor params, Tensor grads, Tensor state1, Tensor state2,
-                                         Tensor state3, Tensor gradScale, Tensor check, Tensor counter, long step) {
+                                         Tensor state3, Tensor gradScale, Tensor check, Tensor control, long step) {
         open();
-        optimizer.gatedUpdate(rule, params, grads, state1, state2, state3, gradScale, check, counter, step);
+        optimizer.gatedUpdate(rule, params, grads, state1, state2, state3, gradScale, check, control, step);
     }
 
     @Override

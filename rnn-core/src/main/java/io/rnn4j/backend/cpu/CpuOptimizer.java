@@ -23,6 +23,12 @@ final class CpuOptimizer {
 
     void update(UpdateRule rule, Tensor params, Tensor grads, Tensor state1, Tensor state2, Tensor state3,
                 Tensor gradScale, long step) {
+        run(rule, rule.learningRate(), params, grads, state1, state2, state3, gradScale, step);
+    }
+
+    /** The update with learning rate {@code lr} (the rule's other hyper-parameters). */
+    private void run(UpdateRule rule, float lr, Tensor params, Tensor grads, Tensor state1, Tensor state2,
+                     Tensor state3, Tensor gradScale, long step) {
         Shapes.optimizerUpdate(rule, params, grads, state1, state2, state3, gradScale, step);
         int states = rule.stateTensors();
         UpdateTask t = task;
@@ -32,6 +38,7 @@ final class CpuOptimizer {
         t.go = off(grads);
         t.n = (int) params.size();
         t.rule = rule;
+        t.lr = lr;
         bindState(t, 0, states > 0 ? state1 : null);
         bindState(t, 1, states > 1 ? state2 : null);
         bindState(t, 2, states > 2 ? state3 : null);
@@ -42,10 +49,14 @@ final class CpuOptimizer {
         t.rule = null;
     }
 
-    /** {@link io.rnn4j.backend.Backend#gatedUpdate}, the check and the counter read in place (nothing allocated). */
+    /**
+     * {@link io.rnn4j.backend.Backend#gatedUpdate}, the check and the control read in place (nothing
+     * allocated); the count and the rate come from the control, not from the caller's {@code step}
+     * and rule, as on a device whose call was captured once.
+     */
     void gatedUpdate(UpdateRule rule, Tensor params, Tensor grads, Tensor state1, Tensor state2, Tensor state3,
-                     Tensor gradScale, Tensor check, Tensor counter, long step) {
-        Shapes.scalar("gatedUpdate counter", counter);
+                     Tensor gradScale, Tensor check, Tensor control, long step) {
+        Shapes.gateControl(control);
         if (check != null) {
             FloatBuffer c = be.data(check);
             for (int r = 0; r < check.rows(); r++) {
@@ -57,10 +68,10 @@ final class CpuOptimizer {
                 }
             }
         }
-        // The count kept here, not the caller's step: a captured call replays with its step frozen.
-        float next = be.data(counter).get(off(counter)) + 1;
-        update(rule, params, grads, state1, state2, state3, gradScale, (long) next);
-        be.data(counter).put(off(counter), next);
+        FloatBuffer c = be.data(control);
+        float next = c.get(off(control)) + 1;
+        run(rule, c.get(off(control) + 1), params, grads, state1, state2, state3, gradScale, (long) next);
+        c.put(off(control), next);
     }
 
     private void bindState(UpdateTask t, int i, Tensor state) {
@@ -81,6 +92,8 @@ final class CpuOptimizer {
         int go;
         int n;
         UpdateRule rule;
+        /** The learning rate of this update (the rule's, or the gated update's control). */
+        float lr;
         final FloatBuffer[] s = new FloatBuffer[3];
         final int[] so = new int[3];
         float scale;
@@ -115,7 +128,7 @@ final class CpuOptimizer {
         private void sgd(int i0, int i1) {
             float clip = rule.clipValue();
             boolean clamp = clip != Float.POSITIVE_INFINITY;
-            float lr = rule.learningRate();
+            float lr = this.lr;
             float wd = rule.weightDecay();
             float mu = rule.momentum();
             FloatBuffer b = s[0];
@@ -135,7 +148,7 @@ final class CpuOptimizer {
         private void adagrad(int i0, int i1) {
             float clip = rule.clipValue();
             boolean clamp = clip != Float.POSITIVE_INFINITY;
-            float lr = rule.learningRate();
+            float lr = this.lr;
             float eps = rule.epsilon();
             float wd = rule.weightDecay();
             FloatBuffer a = s[0];
@@ -151,7 +164,7 @@ final class CpuOptimizer {
         private void rmsprop(int i0, int i1) {
             float clip = rule.clipValue();
             boolean clamp = clip != Float.POSITIVE_INFINITY;
-            float lr = rule.learningRate();
+            float lr = this.lr;
             float eps = rule.epsilon();
             float wd = rule.weightDecay();
             float alpha = rule.rho();
@@ -188,7 +201,7 @@ final class CpuOptimizer {
         private void adam(int i0, int i1) {
             float clip = rule.clipValue();
             boolean clamp = clip != Float.POSITIVE_INFINITY;
-            float lr = rule.learningRate();
+            float lr = this.lr;
             float eps = rule.epsilon();
             boolean decoupled = rule.kind() == UpdateRule.Kind.ADAMW;
             float wd = rule.weightDecay();

@@ -37,6 +37,14 @@ public final class Shapes {
         }
     }
 
+    /** The control of {@code Backend.gatedUpdate}: 1×2 (the update count, the learning rate). */
+    public static void gateControl(Tensor control) {
+        if (control == null || control.rows() != 1 || control.cols() != 2) {
+            throw new IllegalArgumentException("gatedUpdate: the control must be 1x2 (update count, learning rate), got "
+                    + control);
+        }
+    }
+
     /** {@code out} must not share an element with {@code in} (a null input is ignored). */
     public static void noOverlap(String op, Tensor out, Tensor in) {
         if (in != null && out.overlaps(in)) {

@@ -455,12 +455,12 @@ public final class CudaBackend implements Backend {
 
     @Override
     public synchronized void gatedUpdate(UpdateRule rule, Tensor params, Tensor grads, Tensor state1, Tensor state2,
-                                         Tensor state3, Tensor gradScale, Tensor check, Tensor counter, long step) {
+                                         Tensor state3, Tensor gradScale, Tensor check, Tensor control, long step) {
         enter();
         if (switches.deviceGate()) {
-            kernels.gatedUpdate(rule, params, grads, state1, state2, state3, gradScale, check, counter);
+            kernels.gatedUpdate(rule, params, grads, state1, state2, state3, gradScale, check, control);
         } else {
-            Backend.super.gatedUpdate(rule, params, grads, state1, state2, state3, gradScale, check, counter, step);
+            Backend.super.gatedUpdate(rule, params, grads, state1, state2, state3, gradScale, check, control, step);
         }
     }
 

@@ -373,15 +373,16 @@ final class CudaKernels {
 
     /**
      * {@link io.rnn4j.backend.Backend#gatedUpdate} on the device: {@code update_gate} (one thread)
-     * checks {@code check}, counts the update in {@code counter} and writes the step and Adam's
-     * bias corrections into the control words; the update kernel reads them (and returns at once
-     * when the gate closed). Two launches, no host round trip.
+     * checks {@code check}, counts the update in {@code control} and writes the step, Adam's bias
+     * corrections and the control's learning rate into the control words; the update kernel reads
+     * them (and returns at once when the gate closed). Two launches, no host round trip, nothing
+     * that a replay of a captured step would need to change.
      */
     void gatedUpdate(UpdateRule rule, Tensor params, Tensor grads, Tensor state1, Tensor state2, Tensor state3,
-                     Tensor gradScale, Tensor check, Tensor counter) {
+                     Tensor gradScale, Tensor check, Tensor control) {
         Shapes.optimizerUpdate(rule, params, grads, state1, state2, state3, gradScale, 1);
-        Shapes.scalar("gatedUpdate counter", counter);
-        long ca = be.addr(counter);
+        Shapes.gateControl(control);
+        long ca = be.addr(control);
         long ka = check == null ? 0L : be.addr(check);
         kernel("update_gate").ptr(ka).i32(check == null ? 0 : check.rows()).i32(check == null ? 0 : check.cols())
                 .i32(check == null ? 0 : ld(check)).ptr(ca).f32(rule.beta1()).f32(rule.beta2())

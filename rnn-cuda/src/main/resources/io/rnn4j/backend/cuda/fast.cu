@@ -122,10 +122,10 @@ extern "C" __global__ void one_hot_rows(const int* ids, int rows, int vocab, flo
 
 // ------------------------------------------------------------------ the gated update
 
-// The gate of Backend.gatedUpdate, one thread: when the check values are all finite, counter[0] += 1 and
-// ctl = {step, 1/(1 − β1^step), 1/(1 − β2^step)}; otherwise ctl[0] = 0 and nothing else changes. The update
-// kernel (optimizer_update with ctl) then runs or returns at once.
-extern "C" __global__ void update_gate(const float* check, int rows, int cols, int ld, float* counter,
+// The gate of Backend.gatedUpdate, one thread: when the check values are all finite, control[0] (the update
+// count) += 1 and ctl = {step, 1/(1 − β1^step), 1/(1 − β2^step), control[1] (the learning rate)}; otherwise
+// ctl[0] = 0 and nothing else changes. The update kernel (optimizer_update with ctl) then runs or returns.
+extern "C" __global__ void update_gate(const float* check, int rows, int cols, int ld, float* control,
                                        float beta1, float beta2, float* ctl) {
     if (blockIdx.x != 0 || threadIdx.x != 0) return;
     bool ok = true;
@@ -138,11 +138,12 @@ extern "C" __global__ void update_gate(const float* check, int rows, int cols, i
         ctl[0] = 0.0f;
         return;
     }
-    float step = counter[0] + 1.0f;
-    counter[0] = step;
+    float step = control[0] + 1.0f;
+    control[0] = step;
     ctl[0] = step;
     ctl[1] = (float) (1.0 / (1.0 - pow((double) beta1, (double) step)));
     ctl[2] = (float) (1.0 / (1.0 - pow((double) beta2, (double) step)));
+    ctl[3] = control[1];
 }
 
 // ------------------------------------------------------------------ the embedding gradient for large V, sorted

@@ -327,6 +327,7 @@ extern "C" __global__ void optimizer_update(int kind, float* p, const float* g, 
         if (ctl[0] == 0.0f) return;
         c1 = ctl[1];
         c2 = ctl[2];
+        lr = ctl[3];
     }
     if (kind != RNN4J_OPT_SGD && kind != RNN4J_OPT_ADAGRAD && kind != RNN4J_OPT_RMSPROP && kind != RNN4J_OPT_ADAM
             && kind != RNN4J_OPT_ADAMW) {
