@@ -98,11 +98,14 @@ final class CudaTransfers implements AutoCloseable {
         }
         long target = be.addr(dst);
         long at = stage(4 * n);
-        FloatPointer part = floats.position(at / 4);
-        part.put(src, srcOffset, (int) n);
-        cuda(cudaMemcpy2DAsync(device.aim(target), 4L * dst.rowStride(), part, 4L * dst.cols(), 4L * dst.cols(),
-                dst.rows(), cudaMemcpyHostToDevice, be.stream()), "cudaMemcpy2DAsync (upload)");
-        floats.position(0);
+        try {
+            FloatPointer part = floats.position(at / 4);
+            part.put(src, srcOffset, (int) n);
+            cuda(cudaMemcpy2DAsync(device.aim(target), 4L * dst.rowStride(), part, 4L * dst.cols(), 4L * dst.cols(),
+                    dst.rows(), cudaMemcpyHostToDevice, be.stream()), "cudaMemcpy2DAsync (upload)");
+        } finally {
+            floats.position(0);
+        }
         finishUpload("upload");
     }
 
@@ -116,11 +119,14 @@ final class CudaTransfers implements AutoCloseable {
         }
         long target = be.addr(dst, 0);
         long at = stage(4L * count);
-        IntPointer part = ints.position(at / 4);
-        part.put(src, srcOffset, count);
-        cuda(cudaMemcpy2DAsync(device.aim(target), 4L * count, part, 4L * count, 4L * count, 1,
-                cudaMemcpyHostToDevice, be.stream()), "cudaMemcpy2DAsync (index upload)");
-        ints.position(0);
+        try {
+            IntPointer part = ints.position(at / 4);
+            part.put(src, srcOffset, count);
+            cuda(cudaMemcpy2DAsync(device.aim(target), 4L * count, part, 4L * count, 4L * count, 1,
+                    cudaMemcpyHostToDevice, be.stream()), "cudaMemcpy2DAsync (index upload)");
+        } finally {
+            ints.position(0);
+        }
         finishUpload("index upload");
     }
 
@@ -132,9 +138,8 @@ final class CudaTransfers implements AutoCloseable {
         }
         long source = be.addr(src);
         be.refuseWhileCapturing("a download");
-        if (used > 0) {
-            be.sync("before a download reuses the staging memory");
-        }
+        // The copy may land where queued uploads still read: the stream runs them first, and the host
+        // writes nothing there before the wait below.
         reserve(4 * n);
         cuda(cudaMemcpy2DAsync(floats, 4L * src.cols(), device.aim(source), 4L * src.rowStride(), 4L * src.cols(),
                 src.rows(), cudaMemcpyDeviceToHost, be.stream()), "cudaMemcpy2DAsync (download)");
