@@ -22,6 +22,7 @@ final class OptimizerState implements AutoCloseable {
      * learning rate ({@link Backend#gatedUpdate}); the rate is uploaded when the schedule changes it.
      */
     private final Tensor control;
+    private final Tensor controlRate;
     private final float[] rate = new float[1];
     private boolean rateStaged;
     private long steps;
@@ -35,6 +36,7 @@ final class OptimizerState implements AutoCloseable {
         this.schedule = schedule;
         this.current = rule;
         this.control = backend.allocate(1, 2);
+        this.controlRate = control.cols(1, 1);
         this.states = new Arena[rule.stateTensors()];
         for (int i = 0; i < states.length; i++) {
             states[i] = new Arena(backend, model.layout());
@@ -80,7 +82,7 @@ final class OptimizerState implements AutoCloseable {
         float lr = nextRule().learningRate();
         if (!rateStaged || rate[0] != lr) {
             rate[0] = lr;
-            backend.upload(rate, 0, control.cols(1, 1));
+            backend.upload(rate, 0, controlRate);
             rateStaged = true;
         }
     }

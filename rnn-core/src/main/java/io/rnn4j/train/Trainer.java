@@ -19,7 +19,8 @@ import java.util.Objects;
  * ({@link BatchStaging}), the recurrent layers ({@link LayerStack}, which runs each layer's
  * {@link Cell}), the loss head ({@link LossHead}), the carried state ({@link CarriedState}), the
  * optimizer ({@link OptimizerState}), the norm, clip scale and non-finite check
- * ({@link GradientReduction}) and the gradient-flow recorder.
+ * ({@link GradientReduction}), the gradient-flow recorder, and {@link StepWork}, which queues a
+ * step's device work directly or replays it from a capture on a backend that captures.
  *
  * <p>One {@link #step(Batch)}: stage and check the batch; each layer's input projection for all
  * T·B rows at once and its cell's forward sweep; the head and its fused loss; the head's and each
@@ -56,12 +57,10 @@ public final class Trainer implements AutoCloseable {
     private final GradientReduction reduction;
     private final GradientFlowRecorder recorder;
     private final OmegaRegularizer omega;
-    private final StepGraph graph;
-    /** Whether the update is skipped on the backend when the loss or the norm is not finite (all policies but CONTINUE). */
+    /** A step's device work, queued directly or replayed from a capture. */
+    private final StepWork work;
+    /** Whether a non-finite loss or norm skips the update (all policies but CONTINUE). */
     private final boolean gated;
-    /** A step's device work, captured and replayed by {@link #graph}; reads {@link #stepGradScale}. */
-    private final Runnable stepWork = this::queueStep;
-    private float stepGradScale;
 
     private Workspace ws;
     private boolean haveInputGradients;
@@ -94,8 +93,9 @@ public final class Trainer implements AutoCloseable {
                 new NonFiniteLocator(backend, cell, mc.hiddenSize(), head.perStep()));
         this.recorder = new GradientFlowRecorder(backend);
         this.omega = config.regularizer().active() ? new OmegaRegularizer(model, grads, config.regularizer()) : null;
-        this.graph = new StepGraph(backend, !config.dropout().active());
         this.gated = config.nonFinitePolicy() != NonFinitePolicy.CONTINUE;
+        this.work = new StepWork(backend, grads, layers, head, omega, reduction, optimizer, !config.dropout().active(),
+                gated);
     }
 
     /** {@return the model this trainer updates} */
@@ -130,19 +130,17 @@ public final class Trainer implements AutoCloseable {
         long start = System.nanoTime();
         prepare(batch);
         haveInputGradients = false;
-        stepGradScale = head.gradScale(staging.weightSum);
         double lr = optimizer.nextLearningRate();
         optimizer.stageRate();
-        if (graph.active()) {
-            graph.run(new StepGraph.Key(ws, carried.buffers(), stepGradScale, staging.weighted, gated, staging.pairs),
-                    stepWork);
-        } else {
-            stepWork.run();
-        }
+        boolean updateQueued = work.step(ws, carried, head.gradScale(staging.weightSum), staging.weighted,
+                staging.pairs, optimizer.steps() + 1);
         GradientReduction red = reduction;
         NonFiniteLocation bad = red.read(ws, grads, staging.weightSum, staging.pairs);
         boolean update = !gated || red.finite();
         if (update) {
+            if (!updateQueued) {
+                optimizer.queueUpdate(grads, ws.clipScale, null);
+            }
             optimizer.applied();
             advanceState();
         }
@@ -167,8 +165,8 @@ public final class Trainer implements AutoCloseable {
         long start = System.nanoTime();
         prepare(batch);
         haveInputGradients = false;
-        forward(head.gradScale(staging.weightSum));
-        backward();
+        work.gradients(ws, carried, head.gradScale(staging.weightSum), staging.weighted, staging.pairs,
+                optimizer.steps() + 1);
         layers.initialGradients(ws);
         if (ws.inputGrad != null) {
             layers.inputGradient(ws);
@@ -365,28 +363,6 @@ public final class Trainer implements AutoCloseable {
         staging.stage(batch, ws, backend);
     }
 
-    private void forward(float gradScale) {
-        layers.forward(ws, carried, true, optimizer.steps() + 1);
-        head.forward(ws, gradScale, staging.weighted);
-    }
-
-    /** Everything a step queues on the backend between staging and the read of the scalars. */
-    private void queueStep() {
-        forward(stepGradScale);
-        backward();
-        reduction.queue(ws, grads, true);
-        optimizer.queueUpdate(grads, ws.clipScale, gated ? ws.finiteCheck : null);
-    }
-
-    private void backward() {
-        backend.fill(grads.all(), 0f);
-        head.backward(ws);
-        layers.backward(ws);
-        if (omega != null) {
-            omega.apply(ws, staging.pairs);
-        }
-    }
-
     private void advanceState() {
         if (config.carryState()) {
             carried.advance(ws);
@@ -455,7 +431,7 @@ public final class Trainer implements AutoCloseable {
 
     @Override
     public void close() {
-        graph.close();
+        work.close();
         if (ws != null) {
             ws.close();
             ws = null;
