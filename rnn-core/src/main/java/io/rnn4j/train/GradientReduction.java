@@ -22,7 +22,6 @@ final class GradientReduction {
     double clipScale;
     /** The regularizer's value Ω of the last {@link #reduce} (its sum over the N pairs; 0 without one). */
     double regularizer;
-    private boolean finite;
 
     GradientReduction(Backend backend, Clipping clipping, LossHead head, NonFiniteLocator locator) {
         this.backend = backend;
@@ -56,25 +55,18 @@ final class GradientReduction {
      * Reads what {@link #queue} and the loss head left (one download of four scalars): sets the
      * loss, the norm, the clip scale and the regularizer's value.
      *
-     * @return null when the loss and the norm are finite (as {@link #finite()} says), else the
-     *     first non-finite value
+     * @return null when the summed loss and the squared norm are finite (the decision
+     *     {@link io.rnn4j.backend.Backend#gatedUpdate} takes from {@link Workspace#finiteCheck}),
+     *     else the first non-finite value
      */
     NonFiniteLocation read(Workspace w, Arena grads, double weightSum, long pairs) {
         backend.download(w.scalars, w.scalarScratch, 0);
-        finite = Float.isFinite(w.scalarScratch[0]) && Float.isFinite(w.scalarScratch[1]);
+        boolean finite = Float.isFinite(w.scalarScratch[0]) && Float.isFinite(w.scalarScratch[1]);
         loss = head.reduce(w.scalarScratch[0], weightSum);
         norm = Math.sqrt(w.scalarScratch[1]);
         clipScale = w.scalarScratch[2];
         regularizer = pairs == 0 ? 0 : w.scalarScratch[3] / pairs;
         return finite ? null : locator.locate(w, grads, loss);
-    }
-
-    /**
-     * Whether the last {@link #read} found the summed loss and the squared norm finite: the
-     * decision {@link io.rnn4j.backend.Backend#gatedUpdate} takes from {@link Workspace#finiteCheck}.
-     */
-    boolean finite() {
-        return finite;
     }
 
     /** The exception of a non-finite step under {@code NonFinitePolicy.THROW}, with the last reduction's figures. */

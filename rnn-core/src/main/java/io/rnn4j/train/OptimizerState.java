@@ -23,8 +23,8 @@ final class OptimizerState implements AutoCloseable {
      */
     private final Tensor control;
     private final Tensor controlRate;
-    private final float[] rate = new float[1];
-    private boolean rateStaged;
+    /** The rate last put in the control (NaN before the first: it differs from every rate). */
+    private final float[] rate = {Float.NaN};
     private long steps;
     /** The rule at the last scheduled rate (a new record only when the rate changes). */
     private UpdateRule current;
@@ -80,10 +80,9 @@ final class OptimizerState implements AutoCloseable {
      */
     void stageRate() {
         float lr = nextRule().learningRate();
-        if (!rateStaged || rate[0] != lr) {
+        if (rate[0] != lr) {
             rate[0] = lr;
             backend.upload(rate, 0, controlRate);
-            rateStaged = true;
         }
     }
 

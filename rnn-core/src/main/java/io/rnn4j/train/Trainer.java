@@ -136,7 +136,7 @@ public final class Trainer implements AutoCloseable {
                 staging.pairs, optimizer.steps() + 1);
         GradientReduction red = reduction;
         NonFiniteLocation bad = red.read(ws, grads, staging.weightSum, staging.pairs);
-        boolean update = !gated || red.finite();
+        boolean update = !gated || bad == null;
         if (update) {
             if (!updateQueued) {
                 optimizer.queueUpdate(grads, ws.clipScale, null);

@@ -37,16 +37,16 @@ final class CudaKernels {
     private CUfunc_st current;
     private String currentName;
 
-    private final CudaScratch oneHot;
+    private final CudaScratch scatterScratch;
 
     CudaKernels(CudaBackend be) {
         this.be = be;
-        this.oneHot = new CudaScratch(be);
+        this.scatterScratch = new CudaScratch(be);
     }
 
     /** Frees the kernels' own device scratch. */
     void close() {
-        oneHot.close();
+        scatterScratch.close();
     }
 
     static int ld(Tensor t) {
@@ -206,7 +206,7 @@ final class CudaKernels {
     private boolean scatterWithoutAtomics(Tensor src, IndexBuffer ids, int idOffset, Tensor table) {
         int n = src.rows();
         if (table.rows() <= ONE_HOT_MAX_ROWS) {
-            Tensor onehot = oneHot.reserve(n, table.rows());
+            Tensor onehot = scatterScratch.reserve(n, table.rows());
             if (onehot == null) {
                 return false;
             }
@@ -216,7 +216,7 @@ final class CudaKernels {
             gemm(table, onehot, true, src, false, 1f, 1f);
             return true;
         }
-        Tensor order = n <= SORT_MAX_ROWS ? oneHot.reserve(2, Math.max(1, n)) : null;   // two int rows, as floats
+        Tensor order = n <= SORT_MAX_ROWS ? scatterScratch.reserve(2, Math.max(1, n)) : null;   // two int rows, as floats
         if (order == null) {
             return false;
         }
