@@ -48,6 +48,24 @@ __device__ __forceinline__ void add_step_squares(float* sq, int ldsq, int t, flo
     }
 }
 
+// The forward sweeps' slice of U: for units u0 .. u0 + mine of each of the G gate blocks, the rows g·H + unit
+// (G·cw × H in shared memory, row (g·cw + c)). An Elman layer is G = 1.
+__device__ void load_gate_rows(const float* u, int ldu, float* us, int gates, int hsize, int u0, int mine, int cw) {
+    for (int i = threadIdx.x; i < gates * mine * hsize; i += blockDim.x) {
+        int row = i / hsize, k = i % hsize;
+        int g = row / mine, c = row % mine;
+        us[(g * cw + c) * hsize + k] = u[(long long) (g * hsize + u0 + c) * ldu + k];
+    }
+}
+
+// The backward sweeps' mirror: columns u0 .. u0 + mine of U over all its rows (G·H), transposed (c · G·H + r).
+__device__ void load_gate_columns(const float* u, int ldu, float* us, int rows, int u0, int mine) {
+    for (int i = threadIdx.x; i < rows * mine; i += blockDim.x) {
+        int r = i / mine, c = i % mine;           // coalesced along U's row r
+        us[c * rows + r] = u[(long long) r * ldu + u0 + c];
+    }
+}
+
 // Backend.recurrentForward in one launch: block k owns the output columns [k·cw, min(H, (k+1)·cw)) and keeps
 // those rows of U in shared memory for all T steps; per step each warp computes dot products (lanes split the
 // H terms), writes s_t and h_{t+1} = f(s_t) for its outputs, and the grid meets at one barrier before the next
@@ -62,10 +80,7 @@ extern "C" __global__ void elman_persistent_forward(int kind, const float* u, in
     }
     int c0 = blockIdx.x * cw;
     int mine = min(cw, hsize - c0);
-    for (int i = threadIdx.x; i < mine * hsize; i += blockDim.x) {
-        int c = i / hsize, k = i % hsize;
-        us[i] = u[(long long) (c0 + c) * ldu + k];
-    }
+    load_gate_rows(u, ldu, us, 1, hsize, c0, mine, cw);
     __syncthreads();
     int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
     for (int t = 0; t < steps; t++) {
@@ -100,10 +115,7 @@ extern "C" __global__ void elman_persistent_backward(int kind, const float* u, i
     }
     int c0 = blockIdx.x * cw;
     int mine = min(cw, hsize - c0);
-    for (int i = threadIdx.x; i < mine * hsize; i += blockDim.x) {
-        int k = i / mine, c = i % mine;           // coalesced along U's row k
-        us[c * hsize + k] = u[(long long) k * ldu + c0 + c];
-    }
+    load_gate_columns(u, ldu, us, hsize, c0, mine);
     __syncthreads();
     int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
     for (int t = steps - 1; t >= 0; t--) {
@@ -205,9 +217,7 @@ extern "C" __global__ void RNN4J_CLUSTER_DIMS elman_cluster_forward(int kind, co
     float* us = smem;
     float* part[2] = {us + cw * hsize, us + cw * hsize + bs * cw};
     float* full = us + cw * hsize + 2 * bs * cw;
-    for (int i = threadIdx.x; i < cw * hsize; i += blockDim.x) {
-        us[i] = u[(long long) (c0 + i / hsize) * ldu + i % hsize];
-    }
+    load_gate_rows(u, ldu, us, 1, hsize, c0, cw, cw);
     for (int i = threadIdx.x; i < nb * cw; i += blockDim.x) {
         part[0][i] = hidden[(long long) (b0 + i / cw) * ldh + c0 + i % cw];
     }
@@ -261,10 +271,7 @@ extern "C" __global__ void RNN4J_CLUSTER_DIMS elman_cluster_backward(int kind, c
     float* us = smem;
     float* part[2] = {us + cw * hsize, us + cw * hsize + bs * cw};
     float* full = us + cw * hsize + 2 * bs * cw;
-    for (int i = threadIdx.x; i < cw * hsize; i += blockDim.x) {
-        int k = i / cw, c = i % cw;               // coalesced along U's row k
-        us[c * hsize + k] = u[(long long) k * ldu + c0 + c];
-    }
+    load_gate_columns(u, ldu, us, hsize, c0, cw);
     cluster_sync();
     int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
     for (int t = steps - 1; t >= 0; t--) {
@@ -310,24 +317,9 @@ extern "C" __global__ void RNN4J_CLUSTER_DIMS elman_cluster_backward(int kind, c
 
 // ------------------------------------------------------------------ the persistent LSTM and GRU sweeps (grid form)
 
-// Block k owns the units [k·cw, k·cw + mine) of all G gate blocks: the rows g·H + unit of U (G·cw × H, at
-// (g·cw + c)·H in shared memory). Per step each warp takes one (row, unit), its lanes split the H terms of the
-// G dot products, and lane 0 runs the cell (lstm_cell, gru_cell: the per-step kernels' expressions).
-__device__ void load_gate_rows(const float* u, int ldu, float* us, int gates, int hsize, int u0, int mine, int cw) {
-    for (int i = threadIdx.x; i < gates * mine * hsize; i += blockDim.x) {
-        int row = i / hsize, k = i % hsize;
-        int g = row / mine, c = row % mine;
-        us[(g * cw + c) * hsize + k] = u[(long long) (g * hsize + u0 + c) * ldu + k];
-    }
-}
-
-// The mirror: columns u0 .. u0 + mine of U over all G·H rows, transposed (c · G·H + r in shared memory).
-__device__ void load_gate_columns(const float* u, int ldu, float* us, int rows, int u0, int mine) {
-    for (int i = threadIdx.x; i < rows * mine; i += blockDim.x) {
-        int r = i / mine, c = i % mine;           // coalesced along U's row r
-        us[c * rows + r] = u[(long long) r * ldu + u0 + c];
-    }
-}
+// Block k owns the units [k·cw, k·cw + mine) of all G gate blocks (load_gate_rows / load_gate_columns with G = 4
+// or 3). Per step each warp takes one (row, unit), its lanes split the H terms of the G dot products, and lane 0
+// runs the cell (lstm_cell, gru_cell: the per-step kernels' expressions).
 
 // Backend.lstmRecurrentForward in one launch (U 4H × H; gates T·B × 4H in: W x + b, out: activated).
 extern "C" __global__ void lstm_persistent_forward(const float* u, int ldu, float* gates, int ldg, float* hidden,
