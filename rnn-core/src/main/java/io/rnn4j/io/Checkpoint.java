@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,6 +53,8 @@ public final class Checkpoint {
     /** The format of rnn4j 0.1: the same layout, a checksum over the data section only. */
     public static final String FORMAT_1 = "rnn4j-checkpoint/1";
     private static final Logger LOG = LoggerFactory.getLogger(Checkpoint.class);
+    private static final Set<String> RESERVED =
+            Set.of("format", "model", "trainer", "step", "learningRate", SafetensorsFile.CHECKSUM);
 
     private final Path file;
     private final Map<String, SafetensorsFile.Entry> entries;
@@ -152,10 +155,24 @@ public final class Checkpoint {
      * @param trainer the trainer to save, with its model
      * @param extraMetadata more metadata (string keys and values), or null
      * @throws IOException when the file cannot be written
-     * @throws CheckpointException when a value is NaN or infinite (nothing is written)
-     * @throws IllegalArgumentException when an extra metadata key is reserved
+     * @throws CheckpointException when a value is NaN or infinite, or the header would be larger than
+     *     {@link SafetensorsFile#MAX_HEADER} (nothing is written)
+     * @throws IllegalArgumentException when an extra metadata key is reserved, or a key or value is
+     *     null or holds a lone UTF-16 surrogate (nothing is written)
      */
     public static void save(Path file, Trainer trainer, Map<String, String> extraMetadata) throws IOException {
+        Map<String, String> extra = extraMetadata == null ? Map.of() : new LinkedHashMap<>(extraMetadata);
+        for (Map.Entry<String, String> e : extra.entrySet()) {
+            SafetensorsFile.checkText("a metadata key", e.getKey());
+            if (RESERVED.contains(e.getKey())) {
+                throw new IllegalArgumentException("metadata key '" + e.getKey() + "' is reserved");
+            }
+            if (e.getValue() == null) {
+                throw new IllegalArgumentException("metadata '" + e.getKey() + "' has a null value (metadata values are"
+                        + " strings; nothing was written)");
+            }
+            SafetensorsFile.checkText("the value of metadata '" + e.getKey() + "'", e.getValue());
+        }
         RnnModel model = trainer.model();
         RnnConfig c = model.config();
         List<SafetensorsFile.Entry> tensors = new ArrayList<>(PyTorchNames.export(model));
@@ -186,14 +203,7 @@ public final class Checkpoint {
         meta.put("trainer", Json.write(ConfigCodec.toMap(trainer.config())));
         meta.put("step", Long.toString(trainer.stepCount()));
         meta.put("learningRate", Double.toString(trainer.learningRate()));
-        if (extraMetadata != null) {
-            for (Map.Entry<String, String> e : extraMetadata.entrySet()) {
-                if (meta.containsKey(e.getKey()) || e.getKey().equals(SafetensorsFile.CHECKSUM)) {
-                    throw new IllegalArgumentException("metadata key '" + e.getKey() + "' is reserved");
-                }
-                meta.put(e.getKey(), e.getValue());
-            }
-        }
+        meta.putAll(extra);
         SafetensorsFile.write(file, tensors, meta, true);
     }
 

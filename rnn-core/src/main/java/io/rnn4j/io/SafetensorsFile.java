@@ -17,10 +17,12 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -91,6 +93,7 @@ public final class SafetensorsFile {
      */
     public static void write(Path file, List<Entry> tensors, Map<String, String> metadata, boolean checksum)
             throws IOException {
+        checkNames(tensors, metadata, checksum);
         long total = 0;
         for (Entry e : tensors) {
             if (e.count() != e.data().length) {
@@ -126,6 +129,10 @@ public final class SafetensorsFile {
         }
         byte[] json = Json.write(header).getBytes(StandardCharsets.UTF_8);
         int pad = (8 - json.length % 8) % 8; // align the data to 8 bytes, padding with spaces
+        if (json.length + pad > MAX_HEADER) {
+            throw new CheckpointException("not saved: a header of " + (json.length + pad) + " bytes is more than the "
+                    + MAX_HEADER + " that reading accepts (the metadata is too large)");
+        }
         byte[] head = new byte[8 + json.length + pad];
         ByteBuffer.wrap(head).order(ByteOrder.LITTLE_ENDIAN).putLong(json.length + pad);
         System.arraycopy(json, 0, head, 8, json.length);
@@ -137,6 +144,55 @@ public final class SafetensorsFile {
             System.arraycopy(hex, 0, head, at, 64);
         }
         writeAtomically(file, ByteBuffer.wrap(head), ByteBuffer.wrap(data.array()));
+    }
+
+    /**
+     * Refuses, before anything is written, what would make a file that cannot be read back: a null
+     * or malformed name or value (a lone UTF-16 surrogate has no UTF-8 form), a repeated tensor name,
+     * a tensor named {@code __metadata__}, a caller's entry named like the checksum.
+     */
+    private static void checkNames(List<Entry> tensors, Map<String, String> metadata, boolean checksum) {
+        if (metadata == null) {
+            throw new IllegalArgumentException("metadata is null (pass an empty map for none)");
+        }
+        for (Map.Entry<String, String> e : metadata.entrySet()) {
+            String key = e.getKey();
+            checkText("a metadata key", key);
+            if (e.getValue() == null) {
+                throw new IllegalArgumentException("metadata '" + key + "' has a null value (metadata values are strings)");
+            }
+            checkText("the value of metadata '" + key + "'", e.getValue());
+            if (checksum && key.equals(CHECKSUM)) {
+                throw new IllegalArgumentException("metadata key '" + CHECKSUM + "' is reserved for the checksum");
+            }
+        }
+        Set<String> seen = new HashSet<>();
+        for (Entry e : tensors) {
+            checkText("a tensor name", e.name());
+            if (e.name().equals("__metadata__")) {
+                throw new IllegalArgumentException("tensor name '__metadata__' is reserved");
+            }
+            if (!seen.add(e.name())) {
+                throw new IllegalArgumentException("tensor name '" + e.name() + "' is used twice");
+            }
+        }
+    }
+
+    /** Throws when {@code s} is null or holds a UTF-16 surrogate without its other half. */
+    static void checkText(String what, String s) {
+        if (s == null) {
+            throw new IllegalArgumentException(what + " is null");
+        }
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw new IllegalArgumentException(what + " holds a lone UTF-16 surrogate U+"
+                        + HexFormat.of().withUpperCase().toHexDigits(c) + " at index " + i
+                        + " (it has no UTF-8 form and would be written as '?')");
+            }
+        }
     }
 
     private static void writeAtomically(Path file, ByteBuffer head, ByteBuffer data) throws IOException {
