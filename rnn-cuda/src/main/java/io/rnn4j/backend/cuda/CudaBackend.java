@@ -2,7 +2,6 @@ package io.rnn4j.backend.cuda;
 
 import static io.rnn4j.backend.cuda.CudaErrors.cuda;
 import static org.bytedeco.cuda.global.cudart.cudaMemsetAsync;
-import static org.bytedeco.cuda.global.cudart.cudaSetDevice;
 import static org.bytedeco.cuda.global.cudart.cudaStreamSynchronize;
 
 import io.rnn4j.backend.Activation;
@@ -48,14 +47,12 @@ public final class CudaBackend implements Backend {
     private boolean capturing;
     private final CudaBuffers.Address pa = new CudaBuffers.Address();
     private boolean closed;
-    private Thread lastThread;
 
     CudaBackend(int device) {
         this.dev = new CudaDevice(device, Boolean.getBoolean(TF32_PROPERTY));
         this.kernels = new CudaKernels(this);
         boolean started = false;
         try {
-            lastThread = Thread.currentThread();
             dev.start(switches.graphs());
             if (switches.persistent()) {
                 boolean clusters = switches.clusters() && dev.major() >= 9;
@@ -78,7 +75,10 @@ public final class CudaBackend implements Backend {
         }
     }
 
-    /** Releases whatever exists, every step even when one fails; returns the first failure (others suppressed). */
+    /**
+     * Releases whatever exists, every step even when one fails, on any thread (the device's context is
+     * made current first); returns the first failure (others suppressed).
+     */
     private Throwable releaseAll() {
         Throwable t = dev.drain(null);
         t = CudaErrors.release(kernels::close, t);
@@ -93,12 +93,17 @@ public final class CudaBackend implements Backend {
         if (closed) {
             throw new IllegalStateException("the CUDA backend is closed");
         }
-        Thread t = Thread.currentThread();
-        if (t != lastThread) {
-            // Driver-API launches need the primary context current on this thread.
-            cuda(cudaSetDevice(dev.index), "cudaSetDevice(" + dev.index + ") on thread " + t.getName());
-            lastThread = t;
-        }
+        dev.makeCurrent();
+    }
+
+    /** Makes the device's primary context current on this thread (driver calls need it). */
+    void makeCurrent() {
+        dev.makeCurrent();
+    }
+
+    /** The device's index (its buffers free themselves on it). */
+    int deviceIndex() {
+        return dev.index;
     }
 
     void sync(String what) {

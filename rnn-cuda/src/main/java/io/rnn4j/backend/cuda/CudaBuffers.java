@@ -46,12 +46,17 @@ final class CudaBuffers {
         }
     }
 
-    /** Frees one device allocation once: by {@link Memory#close()} or by the cleaner. */
+    /**
+     * Frees one device allocation once: by {@link Memory#close()} or by the cleaner, on any thread (its
+     * device is made current first).
+     */
     private static final class Free implements Runnable {
         private long address;
+        private final int device;
 
-        Free(long address) {
+        Free(long address, int device) {
             this.address = address;
+            this.device = device;
         }
 
         /** Frees the memory if not yet freed; returns the CUDA error code (0 when fine or already freed). */
@@ -61,7 +66,8 @@ final class CudaBuffers {
                 return 0;
             }
             address = 0;
-            return cudaFree(new Address(a));
+            int rc = CudaDevice.makeCurrent(device);
+            return rc != 0 ? rc : cudaFree(new Address(a));
         }
 
         @Override
@@ -85,7 +91,7 @@ final class CudaBuffers {
             this.backend = backend;
             this.address = address;
             this.length = length;
-            this.free = new Free(address);
+            this.free = new Free(address, backend.deviceIndex());
             this.cleanable = CLEANER.register(this, free);
         }
 

@@ -25,8 +25,9 @@ import static org.bytedeco.cuda.global.cudart.cudaHostGetDevicePointer;
 import static org.bytedeco.cuda.global.cudart.cudaMalloc;
 import static org.bytedeco.cuda.global.cudart.cudaMemsetAsync;
 import static org.bytedeco.cuda.global.cudart.cudaSetDevice;
-import static org.bytedeco.cuda.global.cudart.cudaStreamCreate;
+import static org.bytedeco.cuda.global.cudart.cudaStreamCreateWithFlags;
 import static org.bytedeco.cuda.global.cudart.cudaStreamDestroy;
+import static org.bytedeco.cuda.global.cudart.cudaStreamNonBlocking;
 import static org.bytedeco.cuda.global.cudart.cudaStreamSynchronize;
 
 import java.util.HashMap;
@@ -86,10 +87,12 @@ final class CudaDevice {
 
     /** Creates everything; {@code fixedWorkspace}: give cuBLAS a fixed workspace (captured GEMMs must not allocate). */
     void start(boolean fixedWorkspace) {
-        cuda(cudaSetDevice(index), "cudaSetDevice(" + index + ")");
+        makeCurrent();
         this.arch = new CudaNatives().architecture(index);
         cuda(cudaFree(null), "cudaFree(null) (binds the primary context)");
-        cuda(cudaStreamCreate(stream), "cudaStreamCreate");
+        // Non-blocking: work that other code in the process queues on the legacy default stream neither waits
+        // for this stream nor, during a capture, invalidates the captured step.
+        cuda(cudaStreamCreateWithFlags(stream, cudaStreamNonBlocking), "cudaStreamCreateWithFlags(non-blocking)");
         blas(cublasCreate_v2(cublas), "cublasCreate");
         blas(cublasSetStream_v2(cublas, stream), "cublasSetStream");
         blas(cublasSetMathMode(cublas, tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH), "cublasSetMathMode");
@@ -149,14 +152,43 @@ final class CudaDevice {
 
     /** Waits for the stream (when it exists) before anything is released; the first failure, or {@code t}. */
     Throwable drain(Throwable t) {
+        t = CudaErrors.release(this::makeCurrent, t);
         if (!stream.isNull()) {
             t = CudaErrors.release(() -> cuda(cudaStreamSynchronize(stream), "cudaStreamSynchronize"), t);
         }
         return t;
     }
 
-    /** Frees whatever exists, every step even when one fails; returns the first failure (others suppressed onto {@code t}). */
+    /**
+     * Makes this device's primary context current on the calling thread (driver calls need it), unless
+     * rnn4j made it current there last: every backend of the process, on any device, goes through here.
+     */
+    void makeCurrent() {
+        cuda(makeCurrent(index), "cudaSetDevice(" + index + ") on thread " + Thread.currentThread().getName());
+    }
+
+    /** {@link #makeCurrent()} for device {@code index}; the CUDA error code (0 when fine). */
+    static int makeCurrent(int index) {
+        int[] current = CURRENT.get();
+        if (current[0] != index) {
+            int rc = cudaSetDevice(index);
+            if (rc != 0) {
+                return rc;
+            }
+            current[0] = index;
+        }
+        return 0;
+    }
+
+    /** The device rnn4j last made current on each thread (−1: none yet). */
+    private static final ThreadLocal<int[]> CURRENT = ThreadLocal.withInitial(() -> new int[] {-1});
+
+    /**
+     * Frees whatever exists, every step even when one fails, with this device's context current on the
+     * calling thread; returns the first failure (others suppressed onto {@code t}).
+     */
     Throwable release(Throwable t) {
+        t = CudaErrors.release(this::makeCurrent, t);
         if (cublasWorkspace != 0) {
             long w = cublasWorkspace;
             cublasWorkspace = 0;

@@ -87,6 +87,7 @@ final class CudaGraphs {
                 CUgraph_st g = graph;
                 exec = null;
                 graph = null;
+                be.makeCurrent();
                 be.sync("before releasing a captured step");
                 cuda(cudaGraphExecDestroy(e), "cudaGraphExecDestroy");
                 cuda(cudaGraphDestroy(g), "cudaGraphDestroy");

@@ -25,6 +25,7 @@ import org.bytedeco.javacpp.Pointer;
 final class CudaTransfers implements AutoCloseable {
     private final CudaBackend be;
     private final CudaBuffers.Address device = new CudaBuffers.Address();
+    private final CudaBuffers.Address host = new CudaBuffers.Address();
     private Pointer staging;
     private FloatPointer floats;
     private IntPointer ints;
@@ -69,6 +70,15 @@ final class CudaTransfers implements AutoCloseable {
         }
     }
 
+    /**
+     * The staging memory {@code at} bytes in, as a pointer with position 0. (A {@code Pointer} passed as a
+     * {@code void*} has its position added in bytes, not in elements: a positioned {@link FloatPointer}
+     * would copy from the wrong place.)
+     */
+    private CudaBuffers.Address part(long at) {
+        return host.aim(staging.address() + at);
+    }
+
     /** Grows the staging memory to at least {@code need} bytes. */
     private void reserve(long need) {
         if (need <= bytes) {
@@ -99,13 +109,12 @@ final class CudaTransfers implements AutoCloseable {
         long target = be.addr(dst);
         long at = stage(4 * n);
         try {
-            FloatPointer part = floats.position(at / 4);
-            part.put(src, srcOffset, (int) n);
-            cuda(cudaMemcpy2DAsync(device.aim(target), 4L * dst.rowStride(), part, 4L * dst.cols(), 4L * dst.cols(),
-                    dst.rows(), cudaMemcpyHostToDevice, be.stream()), "cudaMemcpy2DAsync (upload)");
+            floats.position(at / 4).put(src, srcOffset, (int) n);
         } finally {
             floats.position(0);
         }
+        cuda(cudaMemcpy2DAsync(device.aim(target), 4L * dst.rowStride(), part(at), 4L * dst.cols(), 4L * dst.cols(),
+                dst.rows(), cudaMemcpyHostToDevice, be.stream()), "cudaMemcpy2DAsync (upload)");
         finishUpload("upload");
     }
 
@@ -120,13 +129,12 @@ final class CudaTransfers implements AutoCloseable {
         long target = be.addr(dst, 0);
         long at = stage(4L * count);
         try {
-            IntPointer part = ints.position(at / 4);
-            part.put(src, srcOffset, count);
-            cuda(cudaMemcpy2DAsync(device.aim(target), 4L * count, part, 4L * count, 4L * count, 1,
-                    cudaMemcpyHostToDevice, be.stream()), "cudaMemcpy2DAsync (index upload)");
+            ints.position(at / 4).put(src, srcOffset, count);
         } finally {
             ints.position(0);
         }
+        cuda(cudaMemcpy2DAsync(device.aim(target), 4L * count, part(at), 4L * count, 4L * count, 1,
+                cudaMemcpyHostToDevice, be.stream()), "cudaMemcpy2DAsync (index upload)");
         finishUpload("index upload");
     }
 

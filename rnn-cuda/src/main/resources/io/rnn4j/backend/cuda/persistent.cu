@@ -5,6 +5,14 @@
 
 // ------------------------------------------------------------------ the persistent Elman recurrence
 
+// A spinning thread's pause: nothing on a GPU; on the emulated device (rnn-cuda/emulator), whose blocks share
+// CPU cores, it lets the other blocks run.
+#ifdef RNN4J_EMULATOR
+#define RNN4J_SPIN_PAUSE() rnn4j_emu_spin_pause()
+#else
+#define RNN4J_SPIN_PAUSE()
+#endif
+
 // A barrier across the whole grid (every block resident: a cooperative launch). bar[0] counts arrivals,
 // bar[1] is the generation; both are left ready for the next barrier and the next launch.
 __device__ void grid_barrier(unsigned* bar) {
@@ -19,6 +27,7 @@ __device__ void grid_barrier(unsigned* bar) {
             atomicAdd(bar + 1, 1u);
         } else {
             while (vb[1] == gen) {
+                RNN4J_SPIN_PAUSE();
             }
         }
         __threadfence();
@@ -154,7 +163,8 @@ extern "C" __global__ void elman_persistent_backward(int kind, const float* u, i
 // cluster dimensions): a cluster takes `bs` rows of the batch for all T steps, block r of the cluster owns
 // H/8 columns, and the blocks exchange h (δ backwards) through distributed shared memory, meeting at the
 // cluster's hardware barrier once per step instead of a grid barrier through global memory. Clusters never
-// wait for each other (they own disjoint rows), so they need not all be resident. Inline PTX, no headers.
+// wait for each other (they own disjoint rows), so they need not all be resident. Inline PTX (no headers) behind
+// three device functions, cluster_rank, cluster_sync and load_remote, which the emulated device implements.
 #define RNN4J_CLUSTER_SIZE 8
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
 #define RNN4J_CLUSTER_DIMS __cluster_dims__(RNN4J_CLUSTER_SIZE, 1, 1)
@@ -164,7 +174,14 @@ extern "C" __global__ void elman_persistent_backward(int kind, const float* u, i
 #define RNN4J_HAS_CLUSTERS 0
 #endif
 
-#if RNN4J_HAS_CLUSTERS
+#if RNN4J_HAS_CLUSTERS && defined(RNN4J_EMULATOR)
+// rnn4j's emulated device (rnn-cuda/emulator) implements the three cluster operations in its runtime.
+__device__ __forceinline__ unsigned cluster_rank() { return rnn4j_emu_cluster_rank(); }
+__device__ __forceinline__ void cluster_sync() { rnn4j_emu_cluster_sync(); }
+__device__ __forceinline__ float load_remote(const float* p, unsigned rank) {
+    return *(const volatile float*) rnn4j_emu_map_shared_rank(p, rank);
+}
+#elif RNN4J_HAS_CLUSTERS
 __device__ __forceinline__ unsigned cluster_rank() {
     unsigned r;
     asm volatile("mov.u32 %0, %%cluster_ctarank;" : "=r"(r));
@@ -187,6 +204,9 @@ __device__ __forceinline__ float load_remote(const float* p, unsigned rank) {
     return v;
 }
 
+#endif
+
+#if RNN4J_HAS_CLUSTERS
 // The full rows [0, nb) × [0, hsize) of a matrix whose column slice [r·cw, (r+1)·cw) sits in block r's `slice`
 // (nb × cw, row-major), gathered into the local `full` (nb × hsize).
 __device__ void gather_slices(const float* slice, float* full, int nb, int hsize, int cw) {
