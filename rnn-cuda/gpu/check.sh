@@ -11,8 +11,9 @@
 #   5. the ratio table;
 #   6. optionally (when compute-sanitizer exists and time is left) the contract suite under memcheck.
 # Every step runs under `timeout`; each part prints its elapsed time. It never looks like a pass when it is
-# not: on a machine where nvidia-smi sees a GPU, skipped or aborted tests count as failures, and the last
-# line says PASS or FAIL with the counts. At most 10 files, flat, go to $OUT (the device tool's folder; a
+# not: on a machine where nvidia-smi sees a GPU, skipped or aborted tests count as failures; a fast-path test
+# or benchmark that fails or times out, or a sanitizer run without its ERROR SUMMARY, fails the check. The
+# default path and the fast paths get a verdict each, and the last line says PASS or FAIL with the counts. At most 10 files, flat, go to $OUT (the device tool's folder; a
 # private temporary folder otherwise). Exit code 0 on PASS, 1 on FAIL.
 # Usage: bash rnn-cuda/gpu/check.sh [quick]
 set -uo pipefail
@@ -39,14 +40,25 @@ part() {   # part SHORT-NAME "what it does"
 }
 late() { [ "$(now)" -ge "$LIMIT" ]; }
 fail() { FAILS+=("$1"); echo "FAILURE: $1"; }
+FAST_FAILS=()
+fast_fail() { FAST_FAILS+=("$1"); echo "FAILURE (fast paths): $1"; }
 finish() {
   part end "summary"
   echo "elapsed per part: $PARTS"
-  if [ ${#FAILS[@]} -eq 0 ]; then
-    echo "PASS: $TESTS_OK tests passed on $GPUS GPU(s), $BENCH_OK/$BENCH_N benchmarks ran, in $(now) s"
-    exit 0
-  fi
   local IFS=";"
+  local fast="PASS"
+  [ ${#FAST_FAILS[@]} -gt 0 ] && fast="FAIL: ${FAST_FAILS[*]}"
+  echo "verdict, fast paths (-Drnn4j.cuda.fast=true): $fast"
+  if [ ${#FAILS[@]} -eq 0 ]; then
+    echo "verdict, default path: PASS"
+    if [ ${#FAST_FAILS[@]} -eq 0 ]; then
+      echo "PASS: $TESTS_OK tests passed on $GPUS GPU(s), $BENCH_OK/$BENCH_N benchmarks ran, the fast paths passed, in $(now) s"
+      exit 0
+    fi
+    echo "FAIL: the default path passed ($TESTS_OK tests, $BENCH_OK/$BENCH_N benchmarks) but the fast paths failed: ${FAST_FAILS[*]} (in $(now) s)"
+    exit 1
+  fi
+  echo "verdict, default path: FAIL"
   echo "FAIL: ${#FAILS[@]} problem(s): ${FAILS[*]} (tests: $TESTS_OK passed, $TESTS_FAILED failed, $TESTS_ABORTED aborted, $TESTS_SKIPPED skipped; benchmarks: $BENCH_OK/$BENCH_N) in $(now) s"
   exit 1
 }
@@ -91,7 +103,7 @@ for name in $NEED libnvrtc-builtins.so.13.0 libnvrtc-builtins.so.13.1 libnvrtc-b
   IFS=: read -ra ds <<< "$LD_LIBRARY_PATH"
   for d in "${ds[@]}"; do [ -e "$d/$name" ] && { echo "  $name: $d"; break; }; done
 done
-tar -C "$WORK" -xJf "$C/jre17.tar.xz" || fail "the JRE in the carry folder could not be unpacked"
+tar -C "$WORK" -xzf "$C/jre17.tar.gz" || fail "the JRE in the carry folder could not be unpacked"
 JAVA="$WORK/jre/bin/java"
 JOPTS="-Dorg.bytedeco.javacpp.cachedir=$WORK/javacpp-cache -Djava.io.tmpdir=$WORK"
 [ -x "$JAVA" ] || { fail "no Java: run prepare.sh and carry rnn-cuda/gpu/carry"; finish; }
@@ -101,6 +113,7 @@ timeout 300 "$JAVA" $JOPTS -jar "$C/junit-platform-console-standalone.jar" execu
     --class-path "$C/rnn-bench.jar:$C/rnn-tests.jar" \
     --select-class io.rnn4j.backend.cuda.CudaAvailabilityTest --select-class io.rnn4j.backend.cuda.CudaContractTest \
     --select-class io.rnn4j.backend.cuda.CudaVsCpuTrainingTest --select-class io.rnn4j.backend.cuda.KernelCompilationTest \
+    --select-class io.rnn4j.backend.cuda.CudaDeviceTest --select-class io.rnn4j.backend.cuda.CudaRecurrencesTest \
     --details=tree --disable-banner > "$OUT/tests.txt" 2>&1
 rc=$?
 grep -E "CUDA availability|CUDA vs CPU|compiled for|✘|MethodSource|=>" "$OUT/tests.txt" | head -60
@@ -167,6 +180,7 @@ else
   timeout 240 "$JAVA" $JOPTS $FAST -jar "$C/junit-platform-console-standalone.jar" execute \
       --class-path "$C/rnn-bench.jar:$C/rnn-tests.jar" \
       --select-class io.rnn4j.backend.cuda.CudaContractTest --select-class io.rnn4j.backend.cuda.CudaVsCpuTrainingTest \
+      --select-class io.rnn4j.backend.cuda.CudaDeviceTest --select-class io.rnn4j.backend.cuda.CudaRecurrencesTest \
       --details=tree --disable-banner > "$OUT/tests-fast.txt" 2>&1
   frc=$?
   grep -E "CUDA vs CPU|✘|=>" "$OUT/tests-fast.txt" | head -40
@@ -174,18 +188,19 @@ else
   FBAD=$(grep -E "^\[ *[0-9]+ tests failed" "$OUT/tests-fast.txt" | grep -oE "[0-9]+" | head -1)
   FABORT=$(grep -E "^\[ *[0-9]+ tests aborted" "$OUT/tests-fast.txt" | grep -oE "[0-9]+" | head -1)
   echo "fast-path tests: ${FOK:-0} successful, ${FBAD:-0} failed, ${FABORT:-0} aborted (exit $frc)"
-  [ "${FBAD:-0}" -gt 0 ] && fail "${FBAD} tests failed with the fast paths on (they stay off)"
-  [ "${FOK:-0}" -eq 0 ] && fail "no test passed with the fast paths on"
-  [ "$GPUS" -gt 0 ] && [ "${FABORT:-0}" -gt 0 ] && fail "${FABORT} fast-path tests aborted although nvidia-smi sees a GPU"
+  [ $frc -eq 124 ] && fast_fail "the fast-path tests ran past 240 s"
+  [ "${FBAD:-0}" -gt 0 ] && fast_fail "${FBAD} tests failed with the fast paths on (they stay off)"
+  [ "${FOK:-0}" -eq 0 ] && fast_fail "no test passed with the fast paths on"
+  [ "$GPUS" -gt 0 ] && [ "${FABORT:-0}" -gt 0 ] && fast_fail "${FABORT} fast-path tests aborted although nvidia-smi sees a GPU"
 fi
 for c in $CONFIGS; do
   IFS=, read V H B T CELL <<< "$c"
-  if late; then echo "out of time before rnn4j fast $c"; continue; fi
+  if late; then fast_fail "out of time before rnn4j fast $c"; continue; fi
   echo "--- rnn4j fast $c" >> "$OUT/bench-stderr.txt"
   line=$(timeout 120 "$JAVA" $JOPTS $FAST -jar "$C/rnn-bench.jar" step --backend cuda -V $V -H $H -B $B -T $T \
       --cell $CELL --no-bias --warmup $WARMUP --repeats $REPEATS --format json 2>>"$OUT/bench-stderr.txt" | tail -1)
   if [ -n "$line" ] && [ "${line#\{}" != "$line" ]; then echo "$line" >> "$OUT/rnn4j-fast.jsonl"; echo "rnn4j fast $c: ok"
-  else echo "rnn4j fast $c: failed (see bench-stderr.txt)"; fi
+  else fast_fail "rnn4j fast step failed or timed out for $c (see bench-stderr.txt)"; fi
 done
 
 part table "ratio table"
@@ -202,7 +217,10 @@ if [ -n "$SAN" ] && [ "$GPUS" -gt 0 ] && [ "$(now)" -lt $((LIMIT - 150)) ]; then
       execute --class-path "$C/rnn-bench.jar:$C/rnn-tests.jar" --select-class io.rnn4j.backend.cuda.CudaContractTest \
       --details=summary --disable-banner > "$OUT/sanitizer.txt" 2>&1
   grep -E "ERROR SUMMARY|tests (successful|failed)" "$OUT/sanitizer.txt" || true
-  if grep -qE "ERROR SUMMARY: [1-9]" "$OUT/sanitizer.txt"; then fail "compute-sanitizer memcheck found errors"; fi
+  if grep -qE "ERROR SUMMARY: [1-9]" "$OUT/sanitizer.txt"; then fail "compute-sanitizer memcheck found errors"
+  elif ! grep -qE "ERROR SUMMARY: 0 errors" "$OUT/sanitizer.txt"; then
+    fail "compute-sanitizer ended without an ERROR SUMMARY (it timed out or crashed: see sanitizer.txt)"
+  fi
 else
   echo "skipped (compute-sanitizer: ${SAN:-absent}; elapsed $(now) s)"
 fi

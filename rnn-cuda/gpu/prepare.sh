@@ -25,7 +25,7 @@ cp -r rnn-cuda/target/test-classes/. "$tmp/classes/"
 cp rnn-bench/compare/pytorch_step.py rnn-cuda/gpu/check.sh rnn-cuda/gpu/table.py "$CARRY/"
 jlink --add-modules java.base,java.logging,java.management,java.xml,jdk.unsupported \
       --strip-debug --no-header-files --no-man-pages --compress=2 --output "$tmp/jre"
-tar -C "$tmp" -cJf "$CARRY/jre17.tar.xz" jre
+tar -C "$tmp" -czf "$CARRY/jre17.tar.gz" jre
 size=$(du -sm "$CARRY" | cut -f1)
 ls -la "$CARRY"
 echo "carry folder: ${size} MiB"

@@ -3,7 +3,7 @@
 // barrier really waits for the other blocks; cluster launches do the same for the blocks of one cluster
 // (clusters one after another: they never wait for each other). The checks are CUDA's: block and grid
 // limits, dynamic shared memory above 48 KiB only after the function opted in, a cooperative grid that
-// fits on the device at once, a grid that is a multiple of the cluster.
+// fits on the device at once, a grid that is a multiple of the cluster, a cluster that fits on the device.
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -123,6 +123,9 @@ int prepare_launch(Launch& l, const Function* f, uint3 grid, uint3 block, unsign
         if (f->info->cluster[1] != 1 || f->info->cluster[2] != 1) return kNotSupported;  // only 1-D clusters here
         if (cs > 8 || grid.x % cs != 0) return kInvalidClusterSize;
         if (cooperative) return kNotSupported;
+        int fit = 0;
+        occupancy_clusters(f, grid, block, shared, cs, &fit);
+        if (fit == 0) return kLaunchOutOfResources;  // not one cluster can be resident at once
     }
     if (cooperative) {
         int per_sm = 0;

@@ -40,6 +40,7 @@ int cuLaunchCooperativeKernel(void*, unsigned, unsigned, unsigned, unsigned, uns
                               void**);
 int cuFuncSetAttribute(void*, int, int);
 int cuOccupancyMaxActiveBlocksPerMultiprocessor(int*, void*, int, size_t);
+int cuOccupancyMaxActiveClusters(int*, void*, const void*);
 int cuCtxSetCurrent(void*);
 int cublasCreate_v2(void**);
 int cublasDestroy_v2(void*);
@@ -144,6 +145,12 @@ extern "C" __global__ void __cluster_dims__(4, 1, 1) ring(int* out) {
     int* next = (int*) rnn4j_emu_map_shared_rank(mine, (r + 1) % 4);
     if (threadIdx.x == 0) out[blockIdx.x] = *next;
     rnn4j_emu_cluster_sync();
+}
+
+extern "C" __global__ void __cluster_dims__(8, 1, 1) wide_cluster(int* out) {
+    extern __shared__ int mine[];
+    rnn4j_emu_cluster_sync();
+    if (threadIdx.x == 0) out[blockIdx.x] = (int) rnn4j_emu_cluster_size();
 }
 
 extern "C" __global__ void big_shared(float* out) {
@@ -448,6 +455,27 @@ void test_kernels() {
           rv[7]);
     CHECK(cuLaunchKernel(fn(m, "ring"), 6, 1, 1, 32, 1, 1, 4, nullptr, a5, nullptr) == 912,
           "a grid that is not a multiple of the cluster");
+    // A cluster of eight blocks of 200 KiB each does not fit on four multiprocessors (one block each): the
+    // driver says 0 clusters, and a launch fails.
+    void* wide = fn(m, "wide_cluster");
+    unsigned w200 = 200 * 1024;
+    OK(cuFuncSetAttribute(wide, 8, (int) w200));
+    struct Config {
+        unsigned grid[3], block[3], shared;
+        void* stream;
+        void* attrs;
+        unsigned count;
+    } cfg = {{8, 1, 1}, {32, 1, 1}, w200, nullptr, nullptr, 0};
+    int clusters = -1;
+    OK(cuOccupancyMaxActiveClusters(&clusters, wide, &cfg));
+    CHECK(clusters == 0, "clusters of 8 x 200 KiB on 4 SMs: %d", clusters);
+    cfg.shared = 4;
+    OK(cuOccupancyMaxActiveClusters(&clusters, wide, &cfg));
+    CHECK(clusters == 16, "clusters of 8 small blocks on 4 SMs (32 blocks each): %d", clusters);
+    CHECK(cuLaunchKernel(wide, 8, 1, 1, 32, 1, 1, w200, nullptr, a5, nullptr) == 701, "a cluster that does not fit");
+    OK(cuLaunchKernel(wide, 8, 1, 1, 32, 1, 1, 4, nullptr, a5, nullptr));
+    OK(cudaMemcpyAsync(rv.data(), ro, 32, D2H, nullptr));
+    CHECK(rv[0] == 8 && rv[7] == 8, "cluster size %d", rv[0]);
 
     // Dynamic shared memory above 48 KiB needs the function's opt-in.
     void* bs = fn(m, "big_shared");

@@ -966,6 +966,51 @@ public abstract class BackendContractTest {
         close(Z, L);
     }
 
+    /**
+     * A logit of −∞ (a masked-out class) has probability 0: a finite loss and a zero gradient there. In
+     * every position of a row (the GPU's one-warp-per-row kernel gives each lane a column: a lane whose
+     * first column is −∞ once computed exp(−∞ − (−∞)) = NaN), and wider than a warp.
+     */
+    @Test
+    void minusInfinityLogitsHaveProbabilityZero() {
+        for (int v : new int[] {5, 40}) {
+            int n = v;
+            float[] z = random(n * v, 3);
+            int[] y = new int[n];
+            for (int r = 0; r < n; r++) {
+                z[r * v + r] = Float.NEGATIVE_INFINITY;  // row r: column r masked, every position once
+                z[r * v + (r + 3) % v] = Float.NEGATIVE_INFINITY;
+                y[r] = (r + 1) % v;
+            }
+            Tensor Z = upload(n, v, z);
+            IndexBuffer Y = be.allocateIndices(n);
+            be.uploadIndices(y, 0, Y, n);
+            Tensor L = be.allocate(1, 1);
+            be.softmaxCrossEntropy(Z, Y, 0, null, 1f, L);
+            double loss = 0;
+            double[] grad = new double[n * v];
+            for (int r = 0; r < n; r++) {
+                double max = Double.NEGATIVE_INFINITY;
+                double sum = 0;
+                for (int c = 0; c < v; c++) {
+                    max = Math.max(max, z[r * v + c]);
+                }
+                for (int c = 0; c < v; c++) {
+                    sum += Math.exp(z[r * v + c] - max);
+                }
+                double lse = max + Math.log(sum);
+                loss += lse - z[r * v + y[r]];
+                for (int c = 0; c < v; c++) {
+                    grad[r * v + c] = Math.exp(z[r * v + c] - lse) - (c == y[r] ? 1 : 0);
+                }
+            }
+            assertClose(new double[] {loss}, down(L), 1e-6, "loss with −∞ logits, V = " + v);
+            assertClose(grad, down(Z), TOL, "gradient with −∞ logits, V = " + v);
+            Y.close();
+            close(Z, L);
+        }
+    }
+
     @Test
     void squaredError() {
         int n = 5;

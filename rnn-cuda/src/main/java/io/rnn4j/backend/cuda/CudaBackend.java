@@ -119,6 +119,16 @@ public final class CudaBackend implements Backend {
         return switches;
     }
 
+    /** The compute capability's major number (9 for sm_90). */
+    int major() {
+        return dev.major();
+    }
+
+    /** How the last Elman, LSTM or GRU sweep ran: "cluster", "grid" or "stepwise" (for tests and profiles). */
+    synchronized String lastRecurrencePath() {
+        return recurrences == null ? "stepwise" : recurrences.lastPath;
+    }
+
     /** Counts one queued device operation ({@link #operationsQueued()}). */
     void countOperation() {
         operations++;

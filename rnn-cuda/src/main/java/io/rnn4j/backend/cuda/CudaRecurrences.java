@@ -4,16 +4,19 @@ import static io.rnn4j.backend.cuda.CudaErrors.cu;
 import static org.bytedeco.cuda.global.cudart.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES;
 import static org.bytedeco.cuda.global.cudart.cuFuncSetAttribute;
 import static org.bytedeco.cuda.global.cudart.cuOccupancyMaxActiveBlocksPerMultiprocessor;
+import static org.bytedeco.cuda.global.cudart.cuOccupancyMaxActiveClusters;
 
 import io.rnn4j.backend.Activation;
 import io.rnn4j.backend.StepwiseRecurrences;
 import io.rnn4j.backend.Tensor;
+import org.bytedeco.cuda.cudart.CUlaunchConfig;
 
 /**
  * The Elman recurrences as persistent kernels of {@code persistent.cu}, used when
  * {@link CudaSwitches#persistent()} is on: one launch per sweep instead of two launches per time
  * step. On sm_90 and later (unless {@link CudaSwitches#clusters()} is off) the cluster kernels
- * come first: a cluster of eight blocks takes a slice of the batch, each block an eighth of U's
+ * come first, where the driver says a cluster fits ({@code cuOccupancyMaxActiveClusters}; not on a MIG
+ * slice or under MPS with too few multiprocessors): a cluster of eight blocks takes a slice of the batch, each block an eighth of U's
  * columns (shared memory opted in up to the device's limit), h exchanged through distributed
  * shared memory, one cluster barrier per step; the clusters are independent, so they need not be
  * resident together. Otherwise the grid kernels ({@code elman_persistent_forward} and
@@ -73,6 +76,33 @@ final class CudaRecurrences {
         return bs;
     }
 
+    /** Whether clusters of the cluster kernel {@code name} with {@code bytes} of shared memory fit, by kernel and size. */
+    private final java.util.Map<String, Boolean> clustersFit = new java.util.HashMap<>();
+    private final CUlaunchConfig config = new CUlaunchConfig();
+    /** The path of the last sweep: "cluster", "grid" or "stepwise" (for tests and profiles). */
+    String lastPath = "";
+
+    /**
+     * Whether at least one cluster of {@code name} with {@code bytes} of dynamic shared memory per block
+     * can run on this device, as the driver answers ({@code cuOccupancyMaxActiveClusters}): zero on a MIG
+     * slice or under MPS that leaves too few multiprocessors, or where the opt-in shared memory is smaller
+     * than the plan assumed. Asked once per kernel and size.
+     */
+    private boolean clustersFit(String name, int blocks, int bytes) {
+        String key = name + ":" + bytes;
+        Boolean fit = clustersFit.get(key);
+        if (fit == null) {
+            allow(name, bytes);
+            config.gridDimX(blocks).gridDimY(1).gridDimZ(1).blockDimX(THREADS).blockDimY(1).blockDimZ(1)
+                    .sharedMemBytes(bytes).hStream(be.stream()).attrs(null).numAttrs(0);
+            int[] n = new int[1];
+            int rc = cuOccupancyMaxActiveClusters(n, be.function(name), config);
+            fit = rc == 0 && n[0] > 0;
+            clustersFit.put(key, fit);
+        }
+        return fit;
+    }
+
     /** Lets {@code name} use {@code bytes} of dynamic shared memory (above 48 KiB a function must opt in). */
     private void allow(String name, int bytes) {
         Integer now = allowed.get(name);
@@ -128,8 +158,10 @@ final class CudaRecurrences {
         int[] plan = fits(u, 4, gates, hidden, batch, null) && cells.rows() == hidden.rows() && cells.cols() == h
                 && tanhC.rows() == gates.rows() && tanhC.cols() == h ? gatedPlan("lstm_persistent_forward", h, 4) : null;
         if (plan == null) {
+            lastPath = "stepwise";
             return false;
         }
+        lastPath = "grid";
         kernels.kernel("lstm_persistent_forward").ptr(be.addr(u)).i32(ld(u)).ptr(be.addr(gates)).i32(ld(gates))
                 .ptr(be.addr(hidden)).i32(ld(hidden)).ptr(be.addr(cells)).i32(ld(cells)).ptr(be.addr(tanhC))
                 .i32(ld(tanhC)).i32(batch).i32(gates.rows() / batch).i32(h).i32(plan[0])
@@ -145,11 +177,13 @@ final class CudaRecurrences {
                 && tanhC.rows() == gates.rows() && dc.rows() == batch && dc.cols() == h && dGates.rows() == gates.rows()
                 && dGates.cols() == 4 * h ? gatedPlan("lstm_persistent_backward", h, 4) : null;
         if (plan == null) {
+            lastPath = "stepwise";
             return false;
         }
         if (stepSquares != null) {
             kernels.fill(stepSquares, 0f);
         }
+        lastPath = "grid";
         kernels.kernel("lstm_persistent_backward").ptr(be.addr(u)).i32(ld(u)).ptr(be.addr(gates)).i32(ld(gates))
                 .ptr(be.addr(cells)).i32(ld(cells)).ptr(be.addr(tanhC)).i32(ld(tanhC)).ptr(be.addr(grad)).i32(ld(grad))
                 .ptr(be.addr(dc)).i32(ld(dc)).ptr(be.addr(dGates)).i32(ld(dGates)).i32(batch)
@@ -166,8 +200,10 @@ final class CudaRecurrences {
                 && (bias == null || (bias.rows() == 1 && bias.cols() == 3 * h))
                 ? gatedPlan("gru_persistent_forward", h, 3) : null;
         if (plan == null) {
+            lastPath = "stepwise";
             return false;
         }
+        lastPath = "grid";
         kernels.kernel("gru_persistent_forward").ptr(be.addr(u)).i32(ld(u)).ptr(bias == null ? 0L : be.addr(bias))
                 .ptr(be.addr(xGates)).i32(ld(xGates)).ptr(be.addr(hGates)).i32(ld(hGates)).ptr(be.addr(hidden))
                 .i32(ld(hidden)).ptr(be.addr(acts)).i32(ld(acts)).i32(batch).i32(xGates.rows() / batch).i32(h)
@@ -184,11 +220,13 @@ final class CudaRecurrences {
                 && dxGates.cols() == 3 * h && dhGates.rows() == acts.rows() && dhGates.cols() == 3 * h
                 && dhDirect.rows() == batch && dhDirect.cols() == h ? gatedPlan("gru_persistent_backward", h, 3) : null;
         if (plan == null) {
+            lastPath = "stepwise";
             return false;
         }
         if (stepSquares != null) {
             kernels.fill(stepSquares, 0f);
         }
+        lastPath = "grid";
         kernels.kernel("gru_persistent_backward").ptr(be.addr(u)).i32(ld(u)).ptr(be.addr(acts)).i32(ld(acts))
                 .ptr(be.addr(hGates)).i32(ld(hGates)).ptr(be.addr(hidden)).i32(ld(hidden)).ptr(be.addr(grad))
                 .i32(ld(grad)).ptr(be.addr(dxGates)).i32(ld(dxGates)).ptr(be.addr(dhGates)).i32(ld(dhGates))
@@ -215,9 +253,9 @@ final class CudaRecurrences {
         int steps = StepwiseRecurrences.check(u, pre, hidden, batch);
         int h = u.rows();
         int bs = f == Activation.PRELU ? 0 : rowsPerCluster(h, batch, multiprocessors, clusterShared);
-        if (bs > 0) {
+        if (bs > 0 && clustersFit("elman_cluster_forward", (batch + bs - 1) / bs * CLUSTER, (int) clusterBytes(h, bs))) {
             int bytes = (int) clusterBytes(h, bs);
-            allow("elman_cluster_forward", bytes);
+            lastPath = "cluster";
             kernels.kernel("elman_cluster_forward").i32(KernelCodes.activation(f)).ptr(be.addr(u))
                     .i32(CudaKernels.ld(u)).ptr(be.addr(pre)).i32(CudaKernels.ld(pre)).ptr(be.addr(hidden))
                     .i32(CudaKernels.ld(hidden)).i32(batch).i32(steps).i32(h).i32(bs).ptr(be.errorFlag());
@@ -228,9 +266,11 @@ final class CudaRecurrences {
         int blocks = cw == 0 ? 0 : (h + cw - 1) / cw;
         int shared = 4 * cw * h;
         if (f == Activation.PRELU || cw == 0 || !cooperative || !resident("elman_persistent_forward", blocks, shared)) {
+            lastPath = "stepwise";
             StepwiseRecurrences.forward(be, f, u, pre, hidden, slope, batch);
             return;
         }
+        lastPath = "grid";
         kernels.kernel("elman_persistent_forward").i32(KernelCodes.activation(f)).ptr(be.addr(u)).i32(CudaKernels.ld(u))
                 .ptr(be.addr(pre)).i32(CudaKernels.ld(pre)).ptr(be.addr(hidden)).i32(CudaKernels.ld(hidden)).i32(batch)
                 .i32(steps).i32(h).i32(cw).ptr(be.scratch(CudaDevice.BARRIER)).ptr(be.errorFlag());
@@ -244,14 +284,19 @@ final class CudaRecurrences {
         if (f == Activation.PRELU || grad.rows() != pre.rows() || grad.cols() != pre.cols()
                 || (stepSquares != null && (stepSquares.rows() != steps || stepSquares.cols() != 2))) {
             // (the step-by-step path also names a shape mismatch)
+            lastPath = "stepwise";
             StepwiseRecurrences.backward(be, f, u, pre, hidden, grad, slope, slopeGrad, batch, stepSquares);
             return;
         }
         int bs = rowsPerCluster(h, batch, multiprocessors, clusterShared);
+        if (bs > 0 && !clustersFit("elman_cluster_backward", (batch + bs - 1) / bs * CLUSTER, (int) clusterBytes(h, bs))) {
+            bs = 0;
+        }
         int cw = columnsPerBlock(h, multiprocessors);
         int blocks = cw == 0 ? 0 : (h + cw - 1) / cw;
         int shared = 4 * cw * h;
         if (bs == 0 && (cw == 0 || !cooperative || !resident("elman_persistent_backward", blocks, shared))) {
+            lastPath = "stepwise";
             StepwiseRecurrences.backward(be, f, u, pre, hidden, grad, slope, slopeGrad, batch, stepSquares);
             return;
         }
@@ -260,7 +305,7 @@ final class CudaRecurrences {
         }
         if (bs > 0) {
             int bytes = (int) clusterBytes(h, bs);
-            allow("elman_cluster_backward", bytes);
+            lastPath = "cluster";
             kernels.kernel("elman_cluster_backward").i32(KernelCodes.activation(f)).ptr(be.addr(u))
                     .i32(CudaKernels.ld(u)).ptr(be.addr(pre)).i32(CudaKernels.ld(pre)).ptr(be.addr(hidden))
                     .i32(CudaKernels.ld(hidden)).ptr(be.addr(grad)).i32(CudaKernels.ld(grad)).i32(batch).i32(steps)
@@ -269,6 +314,7 @@ final class CudaRecurrences {
             kernels.launchShared((batch + bs - 1) / bs * CLUSTER, THREADS, bytes);
             return;
         }
+        lastPath = "grid";
         kernels.kernel("elman_persistent_backward").i32(KernelCodes.activation(f)).ptr(be.addr(u))
                 .i32(CudaKernels.ld(u)).ptr(be.addr(pre)).i32(CudaKernels.ld(pre)).ptr(be.addr(hidden))
                 .i32(CudaKernels.ld(hidden)).ptr(be.addr(grad)).i32(CudaKernels.ld(grad)).i32(batch).i32(steps).i32(h)

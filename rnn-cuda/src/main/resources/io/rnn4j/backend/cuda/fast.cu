@@ -14,11 +14,12 @@ __device__ void last_block_finishes(double part, double* acc, unsigned* done, fl
     __shared__ bool last;
     if (threadIdx.x == 0) {
         atomicAdd(acc, part);
-        __threadfence();
+        __threadfence();                      // release: this block's part before its arrival
         last = atomicAdd(done, 1u) == gridDim.x - 1;
     }
     __syncthreads();
     if (last && threadIdx.x == 0) {
+        __threadfence();                      // acquire: every other block's part is seen before the total is read
         double total = *(volatile double*) acc;
         out[0] = (float) ((accumulate ? (double) out[0] : 0.0) + total);
         *acc = 0.0;
@@ -58,7 +59,9 @@ extern "C" __global__ void softmax_ce_warp(float* z, int ldz, int rows, int cols
             if (x > m) {
                 s = s * expf(m - x) + 1.0f;
                 m = x;
-            } else {
+            } else if (x != -INFINITY) {
+                // A −∞ logit adds exp(−∞) = 0, skipped: while m is still −∞ it would be exp(−∞ − (−∞)) = NaN.
+                // A NaN logit still reaches expf and makes the sum NaN.
                 s += expf(x - m);
             }
         }
