@@ -59,7 +59,9 @@ public record UpdateRule(Kind kind, float learningRate, float momentum, float rh
      * Validates every field; messages name the field and the value.
      *
      * @param kind the rule
-     * @param learningRate {@code lr > 0}
+     * @param learningRate {@code lr ≥ 0}: 0 where a schedule has decayed to nothing (the update then moves
+     *     no parameter; the optimizer's state still advances); an optimizer's base rate is positive
+     *     ({@code OptimizerConfig})
      * @param momentum μ in {@code [0, 1)}: SGD's and RMSProp's momentum
      * @param rho RMSProp's smoothing constant α in {@code [0, 1)}
      * @param beta1 Adam's β1 in {@code [0, 1)}
@@ -75,8 +77,8 @@ public record UpdateRule(Kind kind, float learningRate, float momentum, float rh
         if (kind == null) {
             throw new IllegalArgumentException("optimizer kind is null");
         }
-        if (!(learningRate > 0) || Float.isInfinite(learningRate)) {
-            throw new IllegalArgumentException("learning rate must be a positive finite number, got " + learningRate);
+        if (!(learningRate >= 0) || Float.isInfinite(learningRate)) {
+            throw new IllegalArgumentException("learning rate must be a finite number >= 0, got " + learningRate);
         }
         checkUnit("momentum", momentum);
         checkUnit("rho", rho);

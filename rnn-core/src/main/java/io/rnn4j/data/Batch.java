@@ -307,9 +307,9 @@ public final class Batch implements java.io.Serializable {
      * @throws IllegalArgumentException for a range outside {@code [0, T]} or a batch with lengths
      */
     public Batch window(int from, int count) {
-        if (from < 0 || count < 1 || from + count > steps) {
-            throw new IllegalArgumentException("window [" + from + ", " + (from + count) + ") is outside the batch's "
-                    + steps + " steps");
+        if (from < 0 || count < 1 || (long) from + count > steps) {
+            throw new IllegalArgumentException("window of " + count + " steps from step " + from + " ([" + from + ", "
+                    + ((long) from + count) + ")) is outside the batch's steps [0, " + steps + ")");
         }
         if (lengths != null) {
             throw new IllegalArgumentException("a window needs equal-length sequences (this batch has lengths)");

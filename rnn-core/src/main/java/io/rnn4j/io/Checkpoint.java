@@ -218,25 +218,85 @@ public final class Checkpoint {
      * @throws CheckpointException for a truncated, corrupt or foreign file, naming what is wrong
      */
     public static Checkpoint read(Path file) throws IOException {
-        SafetensorsFile.Contents c = SafetensorsFile.read(file);
-        String format = c.metadata().get("format");
-        if (format == null) {
-            throw new CheckpointException(file + ": no rnn4j format in the metadata (not an rnn4j checkpoint; a"
-                    + " PyTorch state dict imports with Checkpoint.importPyTorch)");
-        }
-        if (FORMAT.equals(format)) {
-            if (!c.checksumOk()) {
-                throw new CheckpointException(file + ": checksum mismatch (the file was changed or is corrupt)");
+        try (SafetensorsReader r = SafetensorsReader.open(file)) {
+            Map<String, String> meta = r.metadata();
+            String format = meta.get("format");
+            if (format == null) {
+                throw new CheckpointException(file + ": no rnn4j format in the metadata (not an rnn4j checkpoint; a"
+                        + " PyTorch state dict imports with Checkpoint.importPyTorch)");
             }
-        } else if (FORMAT_1.equals(format)) {
-            if (!c.dataChecksum().equals(c.metadata().get(SafetensorsFile.CHECKSUM))) {
-                throw new CheckpointException(file + ": checksum mismatch (the data section is corrupt)");
+            if (!FORMAT.equals(format) && !FORMAT_1.equals(format)) {
+                throw new CheckpointException(file + ": format '" + format + "', expected '" + FORMAT + "'");
             }
-            LOG.warn("{} was written by rnn4j 0.1: its checksum does not cover its header", file);
-        } else {
-            throw new CheckpointException(file + ": format '" + format + "', expected '" + FORMAT + "'");
+            // The layout against the file's own configuration, before any data is read: a file whose
+            // tensors could not belong to its model is refused without reading them.
+            Checkpoint header = new Checkpoint(file, Map.of(), meta);
+            RnnConfig config = header.modelConfig();
+            TrainerConfig tc = header.trainerConfig();
+            try {
+                checkLayout(config, tc, r.shapes());
+            } catch (CheckpointException e) {
+                throw new CheckpointException(file + ": the file was changed or is corrupt: its tensors do not match"
+                        + " its own configuration: " + e.getMessage(), e);
+            }
+            SafetensorsFile.Contents c = r.read(FORMAT_1.equals(format));
+            if (FORMAT.equals(format)) {
+                if (!c.checksumOk()) {
+                    throw new CheckpointException(file + ": checksum mismatch (the file was changed or is corrupt)");
+                }
+            } else {
+                if (!c.dataChecksum().equals(meta.get(SafetensorsFile.CHECKSUM))) {
+                    throw new CheckpointException(file + ": checksum mismatch (the data section is corrupt)");
+                }
+                LOG.warn("{} was written by rnn4j 0.1: its checksum does not cover its header (its metadata, step and"
+                        + " learning rate are not protected)", file);
+            }
+            return new Checkpoint(file, c.tensors(), meta);
         }
-        return new Checkpoint(file, c.tensors(), c.metadata());
+    }
+
+    /**
+     * A checkpoint's tensors against its configuration: the model's parameters under PyTorch's names,
+     * {@code optimizer.state0…} of P values each (as many as the optimizer has), and optionally
+     * {@code state.hidden} ({@code [L·D, B, H]}) with the LSTM's {@code state.cell} of the same shape;
+     * nothing else.
+     */
+    private static void checkLayout(RnnConfig c, TrainerConfig tc, Map<String, long[]> shapes)
+            throws CheckpointException {
+        int states = tc.optimizer().rule(Float.POSITIVE_INFINITY).stateTensors();
+        Set<String> other = new java.util.HashSet<>(Set.of("state.hidden", "state.cell"));
+        for (int i = 0; i < states; i++) {
+            other.add("optimizer.state" + i);
+        }
+        PyTorchNames.checkLayout(c, shapes, PyTorchNames.RNN, PyTorchNames.HEAD, true, other);
+        long p = io.rnn4j.nn.ParameterLayout.of(c).size();
+        for (int i = 0; i < states; i++) {
+            String name = "optimizer.state" + i;
+            long[] s = shapes.get(name);
+            if (s == null || s.length != 1 || s[0] != p) {
+                throw new CheckpointException("tensor '" + name + "' has shape " + (s == null ? "(missing)"
+                        : Arrays.toString(s)) + ", the " + tc.optimizer().kind() + " optimizer needs [" + p + "]");
+            }
+        }
+        long[] hidden = shapes.get("state.hidden");
+        long slots = (long) c.layers() * c.directions();
+        if (hidden != null && (hidden.length != 3 || hidden[0] != slots || hidden[2] != c.hiddenSize() || hidden[1] < 1)) {
+            throw new CheckpointException("tensor 'state.hidden' has shape " + Arrays.toString(hidden)
+                    + ", expected [" + slots + ", B, " + c.hiddenSize() + "]");
+        }
+        long[] cell = shapes.get("state.cell");
+        if (cell != null && (hidden == null || !Arrays.equals(cell, hidden) || c.cell() != io.rnn4j.nn.CellType.LSTM)) {
+            throw new CheckpointException("tensor 'state.cell' has shape " + Arrays.toString(cell)
+                    + (c.cell() != io.rnn4j.nn.CellType.LSTM ? " but only an LSTM carries a cell state"
+                    : ", expected the hidden state's " + (hidden == null ? "(missing)" : Arrays.toString(hidden))));
+        }
+        Map<String, long[]> model = PyTorchNames.shapes(c, PyTorchNames.RNN, PyTorchNames.HEAD);
+        for (String name : shapes.keySet()) {
+            if (!other.contains(name) && !model.containsKey(name)) {
+                throw new CheckpointException("tensor '" + name + "' has no place in this checkpoint (its "
+                        + tc.optimizer().kind() + " optimizer has " + states + " state arenas)");
+            }
+        }
     }
 
     /**
@@ -349,7 +409,10 @@ public final class Checkpoint {
      * Imports the weights of a PyTorch model saved with safetensors (no rnn4j metadata needed) into a
      * new model of {@code config} on {@code backend}: {@code {rnnPrefix}weight_ih_l0}, …,
      * {@code {headPrefix}weight}, … as in {@link PyTorchNames}, F32 or F64. Every tensor the
-     * configuration needs must be there with its exact shape; the Elman and LSTM biases
+     * configuration needs must be there with its exact shape and finite values, and every tensor under
+     * the prefixes must have a place in the model (PyTorch's {@code strict=True}: a 2-layer file does not
+     * load into a 1-layer model; {@link #importPyTorch(Path, RnnConfig, Backend, String, String, boolean)}
+     * can ignore them). The layout is checked before any data is read. The Elman and LSTM biases
      * {@code bias_ih + bias_hh} are summed. The caller closes the model.
      *
      * @param file the safetensors file
@@ -359,12 +422,39 @@ public final class Checkpoint {
      * @throws IOException when the file cannot be read
      * @param rnnPrefix the recurrent module's name with its dot, e.g. {@code "rnn."} or {@code "lstm."}
      * @param headPrefix the output layer's name with its dot, e.g. {@code "fc."}
-     * @throws CheckpointException naming the tensor that is missing, misshapen or not finite
+     * @throws CheckpointException naming the tensor that is missing, misshapen, not finite or without a place
      */
     public static RnnModel importPyTorch(Path file, RnnConfig config, Backend backend, String rnnPrefix,
                                          String headPrefix) throws IOException {
-        SafetensorsFile.Contents c = SafetensorsFile.read(file);
-        Map<String, float[]> values = PyTorchNames.parameters(config, c.tensors(), rnnPrefix, headPrefix);
+        return importPyTorch(file, config, backend, rnnPrefix, headPrefix, true);
+    }
+
+    /**
+     * {@link #importPyTorch(Path, RnnConfig, Backend, String, String)}, strict or not.
+     *
+     * @param file the safetensors file
+     * @param config the model's configuration (must match the file's shapes)
+     * @param backend where the model is created
+     * @param rnnPrefix the recurrent module's name with its dot
+     * @param headPrefix the output layer's name with its dot
+     * @param strict true: a tensor under the prefixes without a place in the model is refused; false: it is
+     *     ignored (PyTorch's {@code strict=False} for unexpected names; missing tensors are refused either way)
+     * @return the model
+     * @throws IOException when the file cannot be read or does not match
+     */
+    public static RnnModel importPyTorch(Path file, RnnConfig config, Backend backend, String rnnPrefix,
+                                         String headPrefix, boolean strict) throws IOException {
+        Map<String, float[]> values;
+        try (SafetensorsReader r = SafetensorsReader.open(file)) {
+            try {
+                PyTorchNames.checkLayout(config, r.shapes(), rnnPrefix, headPrefix, strict, Set.of());
+            } catch (CheckpointException e) {
+                throw new CheckpointException(file + ": " + e.getMessage(), e);
+            }
+            values = PyTorchNames.parameters(config, r.read(false).tensors(), rnnPrefix, headPrefix);
+        } catch (CheckpointException e) {
+            throw e.getMessage().startsWith(file.toString()) ? e : new CheckpointException(file + ": " + e.getMessage(), e);
+        }
         RnnModel model = new RnnModel(backend, config);
         try {
             values.forEach(model::setParameter);

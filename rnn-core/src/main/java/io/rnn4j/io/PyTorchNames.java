@@ -134,6 +134,107 @@ final class PyTorchNames {
         return out;
     }
 
+    /**
+     * The tensors a model of {@code c} has, by name, with their shapes (both biases where the model has
+     * biases), in state-dict order.
+     */
+    static Map<String, long[]> shapes(RnnConfig c, String rnn, String head) {
+        long h = c.hiddenSize();  // long: a configuration read from a file may hold any int
+        long gh = c.cell().gates() * h;
+        long dirs = c.directions();
+        Map<String, long[]> out = new LinkedHashMap<>();
+        for (int l = 0; l < c.layers(); l++) {
+            long in = l == 0 ? c.inputSize() : dirs * h;
+            for (int d = 0; d < dirs; d++) {
+                String sx = suffix(l, d);
+                out.put(rnn + "weight_ih" + sx, new long[] {gh, in});
+                out.put(rnn + "weight_hh" + sx, new long[] {gh, h});
+                if (c.hiddenBias()) {
+                    out.put(rnn + "bias_ih" + sx, new long[] {gh});
+                    out.put(rnn + "bias_hh" + sx, new long[] {gh});
+                }
+                if (c.activation() == io.rnn4j.backend.Activation.PRELU) {
+                    out.put(slope(l, d), new long[] {h});
+                }
+            }
+        }
+        out.put(head + "weight", new long[] {c.outputSize(), dirs * h});
+        if (c.outputBias()) {
+            out.put(head + "bias", new long[] {c.outputSize()});
+        }
+        return out;
+    }
+
+    /**
+     * Checks a file's layout against a model of {@code c} before any data is read: every tensor the model
+     * needs is there with exactly its shape, and, when {@code strict}, no tensor under the prefixes
+     * ({@code rnn}, {@code head}, {@code rnn4j.}) is left without a place in the model (PyTorch's
+     * {@code strict=True}: a 2-layer file does not load into a 1-layer model).
+     *
+     * @param file the file's tensors by name, with their shapes
+     * @param other names that are allowed besides the model's (a checkpoint's optimizer and carried state)
+     * @throws CheckpointException naming the first tensor that is missing, misshapen or without a place
+     */
+    static void checkLayout(RnnConfig c, Map<String, long[]> file, String rnn, String head, boolean strict,
+                            java.util.Set<String> other) throws CheckpointException {
+        Map<String, long[]> want = shapes(c, rnn, head);
+        for (Map.Entry<String, long[]> e : want.entrySet()) {
+            long[] got = file.get(e.getKey());
+            if (got == null) {
+                throw new CheckpointException("no tensor '" + e.getKey() + "' (the configuration needs one of shape "
+                        + Arrays.toString(e.getValue()) + ")");
+            }
+            if (!Arrays.equals(got, e.getValue())) {
+                throw new CheckpointException("tensor '" + e.getKey() + "' has shape " + Arrays.toString(got)
+                        + ", the configuration needs " + Arrays.toString(e.getValue()));
+            }
+        }
+        if (!strict) {
+            return;
+        }
+        for (String name : file.keySet()) {
+            boolean ours = (!rnn.isEmpty() && name.startsWith(rnn)) || (!head.isEmpty() && name.startsWith(head))
+                    || name.startsWith("rnn4j.") || rnn.isEmpty() || head.isEmpty();
+            if (ours && !want.containsKey(name) && !other.contains(name)) {
+                throw new CheckpointException("tensor '" + name + "' has no place in this model (" + describe(c)
+                        + "): " + whyNoPlace(c, name, rnn) + " (Checkpoint.importPyTorch(…, false) ignores such tensors)");
+            }
+        }
+    }
+
+    /** Why a tensor of the file has no place in a model of {@code c}, as far as its name tells. */
+    private static String whyNoPlace(RnnConfig c, String name, String rnn) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("_l(\\d+)(_reverse)?$").matcher(name);
+        if (m.find()) {
+            int layer = Integer.parseInt(m.group(1));
+            if (layer >= c.layers()) {
+                return "the model has " + c.layers() + (c.layers() == 1 ? " layer" : " layers");
+            }
+            if (m.group(2) != null && c.directions() == 1) {
+                return "the model is not bidirectional";
+            }
+        }
+        if (name.startsWith(rnn + "weight_hr")) {
+            return "a projection (PyTorch's proj_size), which rnn4j does not have";
+        }
+        if (name.contains("bias") && !c.hiddenBias() && name.startsWith(rnn)) {
+            return "the model has no biases (RnnConfig.biases(false))";
+        }
+        if (name.contains("bias") && !c.outputBias()) {
+            return "the model has no output bias (RnnConfig.outputBias(false))";
+        }
+        if (name.startsWith("rnn4j.prelu_slope")) {
+            return "the model's activation is not PReLU";
+        }
+        return "no parameter of the model has that name";
+    }
+
+    private static String describe(RnnConfig c) {
+        return c.cell().name().toLowerCase(java.util.Locale.ROOT) + ", " + c.layers()
+                + (c.layers() == 1 ? " layer" : " layers") + (c.bidirectional() ? ", bidirectional" : "") + ", H "
+                + c.hiddenSize();
+    }
+
     /** A tensor of exactly this shape, all finite. */
     static float[] need(Map<String, SafetensorsFile.Entry> tensors, String name, long... shape)
             throws CheckpointException {

@@ -39,11 +39,10 @@ import org.slf4j.LoggerFactory;
  * own. With a checksum, the metadata entry {@value #CHECKSUM} is the SHA-256 of the whole file with
  * that entry's 64 hex digits set to {@code 0}: header and data together.
  *
- * <p><b>Reading</b> checks the header length against {@value #MAX_HEADER} bytes and the file size
- * before reading it, parses it with bounded nesting, checks every tensor's dtype, shape and offsets
- * and that the tensors cover the data section exactly, and only then reads the data. F32 and F64
- * tensors are read (F64 converted); other dtypes are refused by name. Every problem is a
- * {@link CheckpointException} naming the file and what is wrong.
+ * <p><b>Reading</b> is {@link SafetensorsReader}'s: the header checked before any data is read, the
+ * data read in bounded chunks while it is hashed. F32 and F64 tensors are read (F64 converted); other
+ * dtypes are refused by name. Every problem is a {@link CheckpointException} naming the file and what
+ * is wrong.
  */
 public final class SafetensorsFile {
     /** The largest header read (rnn4j's headers are a few kilobytes). */
@@ -248,186 +247,25 @@ public final class SafetensorsFile {
     // ------------------------------------------------------------------ reading
 
     /**
-     * Reads and checks a file.
+     * Reads and checks a whole file ({@link SafetensorsReader}: the header checked before any data is
+     * read, the data read in bounded chunks).
      *
      * @param file the file
      * @return its tensors, metadata and checksum state
      * @throws CheckpointException for a truncated, corrupt or unsupported file, naming the problem
      * @throws IOException when the file cannot be read
      */
-    @SuppressWarnings("unchecked")
     public static Contents read(Path file) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = ch.size();
-            if (size < 8) {
-                throw new CheckpointException(file + ": truncated (" + size + " bytes, no header length)");
-            }
-            byte[] lengthBytes = readFully(ch, 0, 8);
-            long n = ByteBuffer.wrap(lengthBytes).order(ByteOrder.LITTLE_ENDIAN).getLong();
-            if (n <= 0 || n > MAX_HEADER || n > size - 8) {
-                throw new CheckpointException(file + ": header length " + n + " does not fit a file of " + size
-                        + " bytes (at most " + MAX_HEADER + "; truncated or not a safetensors file)");
-            }
-            byte[] head = new byte[(int) (8 + n)];
-            System.arraycopy(lengthBytes, 0, head, 0, 8);
-            System.arraycopy(readFully(ch, 8, (int) n), 0, head, 8, (int) n);
-            Map<String, Object> header;
-            try {
-                Object parsed = Json.parse(new String(head, 8, (int) n, StandardCharsets.UTF_8).trim());
-                if (!(parsed instanceof Map)) {
-                    throw new IllegalArgumentException("the header is not a JSON object");
-                }
-                header = (Map<String, Object>) parsed;
-            } catch (RuntimeException e) {
-                throw new CheckpointException(file + ": corrupt header: " + e.getMessage(), e);
-            }
-            Map<String, String> meta = metadata(file, header.remove("__metadata__"));
-            long dataLen = size - 8 - n;
-            Map<String, long[]> layout = layout(file, header, dataLen);
-            if (dataLen > Integer.MAX_VALUE - 16) {
-                throw new CheckpointException(file + ": a data section of " + dataLen + " bytes is more than rnn4j reads");
-            }
-            byte[] data = readFully(ch, 8 + n, (int) dataLen);
-            boolean ok = false;
-            if (meta.containsKey(CHECKSUM)) {
-                int at = checksumOffset(head, 8, (int) n);
-                if (at >= 0) {
-                    byte[] zeroed = head.clone();
-                    Arrays.fill(zeroed, at, at + 64, (byte) '0');
-                    ok = HexFormat.of().formatHex(digest(zeroed, data)).equals(meta.get(CHECKSUM));
-                }
-            }
-            String dataDigest = HexFormat.of().formatHex(digest(new byte[0], data));
-            return new Contents(meta, tensors(layout, header, data), ok, dataDigest);
+        try (SafetensorsReader r = SafetensorsReader.open(file)) {
+            return r.read(true);
         }
-    }
-
-    private static Map<String, String> metadata(Path file, Object meta) throws CheckpointException {
-        Map<String, String> out = new LinkedHashMap<>();
-        if (meta == null) {
-            return out;
-        }
-        if (!(meta instanceof Map<?, ?> m)) {
-            throw new CheckpointException(file + ": corrupt header: __metadata__ is not an object");
-        }
-        for (Map.Entry<?, ?> e : m.entrySet()) {
-            if (!(e.getValue() instanceof String v)) {
-                throw new CheckpointException(file + ": corrupt header: metadata '" + e.getKey()
-                        + "' is not a string");
-            }
-            out.put(String.valueOf(e.getKey()), v);
-        }
-        return out;
-    }
-
-    /**
-     * Checks every tensor entry: dtype F32 or F64, a shape of non-negative sizes, offsets inside the
-     * data section that match the shape, no overlaps, and the data section covered exactly.
-     * Returns name → {begin, end, bytes per value, dims...}.
-     */
-    @SuppressWarnings("unchecked")
-    private static Map<String, long[]> layout(Path file, Map<String, Object> header, long dataLen)
-            throws CheckpointException {
-        Map<String, long[]> out = new LinkedHashMap<>();
-        long covered = 0;
-        List<long[]> spans = new ArrayList<>();
-        for (Map.Entry<String, Object> e : header.entrySet()) {
-            String name = e.getKey();
-            try {
-                if (!(e.getValue() instanceof Map)) {
-                    throw new IllegalArgumentException("not an object");
-                }
-                Map<String, Object> info = (Map<String, Object>) e.getValue();
-                Object dtype = info.get("dtype");
-                int width;
-                if ("F32".equals(dtype)) {
-                    width = 4;
-                } else if ("F64".equals(dtype)) {
-                    width = 8;
-                } else {
-                    throw new IllegalArgumentException("dtype " + dtype + " (rnn4j reads F32 and F64)");
-                }
-                List<Object> shape = (List<Object>) info.get("shape");
-                List<Object> off = (List<Object>) info.get("data_offsets");
-                if (shape == null || off == null || off.size() != 2 || shape.size() > 8) {
-                    throw new IllegalArgumentException("needs a shape (at most 8 dimensions) and two data_offsets");
-                }
-                long count = 1;
-                long[] row = new long[3 + shape.size()];
-                for (int k = 0; k < shape.size(); k++) {
-                    long d = ((Number) shape.get(k)).longValue();
-                    if (d < 0 || d > Integer.MAX_VALUE) {
-                        throw new IllegalArgumentException("dimension " + d + " of the shape is out of range");
-                    }
-                    count = Math.multiplyExact(count, d);
-                    row[3 + k] = d;
-                }
-                long begin = ((Number) off.get(0)).longValue();
-                long end = ((Number) off.get(1)).longValue();
-                if (end > dataLen && begin >= 0 && end >= begin) {
-                    throw new CheckpointException(file + ": truncated: tensor '" + name + "' ends at byte " + end
-                            + " of the data section, the file holds " + dataLen);
-                }
-                if (begin < 0 || end < begin || end > dataLen || end - begin != Math.multiplyExact(count, width)) {
-                    throw new IllegalArgumentException("offsets [" + begin + ", " + end + ") do not hold " + count
-                            + " values of " + width + " bytes inside " + dataLen + " bytes of data");
-                }
-                row[0] = begin;
-                row[1] = end;
-                row[2] = width;
-                spans.add(new long[] {begin, end});
-                covered += end - begin;
-                out.put(name, row);
-            } catch (RuntimeException ex) {
-                throw new CheckpointException(file + ": tensor '" + name + "' is malformed: " + ex.getMessage(), ex);
-            }
-        }
-        spans.sort((a, b) -> Long.compare(a[0], b[0]));
-        for (int k = 1; k < spans.size(); k++) {
-            if (spans.get(k)[0] < spans.get(k - 1)[1]) {
-                throw new CheckpointException(file + ": corrupt header: two tensors share bytes of the data section");
-            }
-        }
-        if (covered != dataLen) {
-            throw new CheckpointException(file + ": the header describes " + covered + " bytes of tensor data but the"
-                    + " file holds " + dataLen + " (truncated, or extra bytes)");
-        }
-        return out;
-    }
-
-    private static Map<String, Entry> tensors(Map<String, long[]> layout, Map<String, Object> header, byte[] data) {
-        Map<String, Entry> out = new LinkedHashMap<>();
-        ByteBuffer d = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
-        for (Map.Entry<String, long[]> e : layout.entrySet()) {
-            long[] row = e.getValue();
-            int begin = (int) row[0];
-            int width = (int) row[2];
-            int count = (int) ((row[1] - row[0]) / width);
-            float[] v = new float[count];
-            for (int k = 0; k < count; k++) {
-                v[k] = width == 4 ? d.getFloat(begin + 4 * k) : (float) d.getDouble(begin + 8 * k);
-            }
-            out.put(e.getKey(), new Entry(e.getKey(), Arrays.copyOfRange(row, 3, row.length), v));
-        }
-        return out;
-    }
-
-    private static byte[] readFully(FileChannel ch, long position, int length) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(length);
-        while (b.hasRemaining()) {
-            int r = ch.read(b, position + b.position());
-            if (r < 0) {
-                throw new CheckpointException("unexpected end of file at byte " + (position + b.position()));
-            }
-        }
-        return b.array();
     }
 
     /**
      * The offset in {@code head} of the 64 hex digits of the checksum entry, or −1 when the raw
      * header does not hold exactly one {@code "sha256":"} followed by 64 characters and a quote.
      */
-    private static int checksumOffset(byte[] head, int from, int length) {
+    static int checksumOffset(byte[] head, int from, int length) {
         byte[] key = ("\"" + CHECKSUM + "\":\"").getBytes(StandardCharsets.US_ASCII);
         int found = -1;
         for (int i = from; i + key.length + 65 <= from + length; i++) {

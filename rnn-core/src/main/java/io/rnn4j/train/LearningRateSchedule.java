@@ -22,10 +22,13 @@ import java.util.Locale;
 public sealed interface LearningRateSchedule {
 
     /**
-     * The factor of the base learning rate at the {@code t}-th update.
+     * The factor of the base learning rate at the {@code t}-th update: in {@code [0, 1]}, and 0 only where a
+     * schedule has decayed to nothing ({@link #cosine(long, double)} with a final factor of 0 after its
+     * period; a decay that underflows). A rate of 0 trains on: the update moves no parameter (the
+     * optimizer's state still advances), as PyTorch does with a rate of 0.
      *
      * @param t the 1-based update count
-     * @return a positive factor
+     * @return the factor, in {@code [0, 1]}
      */
     double factor(long t);
 

@@ -30,6 +30,10 @@ public record OptimizerConfig(UpdateRule rule) {
      */
     public OptimizerConfig {
         Objects.requireNonNull(rule, "rule");
+        if (!(rule.learningRate() > 0)) {
+            throw new IllegalArgumentException("learning rate must be a positive finite number, got "
+                    + rule.learningRate());
+        }
         rule = rule.withClipValue(Float.POSITIVE_INFINITY);
     }
 

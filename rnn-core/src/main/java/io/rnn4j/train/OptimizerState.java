@@ -99,6 +99,9 @@ final class OptimizerState implements AutoCloseable {
 
     /** Counts the update {@link #queueUpdate} queued, when the check let it through. */
     void applied() {
+        if (steps >= MAX_STEPS) {
+            throw new IllegalStateException("the trainer has counted 2^53 updates, the most it can");
+        }
         steps++;
     }
 
@@ -124,10 +127,18 @@ final class OptimizerState implements AutoCloseable {
         return out;
     }
 
-    /** Checks a restored update count and state arenas; changes nothing. */
+    /** The most updates a trainer counts: the schedules and Adam's corrections compute with it in double. */
+    static final long MAX_STEPS = 1L << 53;
+
+    /**
+     * Checks a restored update count and state arenas; changes nothing. Refuses what this optimizer could
+     * never have produced: a count outside {@code [0, 2⁵³]}, a non-finite value, a negative accumulator of
+     * squares (Adagrad's s, RMSProp's v, Adam's v: the next update would take its root and write NaN into
+     * every parameter).
+     */
     void check(long count, float[][] values) {
-        if (count < 0) {
-            throw new IllegalArgumentException("step count must be >= 0, got " + count);
+        if (count < 0 || count > MAX_STEPS) {
+            throw new IllegalArgumentException("step count must be in [0, 2^53], got " + count);
         }
         if (values.length != states.length) {
             throw new IllegalArgumentException(base.kind() + " has " + states.length + " state arenas, got "
@@ -138,13 +149,29 @@ final class OptimizerState implements AutoCloseable {
                 throw new IllegalArgumentException("optimizer state " + i + " has " + values[i].length
                         + " values, the model has " + model.parameterCount() + " parameters");
             }
+            boolean squares = squaresArena(i);
             for (int k = 0; k < values[i].length; k++) {
-                if (!Float.isFinite(values[i][k])) {
-                    throw new IllegalArgumentException("optimizer state " + i + " value " + values[i][k] + " at index "
-                            + k + " is not finite");
+                float v = values[i][k];
+                if (!Float.isFinite(v)) {
+                    throw new IllegalArgumentException("optimizer state " + i + " value " + v + " at index " + k
+                            + " is not finite");
+                }
+                if (squares && v < 0) {
+                    throw new IllegalArgumentException("optimizer state " + i + " (" + base.kind()
+                            + "'s accumulator of squared gradients) holds " + v + " at index " + k
+                            + ": it can never be negative");
                 }
             }
         }
+    }
+
+    /** Whether state arena {@code i} accumulates squared gradients (never negative). */
+    private boolean squaresArena(int i) {
+        return switch (base.kind()) {
+            case ADAGRAD, RMSPROP -> i == 0;
+            case ADAM, ADAMW -> i == 1;
+            case SGD -> false;
+        };
     }
 
     /** Sets checked values ({@link #check}). */

@@ -65,6 +65,15 @@ class DataTest {
         org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> b.window(2, 2));
         org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> b.withLengths(new int[] {3, 2}).window(0, 1));
+        // Bounds that overflow an int are refused by name, not by an index out of bounds.
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> b.window(Integer.MAX_VALUE, 1));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("from step 2147483647")
+                && e.getMessage().contains("outside the batch's steps [0, 3)"), e.getMessage());
+        e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> b.window(1, Integer.MAX_VALUE));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("window of 2147483647 steps from step 1"),
+                e.getMessage());
     }
 
     @org.junit.jupiter.api.Test

@@ -80,7 +80,9 @@ class CheckpointReliabilityTest {
             {"\"step\":\"2\"", "\"step\":\"7\""}, {"[97,98]", "[97,99]"}, {"hiddenSize\\\":6", "hiddenSize\\\":5"}}) {
             Path bad = edited(file, edit[0], edit[1]);
             CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoint.read(bad), edit[0]);
-            assertTrue(e.getMessage().contains("checksum mismatch"), e.getMessage());
+            // An edit that makes the configuration disagree with the tensors is refused before the data is read.
+            assertTrue(e.getMessage().contains("checksum mismatch") || e.getMessage().contains("was changed or is corrupt"),
+                    e.getMessage());
         }
     }
 
@@ -114,7 +116,7 @@ class CheckpointReliabilityTest {
         Path zero = Path.of("/dev/zero");
         assumeTrue(Files.isReadable(zero), "no /dev/zero here");
         e = assertThrows(CheckpointException.class, () -> Checkpoint.read(zero));
-        assertTrue(e.getMessage().contains("truncated") || e.getMessage().contains("header length"), e.getMessage());
+        assertTrue(e.getMessage().contains("not a regular file"), e.getMessage());
     }
 
     /** Records every tensor it allocates, to check that a failed load closes them all. */
@@ -158,7 +160,7 @@ class CheckpointReliabilityTest {
         SafetensorsFile.write(bad, new ArrayList<>(c.tensors().values()), meta, true);
         try (Tracking backend = new Tracking(new CpuBackend())) {
             CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoint.load(bad, backend));
-            assertTrue(e.getMessage().contains("has shape [24, 6], the configuration needs [20, 5]"), e.getMessage());
+            assertTrue(e.getMessage().contains("has shape [24, 11], the configuration needs [20, 11]"), e.getMessage());
             assertEquals(0, backend.tensors.size(), "nothing allocated");
         }
     }
@@ -306,7 +308,7 @@ class CheckpointReliabilityTest {
             assertTrue(e.getMessage().contains("'gru.weight_hh_l0' has shape [9, 4], the configuration needs [9, 3]"),
                     e.getMessage());
             e = assertThrows(CheckpointException.class, () -> Checkpoint.importPyTorch(file, cfg, be));
-            assertTrue(e.getMessage().contains("no tensor 'rnn.weight_hh_l0'"), e.getMessage());
+            assertTrue(e.getMessage().contains("no tensor 'rnn.weight_"), e.getMessage());
         }
     }
 

@@ -94,7 +94,7 @@ final class AddingCommand implements Callable<Integer> {
         }
         Cli.atLeast(spec, "--T", t, 2);
         Cli.atLeast(spec, "--hidden", hidden, 1);
-        Cli.atLeast(spec, "--layers", layers, 1);
+        Cli.between(spec, "--layers", layers, 1, Cli.MAX_LAYERS);
         Cli.atLeast(spec, "--steps", steps, 1);
         Cli.atLeast(spec, "--batch", batch, 1);
         Cli.atLeast(spec, "--eval-every", every, 1);

@@ -117,14 +117,23 @@ final class CharRnnCommand implements Callable<Integer> {
         CharVocabulary vocab = CharVocabulary.of(corpus);
         int[] tokens = vocab.encode(corpus);
         Checkpoint from = null;
+        ResumeChecks checks = null;
         if (resume != null) {
             from = Checkpoint.read(resume);
-            ResumeChecks checks = new ResumeChecks(spec, from, resume);
+            checks = new ResumeChecks(spec, from, resume);
             checks.check(vocab, opt, this);
             checks.checkTraining(training, matrices);
         }
         fitWindowToText(tokens.length);
         SequenceBatcher batches = new SequenceBatcher(tokens, batch, seq);
+        int window = 0;
+        double smooth = Double.NaN;
+        long rngState = seed;
+        if (checks != null) {
+            window = checks.window(batches.windowsPerEpoch());
+            smooth = checks.smoothedLoss();
+            rngState = checks.rngState(seed);
+        }
         if (checkpoint != null) {
             TextFiles.checkWritable(spec, "--checkpoint", checkpoint);
         }
@@ -133,13 +142,9 @@ final class CharRnnCommand implements Callable<Integer> {
         Rng rng = new Rng(seed);
         try (Backend be = Studies.backend(backend)) {
             Trainer trainer;
-            int window = 0;
-            double smooth = Double.NaN;
             if (from != null) {
                 trainer = Checkpoint.load(resume, be);
-                window = Integer.parseInt(from.metadata().getOrDefault("batcher.window", "0"));
-                smooth = Double.parseDouble(from.metadata().getOrDefault("smoothed_loss", "NaN"));
-                rng.setState(Long.parseLong(from.metadata().getOrDefault("rng", Long.toString(seed))));
+                rng.setState(rngState);
                 log.printf("resumed from %s at step %d%n", resume, trainer.stepCount());
             } else {
                 RnnConfig.Builder mb = RnnConfig.tokens(vocab.size(), hidden).activation(activation).seed(seed)
@@ -199,7 +204,7 @@ final class CharRnnCommand implements Callable<Integer> {
         Cli.atLeast(spec, "--batch", batch, 1);
         Cli.atLeast(spec, "--seq", seq, 1);
         Cli.atLeast(spec, "--hidden", hidden, 1);
-        Cli.atLeast(spec, "--layers", layers, 1);
+        Cli.between(spec, "--layers", layers, 1, Cli.MAX_LAYERS);
         Cli.atLeast(spec, "--steps", steps, 1);
         Cli.atLeast(spec, "--print-every", printEvery, 1);
         Cli.atLeast(spec, "--sample-every", sampleEvery, 0);

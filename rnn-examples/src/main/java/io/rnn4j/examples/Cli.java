@@ -77,6 +77,17 @@ final class Cli {
         return v;
     }
 
+    /** {@code v} in {@code [min, max]}, or a usage error naming {@code option}. */
+    static int between(CommandSpec spec, String option, int v, int min, int max) {
+        if (v < min || v > max) {
+            throw usage(spec, option + " must be in [" + min + ", " + max + "], got " + v);
+        }
+        return v;
+    }
+
+    /** The most stacked layers the commands accept (a deeper stack is a mistake, and would exhaust memory). */
+    static final int MAX_LAYERS = 256;
+
     /** A finite {@code v > 0}, or a usage error. */
     static double positive(CommandSpec spec, String option, double v) {
         if (!(v > 0) || Double.isInfinite(v)) {
@@ -118,8 +129,35 @@ final class Cli {
         return cl;
     }
 
-    /** The message of a failure as a user reads it: its own text (and its cause's), a class name only when there is no text. */
+    /**
+     * The message of a failure as a user reads it: its own text (and its cause's), a class name only when
+     * there is no text. A file-system failure names the file and what is wrong with it (Java's own messages
+     * are the bare path, or "Is a directory" without one).
+     */
     static String describe(Throwable t) {
+        if (t instanceof java.nio.file.FileSystemException f) {
+            String file = f.getFile() == null ? "a file" : f.getFile();
+            String why;
+            if (t instanceof java.nio.file.NoSuchFileException) {
+                why = "no such file or folder";
+            } else if (t instanceof java.nio.file.AccessDeniedException) {
+                why = "permission denied";
+            } else if (t instanceof java.nio.file.FileAlreadyExistsException) {
+                why = "exists, and is not a folder";
+            } else if (t instanceof java.nio.file.NotDirectoryException) {
+                why = "is not a folder";
+            } else if (t instanceof java.nio.file.DirectoryNotEmptyException) {
+                why = "is a folder that is not empty";
+            } else {
+                why = f.getReason() == null ? "cannot be used" : f.getReason().toLowerCase(java.util.Locale.ROOT);
+            }
+            return file + ": " + why;
+        }
+        if (t instanceof OutOfMemoryError) {
+            return "out of memory (" + (t.getMessage() == null ? "the heap" : t.getMessage()) + "): the model or its data"
+                    + " does not fit in the JVM's " + (Runtime.getRuntime().maxMemory() >> 20) + " MiB heap; choose a"
+                    + " smaller model, or give the JVM more with -Xmx";
+        }
         String m = t.getMessage();
         if (m == null || m.isBlank()) {
             return t.getClass().getSimpleName() + (t.getCause() != null ? ": " + describe(t.getCause()) : "");

@@ -34,7 +34,18 @@ public final class Main implements Runnable {
         PrintWriter o = new PrintWriter(new java.io.OutputStreamWriter(out, StandardCharsets.UTF_8), true);
         PrintWriter e = new PrintWriter(new java.io.OutputStreamWriter(err, StandardCharsets.UTF_8), true);
         try {
-            return Cli.commandLine(new Main(), o, e).execute(argv);
+            CommandLine cl = Cli.commandLine(new Main(), o, e);
+            if (argv.length > 0 && !argv[0].startsWith("-") && !cl.getSubcommands().containsKey(argv[0])) {
+                // Before picocli: "export --help" would otherwise print the main help and succeed.
+                e.println("error: unknown command '" + argv[0] + "' (the commands: "
+                        + String.join(", ", cl.getSubcommands().keySet()) + ")");
+                e.println("(rnn-examples.jar --help lists them)");
+                return 2;
+            }
+            return cl.execute(argv);
+        } catch (OutOfMemoryError oom) {
+            e.println("error: " + Cli.describe(oom));
+            return 1;
         } finally {
             o.flush();
             e.flush();

@@ -13,27 +13,54 @@ import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
-/** The output folder of a study: CSV files and PNG line plots (XChart). */
+/**
+ * The output folder of a study: CSV files and PNG line plots (XChart). The folder is checked when the
+ * study starts (it must be a folder that can be written, or one that can be created) and created at the
+ * first file written, so that a run that fails before writing anything leaves no empty folder behind.
+ */
 final class Output {
     private final Path dir;
     private final PrintWriter log;
     private final List<Path> written = new ArrayList<>();
+    private boolean created;
 
     /**
-     * Creates the folder.
+     * Checks the folder (nothing is created yet).
      *
-     * @throws IOException naming the folder when it cannot be created or written
+     * @throws IOException saying why the folder cannot be used
      */
     Output(Path dir, PrintWriter log) throws IOException {
-        try {
-            this.dir = Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw new IOException("cannot create the output folder " + dir + ": " + Cli.describe(e), e);
-        }
-        if (!Files.isWritable(this.dir)) {
-            throw new IOException("the output folder " + dir + " is not writable: choose another with --out");
-        }
+        this.dir = dir;
         this.log = log;
+        if (Files.exists(dir)) {
+            if (!Files.isDirectory(dir)) {
+                throw new IOException("the output folder " + dir + " is a file, not a folder: choose another with --out");
+            }
+            if (!Files.isWritable(dir)) {
+                throw new IOException("the output folder " + dir + " is not writable: choose another with --out");
+            }
+            return;
+        }
+        Path parent = dir.toAbsolutePath().getParent();
+        while (parent != null && !Files.exists(parent)) {
+            parent = parent.getParent();
+        }
+        if (parent == null || !Files.isDirectory(parent) || !Files.isWritable(parent)) {
+            throw new IOException("cannot create the output folder " + dir + ": " + (parent == null ? "no folder above it"
+                    : parent + (Files.isDirectory(parent) ? " is not writable" : " is a file, not a folder"))
+                    + "; choose another with --out");
+        }
+    }
+
+    private void create() throws IOException {
+        if (!created) {
+            try {
+                Files.createDirectories(dir);
+            } catch (IOException e) {
+                throw new IOException("cannot create the output folder " + dir + ": " + Cli.describe(e), e);
+            }
+            created = true;
+        }
     }
 
     Path dir() {
@@ -46,6 +73,7 @@ final class Output {
 
     /** Writes a CSV file with a header line and rows of values. */
     Path csv(String name, String header, List<double[]> rows) throws IOException {
+        create();
         StringBuilder sb = new StringBuilder(header).append('\n');
         for (double[] r : rows) {
             for (int i = 0; i < r.length; i++) {
@@ -75,6 +103,7 @@ final class Output {
     Path plot(String name, String title, String xLabel, String yLabel, boolean logY, List<Series> series) {
         Path p = dir.resolve(name);
         try {
+            create();
             System.setProperty("java.awt.headless", "true");
             XYChart chart = new XYChartBuilder().width(800).height(500).title(title).xAxisTitle(xLabel)
                     .yAxisTitle(yLabel).build();

@@ -93,10 +93,64 @@ final class ResumeChecks {
         String b = cp.metadata().get("batcher.batch");
         String t = cp.metadata().get("batcher.seq");
         if (b != null) {
-            return new int[] {Integer.parseInt(b), t == null ? 0 : Integer.parseInt(t)};
+            return new int[] {integer("batcher.batch", 1, Integer.MAX_VALUE),
+                t == null ? 0 : integer("batcher.seq", 1, Integer.MAX_VALUE)};
         }
         float[] h = cp.tensors().get("state.hidden");
         return new int[] {h == null ? 1 : h.length / m.layers() / m.hiddenSize(), 0};
+    }
+
+    /**
+     * A whole-number metadata entry of the checkpoint in {@code [min, max]}, checked as a command-line option
+     * is: a checkpoint's metadata is input too.
+     */
+    int integer(String key, int min, int max) {
+        String v = cp.metadata().get(key);
+        try {
+            int x = Integer.parseInt(v.trim());
+            if (x >= min && x <= max) {
+                return x;
+            }
+        } catch (NumberFormatException | NullPointerException e) {
+            // below
+        }
+        throw Cli.usage(spec, "checkpoint " + file + ": its metadata '" + key + "' is " + (v == null ? "missing"
+                : "'" + v + "'") + ", not a whole number in [" + min + ", " + max + "] (was it written by char-rnn?)");
+    }
+
+    /** The batcher's window position of the checkpoint: a whole number below the text's windows per pass. */
+    int window(int windowsPerPass) {
+        if (!cp.metadata().containsKey("batcher.window")) {
+            return 0;
+        }
+        return integer("batcher.window", 0, windowsPerPass - 1);
+    }
+
+    /** The smoothed loss of the checkpoint's run (NaN when it has none). */
+    double smoothedLoss() {
+        String v = cp.metadata().getOrDefault("smoothed_loss", "NaN");
+        try {
+            double x = Double.parseDouble(v);
+            if (Double.isNaN(x) || Double.isFinite(x)) {
+                return x;
+            }
+        } catch (NumberFormatException e) {
+            // below
+        }
+        throw Cli.usage(spec, "checkpoint " + file + ": its metadata 'smoothed_loss' is '" + v + "', not a number");
+    }
+
+    /** The sampling RNG's state of the checkpoint's run ({@code dflt} when it has none). */
+    long rngState(long dflt) {
+        String v = cp.metadata().get("rng");
+        if (v == null) {
+            return dflt;
+        }
+        try {
+            return Long.parseLong(v.trim());
+        } catch (NumberFormatException e) {
+            throw Cli.usage(spec, "checkpoint " + file + ": its metadata 'rng' is '" + v + "', not a whole number");
+        }
     }
 
     /** An option given explicitly must equal the checkpoint's value. */

@@ -56,6 +56,8 @@ final class SampleCommand implements Callable<Integer> {
         SplittableRandom r = new SplittableRandom(seed);
         try (Backend be = Studies.backend(backend); Trainer trainer = Checkpoint.load(checkpoint, be);
              var model = trainer.model(); Generator g = new Generator(model)) {
+            // Streamed: a long sample is written as it is generated, never held whole in memory.
+            java.io.PrintWriter out = spec.commandLine().getOut();
             StringBuilder sb = new StringBuilder(vocab.decode(primed));
             int tok = primed[0];
             for (int i = 1; i < primed.length; i++) {
@@ -65,8 +67,13 @@ final class SampleCommand implements Callable<Integer> {
             for (int i = 0; i < length; i++) {
                 tok = g.sampleNext(tok, temperature, r);
                 sb.appendCodePoint(vocab.codePoint(tok));
+                if (sb.length() >= 8192) {
+                    out.print(sb);
+                    out.flush();
+                    sb.setLength(0);
+                }
             }
-            spec.commandLine().getOut().println(sb);
+            out.println(sb);
         }
         return 0;
     }

@@ -45,18 +45,24 @@ final class TextFiles {
         }
     }
 
-    /** The folder of {@code file} exists (or is created) and the file can be written there; else a usage error. */
+    /**
+     * The file can be written: its folder exists and is writable, or can be created (nothing is created
+     * here, so that a run that fails later leaves no empty folder); else a usage error.
+     */
     static void checkWritable(CommandSpec spec, String option, Path file) {
-        Path parent = file.toAbsolutePath().getParent();
-        try {
-            Files.createDirectories(parent);
-        } catch (IOException | SecurityException e) {
-            throw Cli.usage(spec, option + " " + file + ": its folder cannot be created (" + Cli.describe(e) + ")");
-        }
         if (Files.isDirectory(file)) {
             throw Cli.usage(spec, option + " " + file + " is a folder: give a file name");
         }
-        if (!Files.isWritable(parent) || (Files.exists(file) && !Files.isWritable(file))) {
+        Path parent = file.toAbsolutePath().getParent();
+        Path existing = parent;
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        if (existing == null || !Files.isDirectory(existing)) {
+            throw Cli.usage(spec, option + " " + file + ": its folder cannot be created (" + (existing == null
+                    ? "no folder above it" : existing + " is a file, not a folder") + ")");
+        }
+        if (!Files.isWritable(existing) || (Files.exists(file) && !Files.isWritable(file))) {
             throw Cli.usage(spec, option + " " + file + " cannot be written (permission denied): choose another path");
         }
     }

@@ -40,8 +40,9 @@ final class TrainingOptions {
     Double weightDecay;
     @Option(names = "--initial-accumulator", paramLabel = "V", description = "Adagrad's initial accumulator (default 0)")
     Double initialAccumulator;
-    @Option(names = "--schedule", paramLabel = "SPEC", converter = ScheduleConverter.class,
-            description = "learning-rate schedule: constant, step:EVERY:GAMMA, exp:GAMMA, cosine:T[:MIN] (default constant)")
+    @Option(names = "--schedule", paramLabel = "SPEC", converter = ScheduleConverter.class, defaultValue = "constant",
+            description = "learning-rate schedule: constant, step:EVERY:GAMMA, exp:GAMMA, cosine:T[:MIN] (a rate that "
+                    + "decays to 0 trains on without moving the weights)")
     LearningRateSchedule schedule = LearningRateSchedule.constant();
     @Option(names = "--warmup", paramLabel = "N", description = "linear warm-up over N updates before the schedule (default 0)")
     long warmup;

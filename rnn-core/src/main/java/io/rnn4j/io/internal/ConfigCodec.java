@@ -60,7 +60,7 @@ public final class ConfigCodec {
                 integer(m, "hiddenSize"), integer(m, "outputSize"), enumValue(Activation.class, str(m, "activation")),
                 bool(m, "hiddenBias"),
                 bool(m, "outputBias"), init(obj(m, "recurrentInit")), init(obj(m, "inputInit")),
-                init(obj(m, "outputInit")), (float) num(m, "preluSlope"), (long) num(m, "seed"),
+                init(obj(m, "outputInit")), (float) num(m, "preluSlope"), whole(m, "seed"),
                 enumValue(io.rnn4j.nn.CellType.class, str(m, "cell")), (float) num(m, "forgetBias"),
                 m.containsKey("layers") ? integer(m, "layers") : 1,
                 m.containsKey("bidirectional") && bool(m, "bidirectional"));
@@ -97,7 +97,7 @@ public final class ConfigCodec {
         if (m.containsKey("dropout")) {
             Map<String, Object> d = obj(m, "dropout");
             dropout = new Dropout(enumValue(Dropout.Kind.class, str(d, "kind")), (float) num(d, "p"),
-                    (long) num(d, "seed"));
+                    whole(d, "seed"));
         }
         return new TrainerConfig(enumValue(Loss.class, str(m, "loss")), enumValue(Reduction.class, str(m, "reduction")),
                 Clipping.parse(str(m, "clipping")), opt, bool(m, "carryState"), bool(m, "diagnostics"),
@@ -195,6 +195,19 @@ public final class ConfigCodec {
             throw new IllegalArgumentException("configuration entry '" + k + "' is not a number: " + v);
         }
         return n.doubleValue();
+    }
+
+    /** A 64-bit whole number, exactly (a seed above 2^53 does not survive a double). */
+    private static long whole(Map<String, Object> m, String k) {
+        Object v = get(m, k);
+        if (v instanceof Long l) {
+            return l;
+        }
+        double d = num(m, k);
+        if (d != Math.rint(d) || Math.abs(d) > 0x1p53) {
+            throw new IllegalArgumentException("configuration entry '" + k + "' is not a whole number: " + v);
+        }
+        return (long) d;
     }
 
     private static int integer(Map<String, Object> m, String k) {
