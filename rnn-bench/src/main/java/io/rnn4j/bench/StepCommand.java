@@ -126,6 +126,12 @@ final class StepCommand implements Callable<Integer> {
                         out.printf(Locale.ROOT, "  %.1f device operations queued per step (uncaptured: the profile"
                                 + " waits after every call)%n", (inner.operationsQueued() - ops0) / (double) repeats);
                     }
+                    java.util.Map<String, String> kernels = CpuBackend.kernelDecisions();
+                    if (inner instanceof CpuBackend && !kernels.isEmpty()) {
+                        out.printf(Locale.ROOT, "%nkernels chosen by measurement on this machine (one thread's part of"
+                                + " each product):%n");
+                        kernels.forEach((k, v) -> out.printf(Locale.ROOT, "  %-36s %s%n", k, v));
+                    }
                 }
             }
         }

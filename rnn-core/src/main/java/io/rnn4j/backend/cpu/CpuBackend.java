@@ -57,6 +57,8 @@ public final class CpuBackend implements Backend {
     private final Cleaner.Cleanable cleanable;
     private boolean closed;
 
+    /** OpenBLAS (or the Java fallback): the recurrences' per-step product where the packed GEMM loses. */
+    final Gemm blas;
     private final CpuGemm gemms;
     private final CpuRowKernels rowKernels;
     private final CpuRecurrences recurrences;
@@ -76,7 +78,7 @@ public final class CpuBackend implements Backend {
      */
     public CpuBackend(CpuBackendConfig config) {
         this.config = Objects.requireNonNull(config, "config");
-        Gemm blas = config.nativeBlas() && NativeBlas.available() ? new OpenBlasGemm() : new JavaGemm();
+        this.blas = config.nativeBlas() && NativeBlas.available() ? new OpenBlasGemm() : new JavaGemm();
         this.gemm = config.nativeBlas() && VectorSupport.GEMM != null
                 && !"false".equalsIgnoreCase(System.getProperty(VECTOR_BLAS_PROPERTY))
                 ? new VectorBlas(VectorSupport.GEMM, blas) : blas;
@@ -91,6 +93,16 @@ public final class CpuBackend implements Backend {
         this.gateKernels = new CpuGates(this);
         this.losses = new CpuLosses(this);
         this.optimizer = new CpuOptimizer(this);
+    }
+
+    /**
+     * The kernels chosen by measurement so far in this JVM (with the Vector API module: OpenBLAS or the
+     * packed GEMM per product shape), with the times behind each choice; empty when nothing was chosen.
+     *
+     * @return shape → choice
+     */
+    public static java.util.Map<String, String> kernelDecisions() {
+        return KernelChoice.decisions();
     }
 
     /** {@return the configuration this backend was created with} */

@@ -29,6 +29,11 @@ final class CpuBuffer implements DeviceBuffer {
         this.data = pointer.asByteBuffer().order(ByteOrder.nativeOrder()).asFloatBuffer();
     }
 
+    /** Scratch memory that belongs to no backend (the kernel choice's timing operands); the caller closes it. */
+    static CpuBuffer scratch(long length) {
+        return new CpuBuffer(null, length);
+    }
+
     /** The Java view; throws when closed. */
     FloatBuffer data() {
         FloatBuffer d = data;
@@ -65,7 +70,7 @@ final class CpuBuffer implements DeviceBuffer {
     /** Frees the memory; waits for a kernel of another thread that may be using it (the backend's lock). */
     @Override
     public void close() {
-        synchronized (backend) {
+        synchronized (backend == null ? this : backend) {
             FloatPointer p = pointer;
             if (p != null) {
                 data = null;

@@ -214,9 +214,9 @@ final class CpuRecurrences {
          * Packs U's output columns [c0, c0 + n) for this call's direction (forward multiplies by Uᵀ,
          * backward by U) into the part's own array, once for all T steps; null without the packed GEMM.
          */
-        private float[] pack(int part, int c0, int n) {
+        private float[] pack(int part, int rows, int c0, int n) {
             PackedGemm pg = VectorSupport.GEMM;
-            if (pg == null || n == 0) {
+            if (pg == null || n == 0 || !KernelChoice.packedRecurrent(rows, h, n, be.blas, pg)) {
                 return null;
             }
             long at = backward ? uOff + c0 : uOff + (long) c0 * ldu;
@@ -228,7 +228,7 @@ final class CpuRecurrences {
         private void forward(int part, int b0, int rows, int c0, int n) {
             FloatBuffer pd = pre.data();
             FloatBuffer hd = hidden.data();
-            float[] p = pack(part, c0, n);
+            float[] p = pack(part, rows, c0, n);
             for (int t = 0; t < steps; t++) {
                 if (n > 0) {
                     int sRow = preOff + (t * batch + b0) * preStride + c0;
@@ -236,7 +236,7 @@ final class CpuRecurrences {
                     if (p != null) {
                         VectorSupport.GEMM.multiplyAdd(hd, hPrev, hStride, rows, h, p, n, pd, sRow, preStride);
                     } else {
-                        be.gemm.sgemm(false, true, rows, n, h, 1f, hidden, hPrev, hStride, u, uOff + (long) c0 * ldu,
+                        be.blas.sgemm(false, true, rows, n, h, 1f, hidden, hPrev, hStride, u, uOff + (long) c0 * ldu,
                                 ldu, 1f, pre, sRow, preStride);
                     }
                     Kernels.activationForward(f, pd, sRow, preStride, hd, hOff + ((t + 1) * batch + b0) * hStride + c0,
@@ -252,7 +252,7 @@ final class CpuRecurrences {
             FloatBuffer pd = pre.data();
             FloatBuffer hd = hidden.data();
             FloatBuffer gd = grad.data();
-            float[] p = pack(part, c0, n);
+            float[] p = pack(part, rows, c0, n);
             double[] partial = f == Activation.PRELU ? be.partialRow(part) : null; // row split only
             for (int t = steps - 1; t >= 0; t--) {
                 if (n > 0) {
@@ -262,7 +262,7 @@ final class CpuRecurrences {
                         if (p != null) {
                             VectorSupport.GEMM.multiplyAdd(gd, gNext, gStride, rows, h, p, n, gd, gRow, gStride);
                         } else {
-                            be.gemm.sgemm(false, false, rows, n, h, 1f, grad, gNext, gStride, u, uOff + c0, ldu, 1f,
+                            be.blas.sgemm(false, false, rows, n, h, 1f, grad, gNext, gStride, u, uOff + c0, ldu, 1f,
                                     grad, gRow, gStride);
                         }
                     }

@@ -18,6 +18,12 @@ final class VectorGemm implements PackedGemm {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
     private static final int W = 2 * L;
+    /**
+     * Rows of the main micro-kernel: 8 where the vectors are 16 lanes (AVX-512: 32 vector registers hold
+     * its 16 accumulators and the operands), 6 where they are narrower (AVX2 has 16 registers: 12
+     * accumulators, 2 panel vectors and a broadcast; 8 rows would spill).
+     */
+    private static final int MR = L >= 16 ? 8 : 6;
     /** Inner-dimension chunk of the general product: a packed panel slice is KC × W floats (64 KiB). */
     private static final int KC = 512;
     /** Columns of B packed at a time (over all of k: the per-thread packed B is at most k × NC floats). */
@@ -76,10 +82,15 @@ final class VectorGemm implements PackedGemm {
         tile(packA(false, a, ao, lda, 0, rows, 0, k, 1f), rows, k, packed, n, c, co, ldc);
     }
 
-    /** Rows padded to whole blocks: blocks of 8, and a last block of 4 where at most 4 rows remain. */
+    /** Rows padded to whole blocks: blocks of {@link #MR}, and a last block of 4 where at most 4 rows remain. */
     private static int paddedRows(int rows) {
-        int tail = rows & 7;
-        return tail == 0 ? rows : rows - tail + (tail <= 4 ? 4 : 8);
+        int tail = rows % MR;
+        return tail == 0 ? rows : rows - tail + (tail <= 4 ? 4 : MR);
+    }
+
+    /** The width of the row block that starts at {@code r0} of {@code rp} padded rows. */
+    private static int blockWidth(int r0, int rp) {
+        return r0 + MR <= rp ? MR : 4;
     }
 
     /** C[rows × n] += A · P: A packed by {@link #packA}, P packed panels. */
@@ -125,8 +136,12 @@ final class VectorGemm implements PackedGemm {
         for (int j0 = 0; j0 < np; j0 += W) {
             int pb = j0 * kp + pc * W;
             int r = 0;
-            for (; r + 8 <= rp; r += 8) {
-                kernel8(as, r * kc, kc, packed, pb, cs, r * np + j0, np);
+            for (; r + MR <= rp; r += MR) {
+                if (MR == 8) {
+                    kernel8(as, r * kc, kc, packed, pb, cs, r * np + j0, np);
+                } else {
+                    kernel6(as, r * kc, kc, packed, pb, cs, r * np + j0, np);
+                }
             }
             if (r < rp) {
                 kernel4(as, r * kc, kc, packed, pb, cs, r * np + j0, np);
@@ -174,8 +189,8 @@ final class VectorGemm implements PackedGemm {
         if (!transA) {
             float[] row = Scratch.floats(Scratch.GEMM_LINE, kc);
             for (int i = 0; i < rp; i++) {
-                int r0 = i & ~7;
-                int bw = r0 + 8 <= rp ? 8 : 4;
+                int r0 = i - i % MR;
+                int bw = blockWidth(r0, rp);
                 int base = r0 * kc + (i - r0);
                 if (i < mc) {
                     a.get(ao + (ic + i) * lda + pc, row, 0, kc);
@@ -193,8 +208,8 @@ final class VectorGemm implements PackedGemm {
             java.util.Arrays.fill(col, mc, rp, 0f);
             for (int kk = 0; kk < kc; kk++) {
                 a.get(ao + (pc + kk) * lda + ic, col, 0, mc);
-                for (int r0 = 0; r0 < rp; r0 += 8) {
-                    int bw = r0 + 8 <= rp ? 8 : 4;
+                for (int r0 = 0; r0 < rp; r0 += MR) {
+                    int bw = blockWidth(r0, rp);
                     int base = r0 * kc + kk * bw;
                     for (int r = 0; r < bw; r++) {
                         as[base + r] = col[r0 + r] * alpha;
@@ -268,6 +283,57 @@ final class VectorGemm implements PackedGemm {
         c61.add(FloatVector.fromArray(S, c, c0 + 6 * ldc + L)).intoArray(c, c0 + 6 * ldc + L);
         c70.add(FloatVector.fromArray(S, c, c0 + 7 * ldc)).intoArray(c, c0 + 7 * ldc);
         c71.add(FloatVector.fromArray(S, c, c0 + 7 * ldc + L)).intoArray(c, c0 + 7 * ldc + L);
+    }
+
+    private static void kernel6(float[] a, int a0, int k, float[] p, int pb, float[] c, int c0, int ldc) {
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c01 = c00;
+        FloatVector c10 = c00;
+        FloatVector c11 = c00;
+        FloatVector c20 = c00;
+        FloatVector c21 = c00;
+        FloatVector c30 = c00;
+        FloatVector c31 = c00;
+        FloatVector c40 = c00;
+        FloatVector c41 = c00;
+        FloatVector c50 = c00;
+        FloatVector c51 = c00;
+        for (int kk = 0; kk < k; kk++) {
+            int o = pb + kk * W;
+            int q = a0 + kk * 6;
+            FloatVector b0 = FloatVector.fromArray(S, p, o);
+            FloatVector b1 = FloatVector.fromArray(S, p, o + L);
+            FloatVector x = FloatVector.broadcast(S, a[q + 0]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[q + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[q + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[q + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, a[q + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, a[q + 5]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+        }
+        c00.add(FloatVector.fromArray(S, c, c0)).intoArray(c, c0);
+        c01.add(FloatVector.fromArray(S, c, c0 + L)).intoArray(c, c0 + L);
+        c10.add(FloatVector.fromArray(S, c, c0 + ldc)).intoArray(c, c0 + ldc);
+        c11.add(FloatVector.fromArray(S, c, c0 + ldc + L)).intoArray(c, c0 + ldc + L);
+        c20.add(FloatVector.fromArray(S, c, c0 + 2 * ldc)).intoArray(c, c0 + 2 * ldc);
+        c21.add(FloatVector.fromArray(S, c, c0 + 2 * ldc + L)).intoArray(c, c0 + 2 * ldc + L);
+        c30.add(FloatVector.fromArray(S, c, c0 + 3 * ldc)).intoArray(c, c0 + 3 * ldc);
+        c31.add(FloatVector.fromArray(S, c, c0 + 3 * ldc + L)).intoArray(c, c0 + 3 * ldc + L);
+        c40.add(FloatVector.fromArray(S, c, c0 + 4 * ldc)).intoArray(c, c0 + 4 * ldc);
+        c41.add(FloatVector.fromArray(S, c, c0 + 4 * ldc + L)).intoArray(c, c0 + 4 * ldc + L);
+        c50.add(FloatVector.fromArray(S, c, c0 + 5 * ldc)).intoArray(c, c0 + 5 * ldc);
+        c51.add(FloatVector.fromArray(S, c, c0 + 5 * ldc + L)).intoArray(c, c0 + 5 * ldc + L);
     }
 
     private static void kernel4(float[] a, int a0, int k, float[] p, int pb, float[] c, int c0, int ldc) {
