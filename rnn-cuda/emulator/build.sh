@@ -59,13 +59,21 @@ pids=()
 for f in fiber fault blocks launch device stream unsupported cudart driver cublas nvrtc; do
   "$CXX" "${FLAGS[@]}" -c "$HERE/src/$f.cpp" -o "$OBJ/$f.o" & pids+=($!)
 done
-waitall "${pids[@]}"
+waitall "${pids[@]}" || { echo "rnn4j emulator: a compilation failed (its errors are above)" >&2; exit 1; }
 
 "$CXX" -shared -o "$OUT/lib/librnn4j_emu.so" -Wl,-soname,librnn4j_emu.so \
     "$OBJ"/fiber.o "$OBJ"/fault.o "$OBJ"/blocks.o "$OBJ"/launch.o "$OBJ"/device.o "$OBJ"/stream.o "$OBJ"/unsupported.o -ldl -lpthread
 
-# Stubs: every function the JNI libraries reference with the library's prefix and the stand-in lacks.
-JNI="$OUT/unpack"
+# Stubs: every function the JNI libraries reference with the library's prefix and the stand-in lacks. Maven
+# unpacks the JNI libraries under their package path (org/bytedeco/cuda/linux-x86_64/): find them there.
+UNPACK="$OUT/unpack"
+jni() { find "$UNPACK" -name "$1" -type f 2>/dev/null | head -1; }
+JNI_CUDART=$(jni libjnicudart.so); JNI_CUBLAS=$(jni libjnicublas.so); JNI_NVRTC=$(jni libjninvrtc.so)
+if [ -z "$JNI_CUDART" ] || [ -z "$JNI_CUBLAS" ] || [ -z "$JNI_NVRTC" ]; then
+  echo "rnn4j emulator: the JavaCPP CUDA JNI libraries are missing under $UNPACK (Maven's emulator-inputs step" >&2
+  echo "  unpacks them): found cudart='$JNI_CUDART' cublas='$JNI_CUBLAS' nvrtc='$JNI_NVRTC'" >&2
+  exit 1
+fi
 stubs() {  # stubs NAME OBJECT PREFIX-REGEX EXCLUDE-REGEX CODE JNI-LIB...
   local name=$1 obj=$2 prefix=$3 exclude=$4 code=$5; shift 5
   local cpp="$OBJ/${name}_stubs.cpp"
@@ -76,7 +84,7 @@ stubs() {  # stubs NAME OBJECT PREFIX-REGEX EXCLUDE-REGEX CODE JNI-LIB...
   for lib in "$@"; do
     [ -f "$lib" ] || continue
     nm -D --undefined-only "$lib" | awk '{print $2}' | sed 's/@.*//'
-  done | grep -E "$prefix" | { if [ -n "$exclude" ]; then grep -v -E "$exclude"; else cat; fi; } | sort -u \
+  done | { grep -E "$prefix" || true; } | { if [ -n "$exclude" ]; then grep -v -E "$exclude" || true; else cat; fi; } | sort -u \
     | comm -23 - <(echo "$have") | while read -r fn; do
       case "$fn" in
         *String|*Name) echo "extern \"C\" __attribute__((visibility(\"default\"))) const char* $fn() { rnn4j_emu_unsupported(\"$fn\", $code); return \"not emulated\"; }" ;;
@@ -87,13 +95,12 @@ stubs() {  # stubs NAME OBJECT PREFIX-REGEX EXCLUDE-REGEX CODE JNI-LIB...
 }
 touch "$OBJ/empty.cpp"; "$CXX" "${FLAGS[@]}" -c "$OBJ/empty.cpp" -o "$OBJ/empty.o"
 pids=()
-stubs cudart "$OBJ/cudart.o" '^cuda' '' 801 "$JNI/libjnicudart.so" & pids+=($!)
-stubs driver "$OBJ/driver.o" '^cu[A-Z]' '' 801 "$JNI/libjnicudart.so" & pids+=($!)
-stubs cublas "$OBJ/cublas.o" '^cublas' '^cublasLt' 15 "$JNI/libjnicublas.so" & pids+=($!)
-stubs cublasLt "$OBJ/empty.o" '^cublasLt' '' 15 "$JNI/libjnicublas.so" & pids+=($!)
-stubs nvrtc "$OBJ/nvrtc.o" '^nvrtc' '' 11 "$JNI/libjninvrtc.so" & pids+=($!)
-waitall "${pids[@]}"
-[ -f "$JNI/libjnicudart.so" ] || echo "rnn4j emulator: no JNI libraries in $JNI: no stubs for unimplemented functions"
+stubs cudart "$OBJ/cudart.o" '^cuda' '' 801 "$JNI_CUDART" & pids+=($!)
+stubs driver "$OBJ/driver.o" '^cu[A-Z]' '' 801 "$JNI_CUDART" & pids+=($!)
+stubs cublas "$OBJ/cublas.o" '^cublas' '^cublasLt' 15 "$JNI_CUBLAS" & pids+=($!)
+stubs cublasLt "$OBJ/empty.o" '^cublasLt' '' 15 "$JNI_CUBLAS" & pids+=($!)
+stubs nvrtc "$OBJ/nvrtc.o" '^nvrtc' '' 11 "$JNI_NVRTC" & pids+=($!)
+waitall "${pids[@]}" || { echo "rnn4j emulator: generating the stubs failed" >&2; exit 1; }
 
 link() {  # link SONAME VERSION-SCRIPT OBJECTS...
   local so=$1 map=$2; shift 2
@@ -109,7 +116,7 @@ link libnvrtc.so.13 nvrtc.map "$OBJ/nvrtc.o" "$OBJ/nvrtc_stubs.o"
 
 # cuBLAS's GEMMs run on OpenBLAS when Maven has unpacked it (else on a plain loop).
 for f in libopenblas.so.0 libgfortran.so.5 libquadmath.so.0; do
-  found=$(find "$JNI" -name "$f" 2>/dev/null | head -1 || true)
+  found=$(jni "$f" || true)
   [ -n "$found" ] && cp "$found" "$OUT/lib/"
 done
 [ -f "$OUT/lib/libopenblas.so.0" ] || echo "rnn4j emulator: no OpenBLAS unpacked: cuBLAS GEMMs run on a plain loop"
