@@ -1387,7 +1387,7 @@ public abstract class BackendContractTest {
     }
 
     @ParameterizedTest
-    @org.junit.jupiter.params.provider.CsvSource({"5,3,4", "64,8,6", "130,2,3"})
+    @org.junit.jupiter.params.provider.CsvSource({"5,3,4", "64,8,6", "130,2,3", "40,24,3"})
     void theWholeGatedRecurrencesMatchTheirSteps(int h, int b, int steps) {
         GatedRecurrenceContract c = new GatedRecurrenceContract(this);
         c.lstm(h, b, steps);

@@ -79,6 +79,43 @@ class CpuBackendContractTest {
         }
     }
 
+    /** The CPU backend's own whole gated sweeps, on OpenBLAS (as without the Vector API module), both splits. */
+    @Nested
+    class CpuGatedSweepsByUnits extends BackendContractTest {
+        @Override
+        protected Backend newBackend() {
+            return withProperties(2, "rnn4j.cpu.wholeSweeps", "true", "rnn4j.cpu.gatedSplit", "units");
+        }
+    }
+
+    @Nested
+    class CpuGatedSweepsByRows extends BackendContractTest {
+        @Override
+        protected Backend newBackend() {
+            return withProperties(3, "rnn4j.cpu.wholeSweeps", "true", "rnn4j.cpu.gatedSplit", "rows");
+        }
+    }
+
+    /** A CPU backend built while the given system properties are set (they are read at construction or use). */
+    static Backend withProperties(int threads, String... keyValues) {
+        String[] old = new String[keyValues.length / 2];
+        for (int i = 0; i < old.length; i++) {
+            old[i] = System.getProperty(keyValues[2 * i]);
+            System.setProperty(keyValues[2 * i], keyValues[2 * i + 1]);
+        }
+        try {
+            return new CpuBackend(CpuBackendConfig.defaults().withThreads(threads));
+        } finally {
+            for (int i = 0; i < old.length; i++) {
+                if (old[i] == null) {
+                    System.clearProperty(keyValues[2 * i]);
+                } else {
+                    System.setProperty(keyValues[2 * i], old[i]);
+                }
+            }
+        }
+    }
+
     /** A CPU backend whose recurrences take the given split whatever the shape (read at construction). */
     static Backend withSplit(String split, int threads) {
         String key = "rnn4j.cpu.recurrentSplit";

@@ -63,6 +63,7 @@ public final class CpuBackend implements Backend {
     private final CpuRowKernels rowKernels;
     private final CpuRecurrences recurrences;
     private final CpuGates gateKernels;
+    private final CpuGatedRecurrences gatedSweeps;
     private final CpuLosses losses;
     private final CpuOptimizer optimizer;
 
@@ -91,6 +92,7 @@ public final class CpuBackend implements Backend {
         this.rowKernels = new CpuRowKernels(this);
         this.recurrences = new CpuRecurrences(this);
         this.gateKernels = new CpuGates(this);
+        this.gatedSweeps = new CpuGatedRecurrences(this);
         this.losses = new CpuLosses(this);
         this.optimizer = new CpuOptimizer(this);
     }
@@ -377,6 +379,48 @@ public final class CpuBackend implements Backend {
                                                Tensor slope, Tensor slopeGrad, int batch, Tensor stepSquares) {
         open();
         recurrences.backward(f, recurrent, pre, hidden, grad, slope, slopeGrad, batch, stepSquares);
+    }
+
+    /**
+     * Whether the LSTM and GRU sweeps run whole ({@link CpuGatedRecurrences}): with the packed GEMM (the
+     * Vector API module), unless {@code -Drnn4j.cpu.wholeSweeps=false}; without it the cells' steps (one
+     * GEMM split over the threads and one gate kernel per step) are as fast, measured, and run instead.
+     */
+    static final String WHOLE_SWEEPS_PROPERTY = "rnn4j.cpu.wholeSweeps";
+    private final boolean wholeSweeps = VectorSupport.GEMM != null
+            ? !"false".equalsIgnoreCase(System.getProperty(WHOLE_SWEEPS_PROPERTY))
+            : "true".equalsIgnoreCase(System.getProperty(WHOLE_SWEEPS_PROPERTY));
+
+    @Override
+    public synchronized boolean lstmRecurrentForward(Tensor recurrent, Tensor gates, Tensor hidden, Tensor cells,
+                                                     Tensor tanhC, int batch) {
+        open();
+        return wholeSweeps && gatedSweeps.lstmForward(recurrent, gates, hidden, cells, tanhC, batch);
+    }
+
+    @Override
+    public synchronized boolean lstmRecurrentBackward(Tensor recurrent, Tensor gates, Tensor cells, Tensor tanhC,
+                                                      Tensor grad, Tensor dc, Tensor dGates, int batch,
+                                                      Tensor stepSquares) {
+        open();
+        return wholeSweeps
+                && gatedSweeps.lstmBackward(recurrent, gates, cells, tanhC, grad, dc, dGates, batch, stepSquares);
+    }
+
+    @Override
+    public synchronized boolean gruRecurrentForward(Tensor recurrent, Tensor recurrentBias, Tensor xGates,
+                                                    Tensor hGates, Tensor hidden, Tensor acts, int batch) {
+        open();
+        return wholeSweeps && gatedSweeps.gruForward(recurrent, recurrentBias, xGates, hGates, hidden, acts, batch);
+    }
+
+    @Override
+    public synchronized boolean gruRecurrentBackward(Tensor recurrent, Tensor acts, Tensor hGates, Tensor hidden,
+                                                     Tensor grad, Tensor dxGates, Tensor dhGates, Tensor dhDirect,
+                                                     int batch, Tensor stepSquares) {
+        open();
+        return wholeSweeps && gatedSweeps.gruBackward(recurrent, acts, hGates, hidden, grad, dxGates, dhGates,
+                dhDirect, batch, stepSquares);
     }
 
     @Override

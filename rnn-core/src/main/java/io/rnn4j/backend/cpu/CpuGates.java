@@ -84,13 +84,13 @@ final class CpuGates {
             int r1 = lo(rows, part + 1, parts);
             switch (op) {
                 case LSTM_FORWARD -> Kernels.lstmForward(b[0], o[0], s[0], b[1], o[1], s[1], b[2], o[2], s[2], b[3],
-                        o[3], s[3], b[4], o[4], s[4], r0, r1, h);
+                        o[3], s[3], b[4], o[4], s[4], r0, r1, 0, h, h);
                 case LSTM_BACKWARD -> Kernels.lstmBackward(b[0], o[0], s[0], b[1], o[1], s[1], b[2], o[2], s[2], b[3],
-                        o[3], s[3], b[4], o[4], s[4], b[5], o[5], s[5], r0, r1, h);
+                        o[3], s[3], b[4], o[4], s[4], b[5], o[5], s[5], r0, r1, 0, h, h);
                 case GRU_FORWARD -> Kernels.gruForward(b[0], o[0], s[0], b[1], o[1], s[1], b[2], o[2], s[2], b[3],
-                        o[3], s[3], b[4], o[4], s[4], r0, r1, h);
+                        o[3], s[3], b[4], o[4], s[4], r0, r1, 0, h, h);
                 case GRU_BACKWARD -> Kernels.gruBackward(b[0], o[0], s[0], b[1], o[1], s[1], b[2], o[2], s[2], b[3],
-                        o[3], s[3], b[4], o[4], s[4], b[5], o[5], s[5], b[6], o[6], s[6], r0, r1, h);
+                        o[3], s[3], b[4], o[4], s[4], b[5], o[5], s[5], b[6], o[6], s[6], r0, r1, 0, h, h);
                 default -> throw new IllegalStateException("op " + op);
             }
         }

@@ -186,14 +186,30 @@ final class Kernels {
     }
 
     /**
-     * LSTM forward on rows [r0, r1): raw (buffer, offset, stride) for gates (4H wide), cPrev, c, h,
-     * tanhC (H wide).
+     * LSTM forward on rows [r0, r1) and units [j0, j1) of H: raw (buffer, offset, stride) for gates
+     * (4H wide), cPrev, c, h, tanhC (H wide). On the Vector API when the module is there (the same bits).
      */
     static void lstmForward(FloatBuffer gb, int go, int gs, FloatBuffer cpb, int cpo, int cps, FloatBuffer cb, int co,
-                            int cs, FloatBuffer hb, int ho, int hs, FloatBuffer tb, int to, int ts, int r0, int r1, int h) {
+                            int cs, FloatBuffer hb, int ho, int hs, FloatBuffer tb, int to, int ts, int r0, int r1,
+                            int j0, int j1, int h) {
+        VectorOps v = VectorSupport.OPS;
+        if (v != null) {
+            for (int r = r0; r < r1; r++) {
+                v.lstmForward(gb, go + r * gs, cpb, cpo + r * cps, cb, co + r * cs, hb, ho + r * hs, tb, to + r * ts,
+                        j0, j1, h);
+            }
+            return;
+        }
+        lstmForwardScalar(gb, go, gs, cpb, cpo, cps, cb, co, cs, hb, ho, hs, tb, to, ts, r0, r1, j0, j1, h);
+    }
+
+    /** The scalar loop (the vector path's reference). */
+    static void lstmForwardScalar(FloatBuffer gb, int go, int gs, FloatBuffer cpb, int cpo, int cps, FloatBuffer cb,
+                                  int co, int cs, FloatBuffer hb, int ho, int hs, FloatBuffer tb, int to, int ts,
+                                  int r0, int r1, int j0, int j1, int h) {
         for (int r = r0; r < r1; r++) {
             int g = go + r * gs;
-            for (int j = 0; j < h; j++) {
+            for (int j = j0; j < j1; j++) {
                 float i = FastMath.gate(gb.get(g + j));
                 float f = FastMath.gate(gb.get(g + h + j));
                 float cand = FastMath.tanh(gb.get(g + 2 * h + j));
@@ -211,14 +227,30 @@ final class Kernels {
         }
     }
 
-    /** LSTM backward on rows [r0, r1). */
+    /** LSTM backward on rows [r0, r1) and units [j0, j1). */
     static void lstmBackward(FloatBuffer gb, int go, int gs, FloatBuffer cpb, int cpo, int cps, FloatBuffer tb, int to,
-                             int ts, FloatBuffer dhb, int dho, int dhs, FloatBuffer dcb, int dco, int dcs, FloatBuffer dgb,
-                             int dgo, int dgs, int r0, int r1, int h) {
+                             int ts, FloatBuffer dhb, int dho, int dhs, FloatBuffer dcb, int dco, int dcs,
+                             FloatBuffer dgb, int dgo, int dgs, int r0, int r1, int j0, int j1, int h) {
+        VectorOps v = VectorSupport.OPS;
+        if (v != null) {
+            for (int r = r0; r < r1; r++) {
+                v.lstmBackward(gb, go + r * gs, cpb, cpo + r * cps, tb, to + r * ts, dhb, dho + r * dhs, dcb,
+                        dco + r * dcs, dgb, dgo + r * dgs, j0, j1, h);
+            }
+            return;
+        }
+        lstmBackwardScalar(gb, go, gs, cpb, cpo, cps, tb, to, ts, dhb, dho, dhs, dcb, dco, dcs, dgb, dgo, dgs, r0,
+                r1, j0, j1, h);
+    }
+
+    /** The scalar loop (the vector path's reference). */
+    static void lstmBackwardScalar(FloatBuffer gb, int go, int gs, FloatBuffer cpb, int cpo, int cps, FloatBuffer tb,
+                                   int to, int ts, FloatBuffer dhb, int dho, int dhs, FloatBuffer dcb, int dco, int dcs,
+                                   FloatBuffer dgb, int dgo, int dgs, int r0, int r1, int j0, int j1, int h) {
         for (int r = r0; r < r1; r++) {
             int g = go + r * gs;
             int dg = dgo + r * dgs;
-            for (int j = 0; j < h; j++) {
+            for (int j = j0; j < j1; j++) {
                 float i = gb.get(g + j);
                 float f = gb.get(g + h + j);
                 float cand = gb.get(g + 2 * h + j);
@@ -236,14 +268,30 @@ final class Kernels {
         }
     }
 
-    /** GRU forward on rows [r0, r1). */
+    /** GRU forward on rows [r0, r1) and units [j0, j1). */
     static void gruForward(FloatBuffer xb, int xo, int xs, FloatBuffer hgb, int hgo, int hgs, FloatBuffer hpb, int hpo,
-                           int hps, FloatBuffer hb, int ho, int hs, FloatBuffer ab, int ao, int as, int r0, int r1, int h) {
+                           int hps, FloatBuffer hb, int ho, int hs, FloatBuffer ab, int ao, int as, int r0, int r1,
+                           int j0, int j1, int h) {
+        VectorOps v = VectorSupport.OPS;
+        if (v != null) {
+            for (int r = r0; r < r1; r++) {
+                v.gruForward(xb, xo + r * xs, hgb, hgo + r * hgs, hpb, hpo + r * hps, hb, ho + r * hs, ab, ao + r * as,
+                        j0, j1, h);
+            }
+            return;
+        }
+        gruForwardScalar(xb, xo, xs, hgb, hgo, hgs, hpb, hpo, hps, hb, ho, hs, ab, ao, as, r0, r1, j0, j1, h);
+    }
+
+    /** The scalar loop (the vector path's reference). */
+    static void gruForwardScalar(FloatBuffer xb, int xo, int xs, FloatBuffer hgb, int hgo, int hgs, FloatBuffer hpb,
+                                 int hpo, int hps, FloatBuffer hb, int ho, int hs, FloatBuffer ab, int ao, int as,
+                                 int r0, int r1, int j0, int j1, int h) {
         for (int r = r0; r < r1; r++) {
             int x = xo + r * xs;
             int hg = hgo + r * hgs;
             int a = ao + r * as;
-            for (int j = 0; j < h; j++) {
+            for (int j = j0; j < j1; j++) {
                 float rg = FastMath.gate(xb.get(x + j) + hgb.get(hg + j));
                 float z = FastMath.gate(xb.get(x + h + j) + hgb.get(hg + h + j));
                 float n = FastMath.tanh(xb.get(x + 2 * h + j) + rg * hgb.get(hg + 2 * h + j));
@@ -255,17 +303,34 @@ final class Kernels {
         }
     }
 
-    /** GRU backward on rows [r0, r1). */
+    /** GRU backward on rows [r0, r1) and units [j0, j1). */
     static void gruBackward(FloatBuffer ab, int ao, int as, FloatBuffer hgb, int hgo, int hgs, FloatBuffer hpb, int hpo,
                             int hps, FloatBuffer dhb, int dho, int dhs, FloatBuffer dxb, int dxo, int dxs,
                             FloatBuffer dhgb, int dhgo, int dhgs, FloatBuffer dpb, int dpo, int dps, int r0, int r1,
-                            int h) {
+                            int j0, int j1, int h) {
+        VectorOps v = VectorSupport.OPS;
+        if (v != null) {
+            for (int r = r0; r < r1; r++) {
+                v.gruBackward(ab, ao + r * as, hgb, hgo + r * hgs, hpb, hpo + r * hps, dhb, dho + r * dhs, dxb,
+                        dxo + r * dxs, dhgb, dhgo + r * dhgs, dpb, dpo + r * dps, j0, j1, h);
+            }
+            return;
+        }
+        gruBackwardScalar(ab, ao, as, hgb, hgo, hgs, hpb, hpo, hps, dhb, dho, dhs, dxb, dxo, dxs, dhgb, dhgo, dhgs,
+                dpb, dpo, dps, r0, r1, j0, j1, h);
+    }
+
+    /** The scalar loop (the vector path's reference). */
+    static void gruBackwardScalar(FloatBuffer ab, int ao, int as, FloatBuffer hgb, int hgo, int hgs, FloatBuffer hpb,
+                                  int hpo, int hps, FloatBuffer dhb, int dho, int dhs, FloatBuffer dxb, int dxo,
+                                  int dxs, FloatBuffer dhgb, int dhgo, int dhgs, FloatBuffer dpb, int dpo, int dps,
+                                  int r0, int r1, int j0, int j1, int h) {
         for (int r = r0; r < r1; r++) {
             int a = ao + r * as;
             int hg = hgo + r * hgs;
             int dx = dxo + r * dxs;
             int dhg = dhgo + r * dhgs;
-            for (int j = 0; j < h; j++) {
+            for (int j = j0; j < j1; j++) {
                 float rg = ab.get(a + j);
                 float z = ab.get(a + h + j);
                 float n = ab.get(a + 2 * h + j);

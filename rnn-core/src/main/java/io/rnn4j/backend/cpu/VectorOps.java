@@ -14,4 +14,24 @@ interface VectorOps {
 
     /** {@code g[go + i] *= 1 − h[ho + i]²} for {@code i < n}. */
     void tanhBackward(FloatBuffer h, int ho, FloatBuffer g, int go, int n);
+
+    /**
+     * {@link Kernels#lstmForward} on one row, units [j0, j1) of H: offsets are the row's first element
+     * of each operand (the gates' block 0).
+     */
+    void lstmForward(FloatBuffer g, int go, FloatBuffer cp, int cpo, FloatBuffer c, int co, FloatBuffer hOut, int ho,
+                     FloatBuffer tc, int to, int j0, int j1, int h);
+
+    /** {@link Kernels#lstmBackward} on one row, units [j0, j1) (offsets as in {@link #lstmForward}). */
+    void lstmBackward(FloatBuffer g, int go, FloatBuffer cp, int cpo, FloatBuffer tc, int to, FloatBuffer dh, int dho,
+                      FloatBuffer dc, int dco, FloatBuffer dg, int dgo, int j0, int j1, int h);
+
+    /** {@link Kernels#gruForward} on one row, units [j0, j1). */
+    void gruForward(FloatBuffer x, int xo, FloatBuffer hg, int hgo, FloatBuffer hp, int hpo, FloatBuffer hOut, int ho,
+                    FloatBuffer a, int ao, int j0, int j1, int h);
+
+    /** {@link Kernels#gruBackward} on one row, units [j0, j1). */
+    void gruBackward(FloatBuffer a, int ao, FloatBuffer hg, int hgo, FloatBuffer hp, int hpo, FloatBuffer dh, int dho,
+                     FloatBuffer dx, int dxo, FloatBuffer dhg, int dhgo, FloatBuffer dp, int dpo, int j0, int j1,
+                     int h);
 }

@@ -78,4 +78,81 @@ class VectorKernelsTest {
         }
         assertNull(VectorSupport.selfCheck(ops));
     }
+
+    private static float[] rand(SplittableRandom r, int n, double scale) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) (r.nextGaussian() * scale);
+        }
+        return v;
+    }
+
+    private static void sameBits(FloatBuffer want, FloatBuffer got, String what) {
+        for (int i = 0; i < want.capacity(); i++) {
+            assertEquals(Float.floatToIntBits(want.get(i)), Float.floatToIntBits(got.get(i)), what + " at " + i);
+        }
+    }
+
+    /** The LSTM and GRU cells on the Vector API give the scalar loops' bits, for unit ranges with every tail. */
+    @Test
+    void vectorCellsGiveTheScalarBits() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(VectorSupport.OPS != null, "no Vector API module in this run");
+        SplittableRandom r = new SplittableRandom(5);
+        int rows = 3;
+        for (int h : new int[] {5, 17, 40}) {
+            for (int[] range : new int[][] {{0, h}, {1, h - 1}, {h / 2, h}}) {
+                int j0 = range[0];
+                int j1 = range[1];
+                float[] g = rand(r, rows * 4 * h, 3);
+                float[] c = rand(r, 2 * rows * h, 2);
+                float[] t = rand(r, rows * h, 0.5);
+                float[] d = rand(r, rows * h, 1);
+                float[] dc = rand(r, rows * h, 1);
+                FloatBuffer[] a = {direct(g), direct(c), direct(new float[rows * h]), direct(new float[rows * h])};
+                FloatBuffer[] b = {direct(g), direct(c), direct(new float[rows * h]), direct(new float[rows * h])};
+                Kernels.lstmForwardScalar(a[0], 0, 4 * h, a[1], 0, h, a[1], rows * h, h, a[2], 0, h, a[3], 0, h, 0, rows,
+                        j0, j1, h);
+                Kernels.lstmForward(b[0], 0, 4 * h, b[1], 0, h, b[1], rows * h, h, b[2], 0, h, b[3], 0, h, 0, rows, j0,
+                        j1, h);
+                for (int i = 0; i < 4; i++) {
+                    sameBits(a[i], b[i], "lstm forward operand " + i + ", H " + h);
+                }
+                FloatBuffer[] x = {direct(g), direct(c), direct(t), direct(d), direct(dc), direct(new float[rows * 4 * h])};
+                FloatBuffer[] y = {direct(g), direct(c), direct(t), direct(d), direct(dc), direct(new float[rows * 4 * h])};
+                Kernels.lstmBackwardScalar(x[0], 0, 4 * h, x[1], 0, h, x[2], 0, h, x[3], 0, h, x[4], 0, h, x[5], 0, 4 * h,
+                        0, rows, j0, j1, h);
+                Kernels.lstmBackward(y[0], 0, 4 * h, y[1], 0, h, y[2], 0, h, y[3], 0, h, y[4], 0, h, y[5], 0, 4 * h, 0,
+                        rows, j0, j1, h);
+                for (int i = 0; i < 6; i++) {
+                    sameBits(x[i], y[i], "lstm backward operand " + i + ", H " + h);
+                }
+                float[] xg = rand(r, rows * 3 * h, 2);
+                float[] hg = rand(r, rows * 3 * h, 2);
+                float[] hp = rand(r, rows * h, 1);
+                FloatBuffer[] p = {direct(xg), direct(hg), direct(hp), direct(new float[rows * h]),
+                    direct(new float[rows * 3 * h])};
+                FloatBuffer[] q = {direct(xg), direct(hg), direct(hp), direct(new float[rows * h]),
+                    direct(new float[rows * 3 * h])};
+                Kernels.gruForwardScalar(p[0], 0, 3 * h, p[1], 0, 3 * h, p[2], 0, h, p[3], 0, h, p[4], 0, 3 * h, 0, rows,
+                        j0, j1, h);
+                Kernels.gruForward(q[0], 0, 3 * h, q[1], 0, 3 * h, q[2], 0, h, q[3], 0, h, q[4], 0, 3 * h, 0, rows, j0,
+                        j1, h);
+                for (int i = 0; i < 5; i++) {
+                    sameBits(p[i], q[i], "gru forward operand " + i + ", H " + h);
+                }
+                float[] acts = rand(r, rows * 3 * h, 0.4);
+                FloatBuffer[] u = {direct(acts), direct(hg), direct(hp), direct(d), direct(new float[rows * 3 * h]),
+                    direct(new float[rows * 3 * h]), direct(new float[rows * h])};
+                FloatBuffer[] w = {direct(acts), direct(hg), direct(hp), direct(d), direct(new float[rows * 3 * h]),
+                    direct(new float[rows * 3 * h]), direct(new float[rows * h])};
+                Kernels.gruBackwardScalar(u[0], 0, 3 * h, u[1], 0, 3 * h, u[2], 0, h, u[3], 0, h, u[4], 0, 3 * h, u[5], 0,
+                        3 * h, u[6], 0, h, 0, rows, j0, j1, h);
+                Kernels.gruBackward(w[0], 0, 3 * h, w[1], 0, 3 * h, w[2], 0, h, w[3], 0, h, w[4], 0, 3 * h, w[5], 0,
+                        3 * h, w[6], 0, h, 0, rows, j0, j1, h);
+                for (int i = 0; i < 7; i++) {
+                    sameBits(u[i], w[i], "gru backward operand " + i + ", H " + h);
+                }
+            }
+        }
+    }
 }
