@@ -6,6 +6,7 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.Callable;
+import io.rnn4j.internal.VectorRelaunch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -21,7 +22,7 @@ import picocli.CommandLine.Spec;
         sortOptions = false, description = {"Training-throughput benchmarks of rnn4j.", "",
             "Without a command: the standard JMH suite on every available backend, one table (suite's options "
                 + "apply)."},
-        subcommands = {SuiteCommand.class, StepCommand.class, Main.Jmh.class},
+        subcommands = {SuiteCommand.class, StepCommand.class, PeakCommand.class, Main.Jmh.class},
         footer = "%n'java -jar rnn-bench.jar COMMAND --help' lists a command's options.")
 public final class Main implements Callable<Integer> {
     @Spec
@@ -50,8 +51,13 @@ public final class Main implements Callable<Integer> {
         }
     }
 
+    /**
+     * Runs in a child JVM with the Vector API module when this one lacks it (the CPU fast path without a
+     * flag; {@code -Drnn4j.relaunch=false} keeps the plain JVM): see {@link VectorRelaunch}.
+     */
     public static void main(String[] argv) {
-        System.exit(run(argv, System.out, System.err));
+        java.util.OptionalInt child = VectorRelaunch.relaunch(Main.class, argv);
+        System.exit(child.isPresent() ? child.getAsInt() : run(argv, System.out, System.err));
     }
 
     static int run(String[] argv, PrintStream out, PrintStream err) {

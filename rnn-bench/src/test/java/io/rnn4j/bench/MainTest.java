@@ -31,6 +31,23 @@ class MainTest {
         }
     }
 
+    /** The peak: measured where the Vector API is there, a one-line reason where it is not; bad options exit 2. */
+    @Test
+    void peakMeasuresOrSaysWhyNot() {
+        assertEquals(2, run("peak", "--seconds", "0"));
+        assertEquals(2, run("peak", "--format", "xml"));
+        int rc = run("peak", "--seconds", "0.02", "--gemm", "64", "--threads", "1", "--format", "json");
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+            assertEquals(1, rc);
+            assertTrue(errBytes.toString(StandardCharsets.UTF_8).contains("needs the Vector API"), errBytes.toString());
+            return;
+        }
+        assertEquals(0, rc, errBytes.toString());
+        String o = outBytes.toString(StandardCharsets.UTF_8);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"peak_gflops\": ([0-9.]+)").matcher(o);
+        assertTrue(m.find() && Double.parseDouble(m.group(1)) > 1, o);
+    }
+
     @Test
     void badOptionsExitWithTwo() {
         assertEquals(2, run("step", "--clip", "sometimes"));

@@ -3,6 +3,7 @@ package io.rnn4j.examples;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import io.rnn4j.internal.VectorRelaunch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -26,8 +27,13 @@ public final class Main implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");
     }
 
+    /**
+     * Runs in a child JVM with the Vector API module when this one lacks it (the CPU fast path without a
+     * flag; {@code -Drnn4j.relaunch=false} keeps the plain JVM): see {@link VectorRelaunch}.
+     */
     public static void main(String[] argv) {
-        System.exit(run(argv, System.out, System.err));
+        java.util.OptionalInt child = VectorRelaunch.relaunch(Main.class, argv);
+        System.exit(child.isPresent() ? child.getAsInt() : run(argv, System.out, System.err));
     }
 
     static int run(String[] argv, PrintStream out, PrintStream err) {

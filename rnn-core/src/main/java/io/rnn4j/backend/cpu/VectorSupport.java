@@ -116,8 +116,9 @@ final class VectorSupport {
             return null;
         }
         if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
-            LOG.info("scalar element-wise CPU kernels; start the JVM with --add-modules jdk.incubator.vector for"
-                    + " the vectorized ones (same results, faster)");
+            LOG.info("scalar CPU kernels and OpenBLAS GEMMs; start the JVM with --add-modules jdk.incubator.vector"
+                    + " for the fast path (vectorized kernels and packed GEMMs: faster, results equal to float"
+                    + " rounding)");
             return null;
         }
         try {
