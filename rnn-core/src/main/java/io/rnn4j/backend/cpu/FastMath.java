@@ -18,14 +18,14 @@ final class FastMath {
     private FastMath() {
     }
 
-    private static final float LOG2E = 1.44269504088896341f;
+    static final float LOG2E = 1.44269504088896341f;
     /** ln 2 split into a part exact in float and a correction (Cody–Waite). */
-    private static final float LN2_HI = 0.693359375f;
-    private static final float LN2_LO = -2.12194440e-4f;
-    private static final float EXP_MAX = 88.7228317f;
-    private static final float EXP_MIN = -87.3365479f;
+    static final float LN2_HI = 0.693359375f;
+    static final float LN2_LO = -2.12194440e-4f;
+    static final float EXP_MAX = 88.7228317f;
+    static final float EXP_MIN = -87.3365479f;
     /** 1.5 · 2^23: adding and subtracting it rounds a float to the nearest integer. */
-    private static final float ROUND = 12582912f;
+    static final float ROUND = 12582912f;
 
     /** {@code e^x} in float32. */
     static float exp(float x) {

@@ -137,6 +137,7 @@ final class Kernels {
      */
     static double softmaxCrossEntropy(FloatBuffer z, int zOff, int zStride, int r0, int r1, int cols, int[] tg,
                                       int tOff, FloatBuffer w, int wOff, int wStride, float gradScale) {
+        VectorOps ops = VectorSupport.OPS;
         double total = 0;
         for (int r = r0; r < r1; r++) {
             int zb = zOff + r * zStride;
@@ -152,37 +153,47 @@ final class Kernels {
                 throw new IllegalArgumentException("softmaxCrossEntropy: target " + y + " at position " + (tOff + r)
                         + " is outside [0, " + cols + ")");
             }
-            float max = Float.NEGATIVE_INFINITY;
-            for (int c = 0; c < cols; c++) {
-                max = Math.max(max, z.get(zb + c));
-            }
-            // loss_r = log Σ exp(z − max) − (z_y − max): finite even where exp(z_y − max) underflows.
-            double zy = (double) z.get(zb + y) - max;
-            double sum = 0;
-            double sum2 = 0;
-            int c = 0;
-            for (; c + 1 < cols; c += 2) {
-                float e0 = FastMath.exp(z.get(zb + c) - max);
-                float e1 = FastMath.exp(z.get(zb + c + 1) - max);
-                z.put(zb + c, e0);
-                z.put(zb + c + 1, e1);
-                sum += e0;
-                sum2 += e1;
-            }
-            if (c < cols) {
-                float e0 = FastMath.exp(z.get(zb + c) - max);
-                z.put(zb + c, e0);
-                sum += e0;
-            }
-            double total1 = sum + sum2;
-            total += wr * (Math.log(total1) - zy);
-            float k = (float) (gradScale * wr / total1);
-            for (c = 0; c < cols; c++) {
-                z.put(zb + c, k * z.get(zb + c));
-            }
-            z.put(zb + y, z.get(zb + y) - gradScale * wr);
+            total += ops == null ? softmaxRow(z, zb, cols, y, wr, gradScale)
+                    : ops.softmaxRow(z, zb, cols, y, wr, gradScale);
         }
         return total;
+    }
+
+    /**
+     * One row of {@link #softmaxCrossEntropy} in place: {@code z ← gradScale·w·(softmax(z) − onehot(y))};
+     * answers the row's loss {@code w·(log Σ exp(z − max) − (z_y − max))}. The Vector API's version
+     * ({@link VectorOps#softmaxRow}) gives the same bits.
+     */
+    static double softmaxRow(FloatBuffer z, int zb, int cols, int y, float wr, float gradScale) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int c = 0; c < cols; c++) {
+            max = Math.max(max, z.get(zb + c));
+        }
+        // loss_r = log Σ exp(z − max) − (z_y − max): finite even where exp(z_y − max) underflows.
+        double zy = (double) z.get(zb + y) - max;
+        double sum = 0;
+        double sum2 = 0;
+        int c = 0;
+        for (; c + 1 < cols; c += 2) {
+            float e0 = FastMath.exp(z.get(zb + c) - max);
+            float e1 = FastMath.exp(z.get(zb + c + 1) - max);
+            z.put(zb + c, e0);
+            z.put(zb + c + 1, e1);
+            sum += e0;
+            sum2 += e1;
+        }
+        if (c < cols) {
+            float e0 = FastMath.exp(z.get(zb + c) - max);
+            z.put(zb + c, e0);
+            sum += e0;
+        }
+        double total1 = sum + sum2;
+        float k = (float) (gradScale * wr / total1);
+        for (c = 0; c < cols; c++) {
+            z.put(zb + c, k * z.get(zb + c));
+        }
+        z.put(zb + y, z.get(zb + y) - gradScale * wr);
+        return wr * (Math.log(total1) - zy);
     }
 
     /**

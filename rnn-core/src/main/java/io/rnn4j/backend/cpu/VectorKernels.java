@@ -2,6 +2,8 @@ package io.rnn4j.backend.cpu;
 
 import java.nio.FloatBuffer;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -19,31 +21,46 @@ final class VectorKernels implements VectorOps {
     public void tanh(FloatBuffer s, int so, FloatBuffer h, int ho, int n) {
         float[] a = Scratch.floats(Scratch.VECTOR_0, n);
         s.get(so, a, 0, n);
-        int i = 0;
-        for (int up = S.loopBound(n); i < up; i += S.length()) {
-            tanh(FloatVector.fromArray(S, a, i)).intoArray(a, i);
-        }
-        for (; i < n; i++) {
-            a[i] = FastMath.tanh(a[i]);
-        }
+        activate(a, 0, 0, n, false);
         h.put(ho, a, 0, n);
     }
 
-    private static FloatVector tanh(FloatVector x) {
-        FloatVector c = x.min(9f).max(-9f);
-        FloatVector u = c.mul(c);
-        FloatVector p = FloatVector.broadcast(S, -1.224577579763514e-11f);
-        p = p.mul(u).add(3.0641973381851398e-08f);
-        p = p.mul(u).add(2.8031117493657083e-05f);
-        p = p.mul(u).add(0.0038694997288939229f);
-        p = p.mul(u).add(0.13680850229734501f);
-        p = p.mul(u).add(0.99999999873952583f);
-        FloatVector q = FloatVector.broadcast(S, 1.2890203120931201e-06f);
-        q = q.mul(u).add(0.000394069782478489f);
-        q = q.mul(u).add(0.027250127600409187f);
-        q = q.mul(u).add(0.47014182326752363f);
-        q = q.mul(u).add(1f);
-        return c.mul(p).div(q).min(1f).max(-1f);
+    /**
+     * {@code a[to + i] = tanh(a[from + i])}, or with {@code gate} {@code 0.5 + 0.5·tanh(0.5·a[from + i])}
+     * ({@link FastMath#gate}), on [0, n). The one place the vector tanh is written: inside the loop, with
+     * no helper taking or returning a vector. A vector that crosses a call the JIT does not inline is
+     * allocated, and whether the JIT inlines a helper depends on what it compiled first (a helper compiled
+     * on its own is then too big for its other callers): with helpers, a step allocated 18-98 KB.
+     */
+    private static void activate(float[] a, int from, int to, int n, boolean gate) {
+        int j = 0;
+        for (int up = S.loopBound(n); j < up; j += S.length()) {
+            FloatVector x = FloatVector.fromArray(S, a, from + j);
+            if (gate) {
+                x = x.mul(0.5f);
+            }
+            FloatVector c = x.min(9f).max(-9f);
+            FloatVector u = c.mul(c);
+            FloatVector p = FloatVector.broadcast(S, -1.224577579763514e-11f);
+            p = p.mul(u).add(3.0641973381851398e-08f);
+            p = p.mul(u).add(2.8031117493657083e-05f);
+            p = p.mul(u).add(0.0038694997288939229f);
+            p = p.mul(u).add(0.13680850229734501f);
+            p = p.mul(u).add(0.99999999873952583f);
+            FloatVector q = FloatVector.broadcast(S, 1.2890203120931201e-06f);
+            q = q.mul(u).add(0.000394069782478489f);
+            q = q.mul(u).add(0.027250127600409187f);
+            q = q.mul(u).add(0.47014182326752363f);
+            q = q.mul(u).add(1f);
+            FloatVector t = c.mul(p).div(q).min(1f).max(-1f);
+            if (gate) {
+                t = t.mul(0.5f).add(0.5f);
+            }
+            t.intoArray(a, to + j);
+        }
+        for (; j < n; j++) {
+            a[to + j] = gate ? FastMath.gate(a[from + j]) : FastMath.tanh(a[from + j]);
+        }
     }
 
     @Override
@@ -71,30 +88,14 @@ final class VectorKernels implements VectorOps {
     // registers: a vector that escapes an uninlined call is allocated), the tails by the scalar formulas,
     // and the results copied back.
 
-    private static FloatVector gate(FloatVector x) {
-        return tanh(x.mul(0.5f)).mul(0.5f).add(0.5f);
-    }
-
     /** {@code a[i] = gate(a[i])} on [off, off + n). */
     private static void gates(float[] a, int off, int n) {
-        int j = 0;
-        for (int up = S.loopBound(n); j < up; j += S.length()) {
-            gate(FloatVector.fromArray(S, a, off + j)).intoArray(a, off + j);
-        }
-        for (; j < n; j++) {
-            a[off + j] = FastMath.gate(a[off + j]);
-        }
+        activate(a, off, off, n, true);
     }
 
     /** {@code a[to + i] = tanh(a[from + i])}. */
     private static void tanhs(float[] a, int from, int to, int n) {
-        int j = 0;
-        for (int up = S.loopBound(n); j < up; j += S.length()) {
-            tanh(FloatVector.fromArray(S, a, from + j)).intoArray(a, to + j);
-        }
-        for (; j < n; j++) {
-            a[to + j] = FastMath.tanh(a[from + j]);
-        }
+        activate(a, from, to, n, false);
     }
 
     /** {@code a[to + i] = a[x + i] * a[y + i] + a[u + i] * a[v + i]}. */
@@ -288,5 +289,80 @@ final class VectorKernels implements VectorOps {
         dhg.put(dhgo + h + j0, a, 7 * n, n);
         dhg.put(dhgo + 2 * h + j0, a, 9 * n, n);
         dp.put(dpo + j0, a, 10 * n, n);
+    }
+
+    // ------------------------------------------------------------------ softmax cross-entropy, one row
+
+    @Override
+    public double softmaxRow(FloatBuffer z, int zb, int cols, int y, float wr, float gradScale) {
+        float[] a = Scratch.floats(Scratch.VECTOR_0, cols);
+        z.get(zb, a, 0, cols);
+        float max = max(a, cols);
+        double zy = (double) a[y] - max;
+        exps(a, cols, max);
+        double sum = 0;
+        double sum2 = 0;
+        int c = 0;
+        for (; c + 1 < cols; c += 2) {
+            sum += a[c];
+            sum2 += a[c + 1];
+        }
+        if (c < cols) {
+            sum += a[c];
+        }
+        double total = sum + sum2;
+        scale(a, cols, (float) (gradScale * wr / total));
+        a[y] = a[y] - gradScale * wr;
+        z.put(zb, a, 0, cols);
+        return wr * (Math.log(total) - zy);
+    }
+
+    /** The largest of {@code a[0, n)} (NaN if any is), in a plain loop (a vector carried around a loop may be boxed). */
+    private static float max(float[] a, int n) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int c = 0; c < n; c++) {
+            max = Math.max(max, a[c]);
+        }
+        return max;
+    }
+
+    /**
+     * {@code a[i] = exp(a[i] − max)} on [0, n): {@link FastMath#exp}'s operations in its order, lane by
+     * lane, so the same bits; written inside the loop (see {@link #activate} for why).
+     */
+    private static void exps(float[] a, int n, float max) {
+        int c = 0;
+        for (int up = S.loopBound(n); c < up; c += S.length()) {
+            FloatVector x = FloatVector.fromArray(S, a, c).sub(max);
+            FloatVector e = x.min(FastMath.EXP_MAX).max(FastMath.EXP_MIN);
+            FloatVector t = e.mul(FastMath.LOG2E).add(FastMath.ROUND);
+            FloatVector k = t.sub(FastMath.ROUND);
+            FloatVector r = e.sub(k.mul(FastMath.LN2_HI)).sub(k.mul(FastMath.LN2_LO));
+            FloatVector p = FloatVector.broadcast(S, 1.98412698e-4f);
+            p = p.mul(r).add(1.38888889e-3f);
+            p = p.mul(r).add(8.33333333e-3f);
+            p = p.mul(r).add(4.16666667e-2f);
+            p = p.mul(r).add(1.66666667e-1f);
+            p = p.mul(r).add(0.5f);
+            p = p.mul(r).add(1f);
+            p = p.mul(r).add(1f);
+            // (int) k from t's bits: t = k + 1.5·2^23 holds k in its low mantissa bits (exact for |k| < 2^22;
+            // a NaN's garbage meets a NaN p). JDK 17's F2I conversion allocates; a reinterpretation does not.
+            IntVector ki = (IntVector) t.reinterpretAsInts().sub(0x4B400000);
+            IntVector half = ki.lanewise(VectorOperators.ASHR, 1);
+            FloatVector f1 = half.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector f2 = ki.sub(half).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            p.mul(f1).mul(f2).intoArray(a, c);
+        }
+        for (; c < n; c++) {
+            a[c] = FastMath.exp(a[c] - max);
+        }
+    }
+
+    /** {@code a[i] = k·a[i]} on [0, n) (a loop the JIT vectorizes by itself). */
+    private static void scale(float[] a, int n, float k) {
+        for (int c = 0; c < n; c++) {
+            a[c] = k * a[c];
+        }
     }
 }

@@ -34,4 +34,11 @@ interface VectorOps {
     void gruBackward(FloatBuffer a, int ao, FloatBuffer hg, int hgo, FloatBuffer hp, int hpo, FloatBuffer dh, int dho,
                      FloatBuffer dx, int dxo, FloatBuffer dhg, int dhgo, FloatBuffer dp, int dpo, int j0, int j1,
                      int h);
+
+    /**
+     * {@link Kernels#softmaxRow} on the row at {@code zb} ({@code cols} wide, target {@code y}, weight
+     * {@code wr != 0}): the same bits (the exponentials lane by lane with {@link FastMath#exp}'s
+     * operations, the sums in double in the scalar loop's order).
+     */
+    double softmaxRow(FloatBuffer z, int zb, int cols, int y, float wr, float gradScale);
 }

@@ -155,4 +155,28 @@ class VectorKernelsTest {
             }
         }
     }
+
+    /** Softmax cross-entropy rows on the Vector API give the scalar loop's bits, losses included, at every width. */
+    @Test
+    void vectorSoftmaxGivesTheScalarBits() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(VectorSupport.OPS != null, "no Vector API module in this run");
+        SplittableRandom r = new SplittableRandom(11);
+        for (int cols : new int[] {1, 2, 5, 15, 16, 17, 33, 65, 100, 1000}) {
+            for (int trial = 0; trial < 20; trial++) {
+                float[] z = rand(r, cols, trial < 10 ? 3 : 60);  // large logits reach the clamps
+                if (trial == 19 && cols > 3) {
+                    z[1] = Float.NEGATIVE_INFINITY;
+                    z[cols - 1] = Float.NEGATIVE_INFINITY;
+                }
+                int y = r.nextInt(cols);
+                float w = trial % 3 == 0 ? 0.25f : 1f;
+                FloatBuffer a = direct(z);
+                FloatBuffer b = direct(z);
+                double la = Kernels.softmaxRow(a, 0, cols, y, w, 0.01f);
+                double lb = VectorSupport.OPS.softmaxRow(b, 0, cols, y, w, 0.01f);
+                assertEquals(Double.doubleToLongBits(la), Double.doubleToLongBits(lb), "loss, cols " + cols);
+                sameBits(a, b, "softmax gradient, cols " + cols + ", trial " + trial);
+            }
+        }
+    }
 }
