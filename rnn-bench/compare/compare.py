@@ -10,14 +10,17 @@ Needs: a built rnn-bench jar (./mvnw -q package -DskipTests) and a Python with P
   apt-get install python3-torch libopenblas0-pthread
 This script installs nothing. Set PYTHON to the interpreter that has torch (default: the first of
 python3 on PATH and /usr/bin/python3 that imports torch).
-rnn4j runs twice: with the scalar kernels (plain `java`) and with the Vector API path
-(`java --add-modules jdk.incubator.vector`: vectorized element-wise kernels, the packed recurrent
-GEMM and the packed general GEMM). The run starts by measuring the machine's two-thread float32 GEMM
-ceiling through OpenBLAS (PyTorch's torch.mm, 1 torch thread and 2 OpenBLAS threads, 512 x 6400 by
-6400 x 512, best of 20), and reports each rnn4j figure as a share of it.
+rnn4j runs three times: as the README's plain `java -jar` (which relaunches itself with the Vector API
+module), with `java --add-modules jdk.incubator.vector` given explicitly (the fast path), and with
+`-Drnn4j.relaunch=false` (the scalar kernels and OpenBLAS alone). The run starts with
+`rnn-bench.jar peak`: the machine's physical fp32 peak (FMA chains on every core) and OpenBLAS's own
+multithreaded sgemm ceiling beside it; every rnn4j figure is reported as a share of the physical peak.
+Every benchmark command runs as on a user's machine: OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are
+removed from its environment (only there), unless --pinned keeps them (to compare with a pinned OpenBLAS).
 With --djl, also DJL on PyTorch 2.7.1 (libtorch's CPU build, MKL and oneDNN; its own class path,
-offline: ./mvnw -q -Pdjl package -DskipTests), best of 1 and 2 threads, Elman configurations with V <= 1000.
+offline: ./mvnw -q -Pdjl package -DskipTests), best of 1 and 2 threads, every cell, V <= 1000.
 Usage: python3 rnn-bench/compare/compare.py [--configs C1,C2,...] [--repeats N] [--json FILE] [--dl4j] [--djl]
+       [--pinned]
 """
 import argparse
 import json
@@ -54,26 +57,26 @@ def find_python():
     sys.exit("no Python with PyTorch found: apt-get install python3-torch libopenblas0-pthread, or set PYTHON")
 
 
+PINS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+KEEP_PINS = False
+
+
+def bench_env(**extra):
+    """A benchmark command's environment: as a user's machine has it (no OpenBLAS pins) unless --pinned."""
+    env = {k: v for k, v in os.environ.items() if KEEP_PINS or k not in PINS}
+    env.update(extra)
+    return env
+
+
 def run_json(cmd, env=None):
-    out = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env if env is not None else bench_env())
     if out.returncode != 0:
         sys.exit("command failed: %s\n%s" % (" ".join(cmd), out.stderr))
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-CEILING = """
-import time, torch
-torch.set_num_threads(1)
-a, b = torch.randn(512, 6400), torch.randn(6400, 512)
-for _ in range(5):
-    a @ b
-best = 0.0
-for _ in range(20):
-    t = time.perf_counter(); a @ b; dt = time.perf_counter() - t
-    best = max(best, 2 * 512 * 512 * 6400 / dt / 1e9)
-print('{"gflops": %.1f}' % best)
-"""
 VECTOR = ["--add-modules", "jdk.incubator.vector"]
+SCALAR = ["-Drnn4j.relaunch=false"]
 
 
 def main():
@@ -86,13 +89,22 @@ def main():
                     help="also run DL4J (build it first: ./mvnw -q -Pdl4j package -DskipTests), OMP_NUM_THREADS 1 and 2")
     ap.add_argument("--djl", action="store_true",
                     help="also run DJL/PyTorch 2.x (build it first: ./mvnw -q -Pdjl package -DskipTests), 1 and 2 threads")
+    ap.add_argument("--pinned", action="store_true",
+                    help="keep OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE in the benchmarks' environment")
     a = ap.parse_args()
+    global KEEP_PINS
+    KEEP_PINS = a.pinned
     if not os.path.exists(JAR):
         sys.exit("build the benchmark jar first: ./mvnw -q package -DskipTests")
     py = find_python()
     rows, raw = [], []
-    ceiling = run_json([py, "-c", CEILING], dict(os.environ, OPENBLAS_NUM_THREADS="2", OMP_NUM_THREADS="1"))["gflops"]
-    print("two-thread sgemm ceiling (OpenBLAS via torch.mm): %.1f GFLOP/s" % ceiling, file=sys.stderr)
+    peak_info = run_json(["java", *VECTOR, "-jar", JAR, "peak", "--format", "json"])
+    peak, ceiling = peak_info["peak_gflops"], peak_info["sgemm_gflops"]
+    pins = {k: os.environ[k] for k in PINS if k in os.environ}
+    openblas = ("pinned: " + ", ".join("%s=%s" % kv for kv in pins.items())) if a.pinned and pins else (
+        "unpinned (its own kernels for this CPU: %s)" % peak_info["cpu_flags"])
+    print("physical fp32 peak %.1f GFLOP/s (%d threads); OpenBLAS sgemm %.1f; OpenBLAS %s"
+          % (peak, peak_info["threads"], ceiling, openblas), file=sys.stderr)
     for name in a.configs.split(","):
         V, H, B, T = CONFIGS[name][:4]
         cell = CONFIGS[name][4] if len(CONFIGS[name]) > 4 else "elman"
@@ -101,11 +113,12 @@ def main():
         # at least 2 s of warm-up as well: the JIT compiles the Vector API kernels in the background
         step = ["-jar", JAR, "step", *dims, "--no-bias", "--warmup", str(a.warmup), "--warmup-seconds", "2",
                 "--repeats", str(a.repeats), "--format", "json"]
-        scalar = run_json(["java", *step])
+        plain = run_json(["java", *step])
+        scalar = run_json(["java", *SCALAR, *step])
         ours = run_json(["java", *VECTOR, *step])
         torch = {}
         for tt, ob in SETTINGS:
-            env = dict(os.environ, OPENBLAS_NUM_THREADS=str(ob), OMP_NUM_THREADS=str(tt))
+            env = bench_env(OPENBLAS_NUM_THREADS=str(ob), OMP_NUM_THREADS=str(tt))
             torch[(tt, ob)] = run_json([py, os.path.join(HERE, "pytorch_step.py"), *dims, "--threads", str(tt),
                                         "--warmup", str(a.warmup), "--repeats", str(a.repeats)], env)
         dl4j = None
@@ -114,36 +127,40 @@ def main():
                 sys.exit("build the DL4J baseline first: ./mvnw -q -Pdl4j package -DskipTests")
             runs = []
             for omp in (1, 2):
-                env = dict(os.environ, OMP_NUM_THREADS=str(omp))
+                env = bench_env(OMP_NUM_THREADS=str(omp))
                 runs.append(run_json(["java", "-jar", DL4J_JAR, *dims[:8], "--warmup", "3", "--repeats", "5"], env))
             dl4j = max(runs, key=lambda d: d["tokens_per_s"])
         djl = None
-        if a.djl and cell == "elman" and V <= 1000:
+        if a.djl and V <= 1000:
             if not os.path.exists(DJL_JAR):
                 sys.exit("build the DJL baseline first: ./mvnw -q -Pdjl package -DskipTests")
-            runs = [run_json(["java", "-jar", DJL_JAR, *dims[:8], "--threads", str(th), "--warmup", str(a.warmup),
+            runs = [run_json(["java", "-jar", DJL_JAR, *dims, "--threads", str(th), "--warmup", str(a.warmup),
                               "--repeats", str(a.repeats)]) for th in (1, 2)]
             djl = max(runs, key=lambda d: d["tokens_per_s"])
         best_key = max(torch, key=lambda k: torch[k]["tokens_per_s"])
         best, ref = torch[best_key], torch[(2, 1)]
-        raw.append({"config": name, "rnn4j": ours, "rnn4j_scalar": scalar, "ceiling_gflops": ceiling, "pytorch": {"%d/%d" % k: v for k, v in torch.items()}, "dl4j": dl4j,
+        raw.append({"config": name, "rnn4j": ours, "rnn4j_plain": plain, "rnn4j_scalar": scalar, "peak": peak_info,
+                    "openblas": openblas, "pytorch": {"%d/%d" % k: v for k, v in torch.items()}, "dl4j": dl4j,
                     "djl": djl})
         base = max([best["tokens_per_s"]] + ([djl["tokens_per_s"]] if djl else []))
         rows.append((name if cell == "elman" else name + "/" + cell, "%d/%d/%d/%d" % (V, H, B, T),
-                     scalar["tokens_per_s"], ours["tokens_per_s"], ours["model_gflops"],
-                     100 * ours["model_gflops"] / ceiling, best["tokens_per_s"], "%d/%d" % best_key,
+                     scalar["tokens_per_s"], plain["tokens_per_s"], ours["tokens_per_s"], ours["model_gflops"],
+                     100 * ours["model_gflops"] / peak, best["tokens_per_s"], "%d/%d" % best_key,
                      djl["tokens_per_s"] if djl else None, dl4j["tokens_per_s"] if dl4j else None, base))
         print("measured %s" % name, file=sys.stderr)
-    print("two-thread float32 GEMM ceiling (OpenBLAS, torch.mm 512x6400x512): %.1f GFLOP/s" % ceiling)
-    print("%-8s %-16s %11s %11s %8s %7s %11s %7s %10s %10s %12s %12s" % (
-        "cfg", "V/H/B/T", "rnn4j scal", "rnn4j vec", "GFLOP/s", "%ceil", "torch best", "set", "DJL best", "DL4J",
-        "vec/better", "scal/better"))
-    for (name, dims, sc, vec, gf, pct, best, key, dj, dl, base) in rows:
-        print("%-8s %-16s %11.0f %11.0f %8.1f %6.0f%% %11.0f %7s %10s %10s %11.2fx %11.2fx" % (
-            name, dims, sc, vec, gf, pct, best, key, "%.0f" % dj if dj else "-", "%.0f" % dl if dl else "-",
-            vec / base, sc / base))
-    print("rnn4j vec = with --add-modules jdk.incubator.vector; GFLOP/s and %ceil are the vec run's; 'better' = the"
-          " better of PyTorch's best thread setting (set = torch threads / OpenBLAS threads) and DJL's.")
+    print("physical fp32 peak: %.1f GFLOP/s on %d threads (rnn-bench.jar peak); OpenBLAS sgemm %d^3: %.1f GFLOP/s"
+          " (%.0f%% of the peak); OpenBLAS %s" % (peak, peak_info["threads"], peak_info["sgemm_n"], ceiling,
+                                                 100 * ceiling / peak, openblas))
+    print("%-8s %-16s %11s %11s %11s %8s %6s %11s %7s %10s %10s %11s %11s" % (
+        "cfg", "V/H/B/T", "rnn4j scal", "rnn4j plain", "rnn4j vec", "GFLOP/s", "%peak", "torch best", "set",
+        "DJL best", "DL4J", "vec/better", "plain/vec"))
+    for (name, dims, sc, pl, vec, gf, pct, best, key, dj, dl, base) in rows:
+        print("%-8s %-16s %11.0f %11.0f %11.0f %8.1f %5.0f%% %11.0f %7s %10s %10s %10.2fx %10.2fx" % (
+            name, dims, sc, pl, vec, gf, pct, best, key, "%.0f" % dj if dj else "-", "%.0f" % dl if dl else "-",
+            vec / base, pl / vec))
+    print("rnn4j plain = java -jar (relaunches with the Vector API module); vec = --add-modules jdk.incubator.vector;"
+          " scal = -Drnn4j.relaunch=false; GFLOP/s and %peak are the vec run's; 'better' = the better of PyTorch's"
+          " best thread setting (set = torch threads / OpenBLAS threads) and DJL's.")
     if a.json:
         with open(a.json, "w") as f:
             json.dump(raw, f, indent=1)

@@ -31,10 +31,11 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "suite", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"The standard JMH suite on every available backend, one table (the default command).", "",
-            "Training-step throughput (tokens/s with JMH's 99.9% error), model GFLOP/s (6·H·(H+V)·B·T FLOPs per step: "
-                + "forward and backward of the recurrent and output products), and the clipping overhead "
-                + "(global-norm and value clipping against none, as a percentage of step time); then the LSTM and GRU "
-                + "steps at H 512, B 64, T 100, and the dominant kernels. About 4 minutes on 2 cores."})
+            "Training-step throughput with global-norm clipping (tokens/s with JMH's 99.9% error over 10 one-second "
+                + "iterations after 3 of warm-up), model GFLOP/s (6·H·(H+V)·B·T FLOPs per step: forward and backward of "
+                + "the recurrent and output products); the LSTM and GRU steps at H 512, B 64, T 100; the clipping "
+                + "overhead as a paired difference (three identical models, no clipping, global norm and value, stepped "
+                + "in turn in one JVM); and the dominant kernels. About 5 minutes on 2 cores."})
 final class SuiteCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -49,7 +50,8 @@ final class SuiteCommand implements Callable<Integer> {
         @Option(names = "--backends", paramLabel = "LIST",
                 description = "comma-separated backend names (default: every available one)")
         String backends = "";
-        @Option(names = "--quick", description = "1 warm-up and 2 measured iterations of 0.5 s (a smoke run)")
+        @Option(names = "--quick", description = "1 warm-up and 2 measured iterations of 0.5 s, a short paired "
+                + "clipping run (a smoke run)")
         boolean quick;
         @Option(names = "--no-kernels", description = "skip the kernel benchmarks")
         boolean noKernels;
@@ -87,46 +89,74 @@ final class SuiteCommand implements Callable<Integer> {
         } else {
             names.addAll(List.of(backends.split(",")));
         }
-        ChainedOptionsBuilder ob = new OptionsBuilder()
-                .include(TrainingStepBenchmark.class.getSimpleName())
-                .param("config", cfgs)
-                .param("backend", names.toArray(new String[0]))
-                .verbosity(verbose ? VerboseMode.NORMAL : VerboseMode.SILENT);
-        if (quick) {
-            ob.warmupIterations(1).measurementIterations(2).warmupTime(TimeValue.milliseconds(500))
-                    .measurementTime(TimeValue.milliseconds(500));
-        }
+        out.println(ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
+                ? "CPU fast path: on (the Vector API module is loaded)"
+                : "CPU fast path: off (no Vector API module: the scalar kernels and OpenBLAS; the jar relaunches itself"
+                        + " with the module unless -Drnn4j.relaunch=false)");
+        String[] backendNames = names.toArray(new String[0]);
+        ChainedOptionsBuilder ob = options(TrainingStepBenchmark.class, backendNames, verbose, quick)
+                .param("config", cfgs).param("clip", "global");
         out.printf("running the training-step suite (%s) on %s ...%n", configs, names);
         Collection<RunResult> steps = new Runner(ob.build()).run();
         out.println();
         out.print(stepTable(steps));
-        ChainedOptionsBuilder gb = new OptionsBuilder()
-                .include(GatedStepBenchmark.class.getSimpleName())
-                .param("backend", names.toArray(new String[0]))
-                .verbosity(verbose ? VerboseMode.NORMAL : VerboseMode.SILENT);
-        if (quick) {
-            gb.warmupIterations(1).measurementIterations(2).warmupTime(TimeValue.milliseconds(500))
-                    .measurementTime(TimeValue.milliseconds(500));
-        }
         out.printf("%nrunning the LSTM and GRU training steps ...%n");
-        Collection<RunResult> gated = new Runner(gb.build()).run();
+        Collection<RunResult> gated = new Runner(options(GatedStepBenchmark.class, backendNames, verbose, quick)
+                .build()).run();
         out.println();
         out.print(gatedTable(gated));
-        if (!noKernels) {
-            ChainedOptionsBuilder kb = new OptionsBuilder()
-                    .include(KernelBenchmark.class.getSimpleName())
-                    .param("backend", names.toArray(new String[0]))
-                    .verbosity(verbose ? VerboseMode.NORMAL : VerboseMode.SILENT);
-            if (quick) {
-                kb.warmupIterations(1).measurementIterations(2).warmupTime(TimeValue.milliseconds(500))
-                        .measurementTime(TimeValue.milliseconds(500));
+        out.printf("%nthe clipping overhead, paired (no clipping, global norm at 5, value at 5, stepped in turn) ...%n");
+        out.printf(Locale.ROOT, "%-8s %-4s %8s %22s %22s%n", "backend", "cfg", "rounds", "global:5 [95%]",
+                "value:5 [95%]");
+        for (String name : names) {
+            io.rnn4j.backend.Backend be = StepCommand.openBackend(name, 0);
+            try {
+                for (String c : cfgs) {
+                    out.printf("%-8s %s%n", name, ClippingOverhead.measure(be, c, quick ? 0.3 : 2, quick ? 5 : rounds(c))
+                            .row());
+                    out.flush();
+                }
+            } finally {
+                be.close();
             }
+        }
+        out.println("overhead: the median over rounds of (step with clipping − step without) / the median step"
+                + " without; [95%] is the median's distribution-free interval.");
+        if (!noKernels) {
             out.printf("%nrunning the kernel benchmarks ...%n");
-            Collection<RunResult> kernels = new Runner(kb.build()).run();
+            Collection<RunResult> kernels = new Runner(options(KernelBenchmark.class, backendNames, verbose, quick)
+                    .measurementIterations(quick ? 2 : 5).build()).run();
             out.println();
             out.print(kernelTable(kernels));
         }
         return 0;
+    }
+
+    /**
+     * JMH's options for one benchmark class: 3 warm-up iterations of a second (the JIT compiles the Vector
+     * API kernels in the first seconds) and 10 measured ones (JMH's 99.9% error with 9 degrees of freedom
+     * is 1.5 standard deviations of an iteration, not the 8.6 of the annotations' 3), one fork, whose JVM
+     * logs only warnings (the backend's choice is printed once, above).
+     */
+    private static ChainedOptionsBuilder options(Class<?> benchmark, String[] backends, boolean verbose,
+                                                 boolean quick) {
+        ChainedOptionsBuilder b = new OptionsBuilder().include(benchmark.getSimpleName() + "\\.")
+                .param("backend", backends)
+                .jvmArgsAppend("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn")
+                .verbosity(verbose ? VerboseMode.NORMAL : VerboseMode.SILENT);
+        if (quick) {
+            return b.warmupIterations(1).measurementIterations(2).warmupTime(TimeValue.milliseconds(500))
+                    .measurementTime(TimeValue.milliseconds(500));
+        }
+        return b.warmupIterations(3).warmupTime(TimeValue.seconds(1)).measurementIterations(10)
+                .measurementTime(TimeValue.seconds(1));
+    }
+
+    /** Paired rounds per configuration: about 6 s of steps (three per round). */
+    private static int rounds(String config) {
+        StepConfig c = Configs.parse(config, TrainingStepBenchmark.clipping("none"));
+        double stepSeconds = Math.max(1e-4, c.flopsPerStep() / 150e9);  // a rough step time on 2 cores
+        return (int) Math.max(21, Math.min(401, 6 / (3 * stepSeconds)));
     }
 
     static String stepTable(Collection<RunResult> results) {
@@ -139,33 +169,20 @@ final class SuiteCommand implements Callable<Integer> {
                     new double[] {r.getPrimaryResult().getScore(), r.getPrimaryResult().getScoreError()});
         }
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "%-8s %-4s %-20s %22s %9s %12s %12s%n", "backend", "cfg", "V/H/B/T",
-                "tokens/s (global:5)", "GFLOP/s", "clip global", "clip value"));
+        sb.append(String.format(Locale.ROOT, "%-8s %-4s %-20s %22s %9s%n", "backend", "cfg", "V/H/B/T",
+                "tokens/s (global:5)", "GFLOP/s"));
         for (var e : by.entrySet()) {
             String[] k = e.getKey().split("/");
             StepConfig c = Configs.parse(k[1], TrainingStepBenchmark.clipping("none"));
-            double[] none = e.getValue().get("none");
-            double[] global = e.getValue().get("global");
-            double[] value = e.getValue().get("value");
-            double[] main = global != null ? global : none;
-            double tok = c.tokens();
-            sb.append(String.format(Locale.ROOT, "%-8s %-4s %-20s %,13.0f ± %,6.0f %9.1f %12s %12s%n", k[0], k[1],
-                    c.vocab() + "/" + c.hidden() + "/" + c.batch() + "/" + c.steps(), main[0] * tok, main[1] * tok,
-                    main[0] * c.flopsPerStep() / 1e9, overhead(none, global), overhead(none, value)));
+            for (double[] main : e.getValue().values()) {
+                double tok = c.tokens();
+                sb.append(String.format(Locale.ROOT, "%-8s %-4s %-20s %,13.0f ± %,6.0f %9.1f%n", k[0], k[1],
+                        c.vocab() + "/" + c.hidden() + "/" + c.batch() + "/" + c.steps(), main[0] * tok, main[1] * tok,
+                        main[0] * c.flopsPerStep() / 1e9));
+            }
         }
-        sb.append("clip overhead: (step time with clipping − without) / without; the pre-clip norm is computed in\n"
-                + "every mode (it is reported each step), so this is the cost of applying the clip; ± is JMH's 99.9% error.\n");
+        sb.append("± is JMH's 99.9% error over the measured iterations.\n");
         return sb.toString();
-    }
-
-    private static String overhead(double[] none, double[] with) {
-        if (none == null || with == null) {
-            return "-";
-        }
-        double pct = (none[0] / with[0] - 1) * 100;
-        // Error of the ratio from the two relative errors.
-        double err = Math.hypot(none[1] / none[0], with[1] / with[0]) * 100;
-        return String.format(Locale.ROOT, "%+.1f±%.1f%%", pct, err);
     }
 
     static String gatedTable(Collection<RunResult> results) {
@@ -196,7 +213,8 @@ final class SuiteCommand implements Callable<Integer> {
                     p.getParam("config"), label, r.getPrimaryResult().getScore(), r.getPrimaryResult().getScoreError()));
         }
         sb.append("recurrentStep: one step (B rows) of S_t += h_{t−1}Uᵀ, h_t = tanh(S_t); backwardHadamard and\n"
-                + "softmaxCrossEntropy: all T·B rows; clipNorm: Σg² over the whole gradient arena plus the scale.\n");
+                + "softmaxCrossEntropy: all T·B rows, their input restored first (and timed); clipNorm: Σg² over the whole\n"
+                + "gradient arena plus the scale.\n");
         return sb.toString();
     }
 }

@@ -9,7 +9,10 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
+import ai.djl.nn.recurrent.GRU;
+import ai.djl.nn.recurrent.LSTM;
 import ai.djl.nn.recurrent.RNN;
+import ai.djl.nn.recurrent.RecurrentBlock;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
@@ -22,11 +25,13 @@ import java.util.Random;
 /**
  * The step benchmark on DJL's PyTorch engine (libtorch 2.x, CPU build): the model and step of
  * {@code rnn-bench.jar step --no-bias} and of {@code compare/pytorch_step.py}: one-hot inputs (V ≤ 1000), DJL's
- * {@link RNN} block (libtorch's fused {@code rnn_tanh}) without biases, a {@link Linear} head without bias,
+ * {@link RNN}, {@link LSTM} or {@link GRU} block (libtorch's fused {@code rnn_tanh}, {@code lstm}, {@code gru};
+ * oneDNN's kernels where libtorch uses them) without biases, a {@link Linear} head without bias,
  * softmax cross-entropy summed over all tokens, global-norm clipping at 5, SGD. Prints one JSON line
  * with the median tokens/s, like {@code step --format json}.
  *
- * <pre>java -jar rnn-bench-djl.jar -V 65 -H 128 -B 50 -T 50 [--threads 2] [--warmup 10] [--repeats 30]</pre>
+ * <pre>java -jar rnn-bench-djl.jar -V 65 -H 128 -B 50 -T 50 [--cell elman|lstm|gru] [--threads 2] [--warmup 10]
+ *     [--repeats 30]</pre>
  */
 public final class DjlStep {
     private DjlStep() {
@@ -45,7 +50,15 @@ public final class DjlStep {
         int threads = 2;
         int warmup = 10;
         int repeats = 30;
+        String cell = "elman";
         for (int i = 0; i < args.length; i += 2) {
+            if (args[i].equals("--cell")) {
+                cell = args[i + 1];
+                if (!cell.equals("elman") && !cell.equals("lstm") && !cell.equals("gru")) {
+                    throw new IllegalArgumentException("--cell must be elman, lstm or gru, got " + cell);
+                }
+                continue;
+            }
             int val = Integer.parseInt(args[i + 1]);
             switch (args[i]) {
                 case "-V" -> v = val;
@@ -64,14 +77,25 @@ public final class DjlStep {
         System.setProperty("ai.djl.offline", "true");
         System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
         System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
-        System.out.println(measure(v, h, b, t, threads, warmup, repeats));
+        System.out.println(measure(cell, v, h, b, t, threads, warmup, repeats));
     }
 
-    static String measure(int v, int h, int b, int t, int threads, int warmup, int repeats) {
+    static String measure(String cell, int v, int h, int b, int t, int threads, int warmup, int repeats) {
         Engine engine = Engine.getEngine("PyTorch");
         try (NDManager m = engine.newBaseManager(Device.cpu())) {
-            RNN rnn = RNN.builder().setStateSize(h).setNumLayers(1).setActivation(RNN.Activation.TANH)
-                    .optHasBiases(false).optBatchFirst(false).optReturnState(false).build();
+            RecurrentBlock rnn = switch (cell) {
+                case "lstm" -> LSTM.builder().setStateSize(h).setNumLayers(1).optHasBiases(false).optBatchFirst(false)
+                        .optReturnState(false).build();
+                case "gru" -> GRU.builder().setStateSize(h).setNumLayers(1).optHasBiases(false).optBatchFirst(false)
+                        .optReturnState(false).build();
+                default -> RNN.builder().setStateSize(h).setNumLayers(1).setActivation(RNN.Activation.TANH)
+                        .optHasBiases(false).optBatchFirst(false).optReturnState(false).build();
+            };
+            int gates = switch (cell) {
+                case "lstm" -> 4;
+                case "gru" -> 3;
+                default -> 1;
+            };
             Linear head = Linear.builder().setUnits(v).optBias(false).build();
             rnn.initialize(m, DataType.FLOAT32, new Shape(t, b, v));
             head.initialize(m, DataType.FLOAT32, new Shape((long) t * b, h));
@@ -106,17 +130,18 @@ public final class DjlStep {
             double p90 = times[(int) (0.9 * (times.length - 1))];
             double tokens = (double) b * t;
             return String.format(Locale.ROOT, "{\"backend\": \"djl-pytorch-cpu\", \"backend_description\": \"DJL %s,"
-                    + " PyTorch %s (CPU), %d threads, one-hot RNN block\", \"config\": {\"V\": %d, \"H\": %d, \"B\": %d,"
-                    + " \"T\": %d, \"cell\": \"elman\", \"activation\": \"tanh\", \"clip\": \"global:5\", \"bias\": false,"
+                    + " PyTorch %s (CPU), %d threads, one-hot %s block\", \"config\": {\"V\": %d, \"H\": %d, \"B\": %d,"
+                    + " \"T\": %d, \"cell\": \"%s\", \"activation\": \"tanh\", \"clip\": \"global:5\", \"bias\": false,"
                     + " \"threads\": %d}, \"warmup\": %d, \"repeats\": %d, \"tokens_per_s\": %.1f, \"tokens_per_s_p10\":"
                     + " %.1f, \"tokens_per_s_p90\": %.1f, \"step_ms_median\": %.3f, \"model_gflops\": %.2f}",
-                    Engine.getDjlVersion(), engine.getVersion(), threads, v, h, b, t, threads, warmup, repeats,
-                    tokens / med, tokens / p90, tokens / p10, med * 1e3, 6.0 * h * (h + v) * tokens / med / 1e9);
+                    Engine.getDjlVersion(), engine.getVersion(), threads, cell, v, h, b, t, cell, threads, warmup, repeats,
+                    tokens / med, tokens / p90, tokens / p10, med * 1e3,
+                    6.0 * h * ((double) gates * h + v) * tokens / med / 1e9);
         }
     }
 
     /** Forward, summed cross-entropy, backward, global-norm clipping at 5, SGD at 1e-3. */
-    private static void step(NDManager m, RNN rnn, Linear head, ParameterStore ps, List<NDArray> params, NDArray x,
+    private static void step(NDManager m, RecurrentBlock rnn, Linear head, ParameterStore ps, List<NDArray> params, NDArray x,
                              NDArray y, int t, int b, int h) {
         try (NDManager sub = m.newSubManager()) {
             // The step's inputs belong to the step's manager while it runs, so that every intermediate
