@@ -120,8 +120,45 @@ public final class ModelReference {
         return ParameterLayout.name(base, layer, dir);
     }
 
+    /**
+     * The forward pass's outputs: logits {@code [t][b][o]} at every step (padded ones too) and the
+     * final states {@code [slot][b][j]} (the reverse direction's: after its first step).
+     */
+    public record Outputs(double[][][] logits, double[][][] hn, double[][][] cn) {
+    }
+
     /** The loss under the current parameters, states and inputs. */
     public double loss(Batch batch) {
+        return head(batch, top(batch, null, null));
+    }
+
+    /** The logits and final states under the current parameters, states and inputs. */
+    public Outputs outputs(Batch batch) {
+        int slots = config.layers() * dirs;
+        double[][][] hn = new double[slots][batch.batchSize()][];
+        double[][][] cn = config.cell() == CellType.LSTM ? new double[slots][batch.batchSize()][] : null;
+        double[][][] top = top(batch, hn, cn);
+        double[] v = params.get(ParameterLayout.OUTPUT_WEIGHTS);
+        double[] c = params.get(ParameterLayout.OUTPUT_BIAS);
+        int o = config.outputSize();
+        double[][][] z = new double[batch.steps()][batch.batchSize()][o];
+        for (int t = 0; t < batch.steps(); t++) {
+            for (int b = 0; b < batch.batchSize(); b++) {
+                double[] hv = top[t][b];
+                for (int k = 0; k < o; k++) {
+                    double acc = c == null ? 0 : c[k];
+                    for (int i = 0; i < hv.length; i++) {
+                        acc += v[k * hv.length + i] * hv[i];
+                    }
+                    z[t][b][k] = acc;
+                }
+            }
+        }
+        return new Outputs(z, hn, cn);
+    }
+
+    /** The top layer's outputs {@code [t][b][dirs·H]}; the final states into {@code hn}, {@code cn} if given. */
+    private double[][][] top(Batch batch, double[][][] hn, double[][][] cn) {
         int bs = batch.batchSize();
         int steps = batch.steps();
         int d = config.inputSize();
@@ -175,6 +212,12 @@ public final class ModelReference {
                             out[t][b][dir * h + j] = hs[j];
                         }
                     }
+                    if (hn != null) {
+                        hn[slot][b] = hs;
+                    }
+                    if (cn != null) {
+                        cn[slot][b] = cs;
+                    }
                 }
             }
             // Dropout on this layer's outputs (feeding the next layer or the head).
@@ -189,7 +232,7 @@ public final class ModelReference {
             }
             in = out;
         }
-        return head(batch, in);
+        return in;
     }
 
     private double head(Batch batch, double[][][] top) {

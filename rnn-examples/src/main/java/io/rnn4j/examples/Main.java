@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
         footer = "%n'java -jar rnn-examples.jar COMMAND --help' lists a command's options.",
         subcommands = {TourCommand.class, DemoCommand.class, VanishingCommand.class, ExplodingCommand.class,
             AddingCommand.class, CopyCommand.class, CharRnnCommand.class, SampleCommand.class,
-            TruncationCommand.class})
+            TruncationCommand.class, ExportCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
