@@ -54,8 +54,8 @@ class CliReliabilityTest {
 
     @Test
     void anUnknownCommandIsAnErrorEvenWithHelp() {
-        assertEquals(2, run("export", "--help"));
-        assertTrue(err().contains("unknown command 'export'") && err().contains("char-rnn"), err());
+        assertEquals(2, run("deploy", "--help"));
+        assertTrue(err().contains("unknown command 'deploy'") && err().contains("char-rnn"), err());
         assertEquals(0, run("char-rnn", "--help"));
         String help = outBytes.toString(StandardCharsets.UTF_8);
         assertTrue(help.contains("Default: constant") && !help.contains("Constant[]"), help);
