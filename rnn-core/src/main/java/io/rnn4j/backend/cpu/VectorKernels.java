@@ -21,24 +21,21 @@ final class VectorKernels implements VectorOps {
     public void tanh(FloatBuffer s, int so, FloatBuffer h, int ho, int n) {
         float[] a = Scratch.floats(Scratch.VECTOR_0, n);
         s.get(so, a, 0, n);
-        activate(a, 0, 0, n, false);
+        tanhs(a, 0, 0, n);
         h.put(ho, a, 0, n);
     }
 
     /**
-     * {@code a[to + i] = tanh(a[from + i])}, or with {@code gate} {@code 0.5 + 0.5·tanh(0.5·a[from + i])}
-     * ({@link FastMath#gate}), on [0, n). The one place the vector tanh is written: inside the loop, with
-     * no helper taking or returning a vector. A vector that crosses a call the JIT does not inline is
-     * allocated, and whether the JIT inlines a helper depends on what it compiled first (a helper compiled
-     * on its own is then too big for its other callers): with helpers, a step allocated 18-98 KB.
+     * {@code a[to + i] = tanh(a[from + i])} on [0, n): {@link FastMath#tanh}'s operations lane by lane.
+     * The vector tanh is written out inside each loop that needs it (here and in {@link #gates}), with
+     * no helper taking or returning a vector and no branch between vectors: a vector that crosses a
+     * call the JIT does not inline, or meets another at a branch's merge, is allocated, and whether
+     * that happens depends on what the JIT compiled first (measured: a step then allocated 17-98 KB).
      */
-    private static void activate(float[] a, int from, int to, int n, boolean gate) {
+    private static void tanhs(float[] a, int from, int to, int n) {
         int j = 0;
         for (int up = S.loopBound(n); j < up; j += S.length()) {
             FloatVector x = FloatVector.fromArray(S, a, from + j);
-            if (gate) {
-                x = x.mul(0.5f);
-            }
             FloatVector c = x.min(9f).max(-9f);
             FloatVector u = c.mul(c);
             FloatVector p = FloatVector.broadcast(S, -1.224577579763514e-11f);
@@ -52,14 +49,35 @@ final class VectorKernels implements VectorOps {
             q = q.mul(u).add(0.027250127600409187f);
             q = q.mul(u).add(0.47014182326752363f);
             q = q.mul(u).add(1f);
-            FloatVector t = c.mul(p).div(q).min(1f).max(-1f);
-            if (gate) {
-                t = t.mul(0.5f).add(0.5f);
-            }
-            t.intoArray(a, to + j);
+            c.mul(p).div(q).min(1f).max(-1f).intoArray(a, to + j);
         }
         for (; j < n; j++) {
-            a[to + j] = gate ? FastMath.gate(a[from + j]) : FastMath.tanh(a[from + j]);
+            a[to + j] = FastMath.tanh(a[from + j]);
+        }
+    }
+
+    /** {@code a[i] = 0.5 + 0.5·tanh(0.5·a[i])} ({@link FastMath#gate}) on [off, off + n), as {@link #tanhs}. */
+    private static void gates(float[] a, int off, int n) {
+        int j = 0;
+        for (int up = S.loopBound(n); j < up; j += S.length()) {
+            FloatVector x = FloatVector.fromArray(S, a, off + j).mul(0.5f);
+            FloatVector c = x.min(9f).max(-9f);
+            FloatVector u = c.mul(c);
+            FloatVector p = FloatVector.broadcast(S, -1.224577579763514e-11f);
+            p = p.mul(u).add(3.0641973381851398e-08f);
+            p = p.mul(u).add(2.8031117493657083e-05f);
+            p = p.mul(u).add(0.0038694997288939229f);
+            p = p.mul(u).add(0.13680850229734501f);
+            p = p.mul(u).add(0.99999999873952583f);
+            FloatVector q = FloatVector.broadcast(S, 1.2890203120931201e-06f);
+            q = q.mul(u).add(0.000394069782478489f);
+            q = q.mul(u).add(0.027250127600409187f);
+            q = q.mul(u).add(0.47014182326752363f);
+            q = q.mul(u).add(1f);
+            c.mul(p).div(q).min(1f).max(-1f).mul(0.5f).add(0.5f).intoArray(a, off + j);
+        }
+        for (; j < n; j++) {
+            a[off + j] = FastMath.gate(a[off + j]);
         }
     }
 
@@ -87,16 +105,6 @@ final class VectorKernels implements VectorOps {
     // or formula per loop (small loop bodies, so that the JIT inlines tanh and keeps every vector in
     // registers: a vector that escapes an uninlined call is allocated), the tails by the scalar formulas,
     // and the results copied back.
-
-    /** {@code a[i] = gate(a[i])} on [off, off + n). */
-    private static void gates(float[] a, int off, int n) {
-        activate(a, off, off, n, true);
-    }
-
-    /** {@code a[to + i] = tanh(a[from + i])}. */
-    private static void tanhs(float[] a, int from, int to, int n) {
-        activate(a, from, to, n, false);
-    }
 
     /** {@code a[to + i] = a[x + i] * a[y + i] + a[u + i] * a[v + i]}. */
     private static void products(float[] a, int x, int y, int u, int v, int to, int n) {
@@ -328,7 +336,7 @@ final class VectorKernels implements VectorOps {
 
     /**
      * {@code a[i] = exp(a[i] − max)} on [0, n): {@link FastMath#exp}'s operations in its order, lane by
-     * lane, so the same bits; written inside the loop (see {@link #activate} for why).
+     * lane, so the same bits; written inside the loop (see {@link #tanhs} for why).
      */
     private static void exps(float[] a, int n, float max) {
         int c = 0;
