@@ -21,7 +21,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.broadcast.Broadcast;
 
 /**
@@ -30,8 +30,12 @@ import org.apache.spark.broadcast.Broadcast;
  * broadcasts the current {@link ReplicaState}; each partition's task builds a model on its own
  * backend (chosen by {@link Backends#select()}: the CPU, or CUDA where the executor has a GPU),
  * loads the state, takes {@code K} optimizer steps on the next {@code K} batches of its shard (in
- * order, wrapping around), and returns its parameters and optimizer state; a tree reduction sums
- * them and the driver divides by the number of replicas. The average (parameters and, a documented
+ * order, wrapping around), and returns its parameters and optimizer state; the driver collects them
+ * and sums them <b>in partition order</b>, whatever order the tasks finished in, then divides by the
+ * number of replicas, so that a round is a pure function of its start and its data for any number of
+ * replicas (float addition is not associative: a reduction in finishing order gave different bits
+ * from run to run from 3 replicas up). The driver holds every replica's result of a round at once:
+ * about {@code replicas × (1 + optimizer arenas) × parameters × 4} bytes. The average (parameters and, a documented
  * choice, the optimizer's state arenas: momentum, accumulators, Adam's m and v averaged like the
  * weights) is the next round's start, at update count {@code step + K}.
  *
@@ -116,7 +120,16 @@ public final class ParameterAveraging implements Serializable {
         long t0 = System.nanoTime();
         Broadcast<ReplicaState> b = sc.broadcast(start);
         try {
-            Partial sum = data.mapPartitions(new Replica(this, b, round)).treeReduce(Partial::add);
+            List<Partial> parts = new ArrayList<>(data.mapPartitionsWithIndex(new Replica(this, b, round), false)
+                    .collect());
+            if (parts.isEmpty()) {
+                throw new IllegalArgumentException("no partition of the data has a batch: nothing to train on");
+            }
+            parts.sort(java.util.Comparator.comparingInt(p -> p.partition));
+            Partial sum = parts.get(0);
+            for (int i = 1; i < parts.size(); i++) {
+                sum.add(parts.get(i));
+            }
             return new Round(sum.average(start.step() + localSteps), sum.replicas, sum.lossSum / sum.replicas,
                     sum.computeNanos, System.nanoTime() - t0);
         } finally {
@@ -177,6 +190,8 @@ public final class ParameterAveraging implements Serializable {
     /** Sums of the replicas' results. */
     static final class Partial implements Serializable {
         private static final long serialVersionUID = 1L;
+        /** The replica's partition (results are summed in this order). */
+        int partition;
         float[] parameters;
         float[][] states;
         int replicas;
@@ -213,7 +228,7 @@ public final class ParameterAveraging implements Serializable {
     }
 
     /** One replica's round, run in a Spark task on its partition. */
-    static final class Replica implements FlatMapFunction<Iterator<Batch>, Partial> {
+    static final class Replica implements Function2<Integer, Iterator<Batch>, Iterator<Partial>> {
         private static final long serialVersionUID = 1L;
         private final ParameterAveraging job;
         private final Broadcast<ReplicaState> start;
@@ -226,7 +241,7 @@ public final class ParameterAveraging implements Serializable {
         }
 
         @Override
-        public Iterator<Partial> call(Iterator<Batch> shard) {
+        public Iterator<Partial> call(Integer partition, Iterator<Batch> shard) {
             List<Batch> batches = new ArrayList<>();
             shard.forEachRemaining(batches::add);
             if (batches.isEmpty()) {
@@ -236,6 +251,7 @@ public final class ParameterAveraging implements Serializable {
             ReplicaState s = start.value();
             long t0 = System.nanoTime();
             Partial p = new Partial();
+            p.partition = partition;
             try (RnnModel m = new RnnModel(Executors.backend(), job.modelConfig());
                  Trainer t = new Trainer(m, job.trainerConfig())) {
                 m.parameters().uploadAll(s.parameters());

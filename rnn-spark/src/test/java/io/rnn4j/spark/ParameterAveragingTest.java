@@ -194,6 +194,94 @@ class ParameterAveragingTest {
         }
     }
 
+    /**
+     * A round is a pure function of its start and data for any number of replicas: five replicas, the
+     * same round eight times, the same bits, and those bits are the replicas' own runs summed in
+     * partition order (tasks finish in any order in {@code local[2,4]}).
+     */
+    @Test
+    void aRoundIsTheSameBitsEveryTimeForManyReplicas() {
+        RnnConfig mc = RnnConfig.tokens(V, 6).seed(8).build();
+        TrainerConfig tc = TrainerConfig.builder().optimizer(OptimizerConfig.adam(0.01)).build();
+        int replicas = 5;
+        ParameterAveraging pa = new ParameterAveraging(mc, tc, 2);
+        List<Batch> all = new ArrayList<>();
+        List<List<Batch>> shards = new ArrayList<>();
+        for (int p = 0; p < replicas; p++) {
+            List<Batch> sh = shard(20 + p, 2);
+            shards.add(sh);
+            all.addAll(sh);
+        }
+        JavaRDD<Batch> data = sc.parallelize(all, replicas).cache();
+        ReplicaState s0;
+        float[] expected;
+        try (CpuBackend be = new CpuBackend()) {
+            s0 = pa.initial(be);
+            float[] sum = null;
+            for (List<Batch> sh : shards) {
+                try (RnnModel m = new RnnModel(be, mc); Trainer t = new Trainer(m, tc)) {
+                    t.step(sh.get(0));
+                    t.step(sh.get(1));
+                    float[] w = m.parameters().downloadAll();
+                    if (sum == null) {
+                        sum = w;
+                    } else {
+                        for (int i = 0; i < sum.length; i++) {
+                            sum[i] += w[i];
+                        }
+                    }
+                }
+            }
+            for (int i = 0; i < sum.length; i++) {
+                sum[i] *= 1f / replicas;
+            }
+            expected = sum;
+        }
+        for (int run = 0; run < 8; run++) {
+            ParameterAveraging.Round r = pa.round(sc, data, s0, 0);
+            assertEquals(replicas, r.replicas());
+            assertArrayEquals(expected, r.state().parameters(), "run " + run + ": the partition-order sum, bit for bit");
+        }
+    }
+
+    /**
+     * One replica over several rounds, with Adam, a schedule and dropout, is single-process training
+     * bit for bit: it catches a round that ignores its index (the same K batches every round) and a
+     * replica whose update count restarts each round (Adam's bias correction, the schedule and the
+     * dropout masks would reset).
+     */
+    @Test
+    void oneReplicaOverRoundsIsSingleProcessTrainingBitForBit() {
+        RnnConfig mc = RnnConfig.tokens(V, 6).seed(9).build();
+        TrainerConfig tc = TrainerConfig.builder().optimizer(OptimizerConfig.adam(0.02))
+                .schedule(io.rnn4j.train.LearningRateSchedule.parse("cosine:12"))
+                .dropout(io.rnn4j.train.Dropout.standard(0.3)).build();
+        int k = 2;
+        int rounds = 4;
+        ParameterAveraging pa = new ParameterAveraging(mc, tc, k);
+        List<Batch> sh = shard(31, 3);
+        JavaRDD<Batch> data = sc.parallelize(sh, 1).cache();
+        float[] single;
+        float[][] singleStates;
+        ReplicaState s;
+        try (CpuBackend be = new CpuBackend(); RnnModel m = new RnnModel(be, mc); Trainer t = new Trainer(m, tc)) {
+            s = pa.initial(be);
+            for (int i = 0; i < rounds * k; i++) {
+                t.step(sh.get(i % sh.size()));
+            }
+            single = m.parameters().downloadAll();
+            singleStates = t.snapshot().optimizerStates();
+        }
+        for (int r = 0; r < rounds; r++) {
+            s = pa.round(sc, data, s, r).state();
+        }
+        assertEquals(rounds * k, s.step());
+        assertArrayEquals(single, s.parameters(), "parameters after " + rounds + " rounds");
+        for (int i = 0; i < singleStates.length; i++) {
+            assertArrayEquals(singleStates[i], s.optimizerStates()[i], "optimizer state " + i);
+        }
+    }
+
     @Test
     void aCarriedStateIsRefused() {
         RnnConfig mc = RnnConfig.tokens(V, 6).build();
