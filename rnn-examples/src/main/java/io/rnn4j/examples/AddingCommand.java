@@ -25,9 +25,9 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code adding}: the adding problem, test MSE against the constant predictor's 1/6. */
+/** {@code adding}: the adding problem, test MSE against the test set's own constant predictor (1/6 in expectation). */
 @Command(name = "adding", mixinStandardHelpOptions = true, showDefaultValues = true, sortOptions = false,
-        description = {"The adding problem: test MSE against the 1/6 baseline, per seed.", "",
+        description = {"The adding problem: test MSE against the test set's constant predictor, per seed.", "",
             "Inputs are a value from U[0,1] and a marker, one marker in each half of the sequence; the target is the "
                 + "sum of the two marked values, read at the last step (squared error). The constant predictor "
                 + "scores 1/6. Prints test MSE as training goes, and for each seed the first step whose test MSE "
@@ -76,15 +76,17 @@ final class AddingCommand implements Callable<Integer> {
     long[] seeds = {1, 2, 3};
     @Option(names = "--eval-every", paramLabel = "N", description = "steps between test evaluations")
     int every = 100;
-    @Option(names = "--test-batches", paramLabel = "N", description = "test batches of B sequences, drawn once")
-    int testBatches = 8;
+    @Option(names = "--test-sequences", paramLabel = "N", description = "test sequences, drawn once per seed; "
+            + "the summary judges the model against this set's own constant predictor")
+    int testSequences = Studies.TEST_SEQUENCES;
     @Option(names = "--out", paramLabel = "DIR", description = "output folder")
     Path out = Path.of("out/adding");
     @Option(names = "--backend", paramLabel = "NAME", description = "force a backend (cpu, cuda; default: the best available)")
     String backend = "";
 
     /** The result of one seed. */
-    record SeedResult(long seed, double finalMse, int firstBelow, List<double[]> curve, double[] flow) {
+    record SeedResult(long seed, double finalMse, int firstBelow, List<double[]> curve, double[] flow,
+                      double baseline) {
     }
 
     @Override
@@ -98,7 +100,7 @@ final class AddingCommand implements Callable<Integer> {
         Cli.atLeast(spec, "--steps", steps, 1);
         Cli.atLeast(spec, "--batch", batch, 1);
         Cli.atLeast(spec, "--eval-every", every, 1);
-        Cli.atLeast(spec, "--test-batches", testBatches, 1);
+        Cli.atLeast(spec, "--test-sequences", testSequences, 1);
         Studies.ModelKind kind = Studies.modelKind(model, cell);
         Init recurrent = Studies.recurrentInit(init, kind);
         OptimizerConfig opt = training.optimizer(spec, Studies.optimizer(spec, optimizer, lr));
@@ -112,12 +114,14 @@ final class AddingCommand implements Callable<Integer> {
         log.printf("adding problem: T=%d, H=%d%s, model %s (recurrent init %s), %s, %s, clip %s, B=%d, %d steps,"
                 + " seeds %s%n", t, hidden, bidirectional ? " bidirectional" : "", kind.name(), mc.recurrentInit(), opt,
                 training.describe(), clip, batch, steps, java.util.Arrays.toString(seeds));
-        log.printf("baseline (constant predictor): MSE %.4f%n", SyntheticTasks.ADDING_BASELINE);
-        List<SeedResult> results = run(log, backend, t, mc, tc, steps, batch, every, testBatches, seeds);
+        log.printf("baseline: the constant predictor, MSE %.4f in expectation; each seed's %d test sequences give"
+                + " their own, which is the one the model is judged against%n", SyntheticTasks.ADDING_BASELINE,
+                testSequences);
+        List<SeedResult> results = run(log, backend, t, mc, tc, steps, batch, every, testSequences, seeds);
         if (tc.regularizer().active()) {
             log.printf("%nthe same seeds without the regularizer, for comparison:%n");
             List<SeedResult> plain = run(log, backend, t, mc, tc.toBuilder().regularizer(Regularizer.none()).build(),
-                    steps, batch, every, testBatches, seeds);
+                    steps, batch, every, testSequences, seeds);
             compareFlows(log, output, results, plain, tc.regularizer());
         }
         List<double[]> rows = new ArrayList<>();
@@ -133,13 +137,17 @@ final class AddingCommand implements Callable<Integer> {
             series.add(new Output.Series("seed " + r.seed(), xs, ys));
         }
         double[] bx = {0, steps};
-        series.add(new Output.Series("baseline 1/6", bx, new double[] {SyntheticTasks.ADDING_BASELINE, SyntheticTasks.ADDING_BASELINE}));
+        double b0 = results.get(0).baseline();
+        series.add(new Output.Series(String.format(java.util.Locale.ROOT, "constant predictor (seed %d's test set: %.4f)",
+                results.get(0).seed(), b0), bx, new double[] {b0, b0}));
         output.csv("adding.csv", "seed,step,test_mse", rows);
         output.plot("adding.png", "Adding problem, T=" + t + ", " + kind.name(), "training step", "test MSE", true, series);
-        log.printf("%nsummary (T=%d, %s):%n%6s %12s %22s%n", t, kind.name(), "seed", "final MSE", "first step MSE < 0.01");
+        log.printf("%nsummary (T=%d, %s, %d test sequences per seed):%n%6s %12s %14s %22s  %s%n", t, kind.name(),
+                testSequences, "seed", "final MSE", "constant pred.", "first step MSE < 0.01", "verdict");
         for (SeedResult r : results) {
-            log.printf("%6d %12.5f %22s%n", r.seed(), r.finalMse(), r.firstBelow() < 0 ? "not reached"
-                    : Integer.toString(r.firstBelow()));
+            log.printf("%6d %12.5f %14.5f %22s  %s%n", r.seed(), r.finalMse(), r.baseline(), r.firstBelow() < 0
+                    ? "not reached" : Integer.toString(r.firstBelow()),
+                    Studies.verdict(r.finalMse(), r.baseline(), "the constant predictor"));
         }
         log.printf("files: %s%n", output.written());
         return 0;
@@ -181,15 +189,13 @@ final class AddingCommand implements Callable<Integer> {
 
     /** Trains {@code model} (its seed replaced by each of {@code seeds}) with {@code training}. */
     static List<SeedResult> run(PrintWriter out, String backendName, int t, RnnConfig model, TrainerConfig training,
-                                int steps, int batch, int every, int testBatches, long[] seeds) {
+                                int steps, int batch, int every, int testSequences, long[] seeds) {
         List<SeedResult> results = new ArrayList<>();
         try (Backend backend = Studies.backend(backendName)) {
             for (long seed : seeds) {
                 SplittableRandom testRng = new SplittableRandom(1_000_000 + seed);
-                Batch[] test = new Batch[testBatches];
-                for (int i = 0; i < testBatches; i++) {
-                    test[i] = SyntheticTasks.adding(batch, t, testRng);
-                }
+                Batch[] test = Studies.testSet(testSequences, n -> SyntheticTasks.adding(n, t, testRng));
+                double baseline = Studies.constantPredictorMse(test);
                 SplittableRandom train = new SplittableRandom(seed);
                 List<double[]> curve = new ArrayList<>();
                 int first = -1;
@@ -211,14 +217,14 @@ final class AddingCommand implements Callable<Integer> {
                                 first = s;
                             }
                             if (s % (every * 10) == 0 || s == steps) {
-                                out.printf("  seed %d step %6d  test MSE %.5f  (baseline %.4f)%n", seed, s, mse,
-                                        SyntheticTasks.ADDING_BASELINE);
+                                out.printf("  seed %d step %6d  test MSE %.5f  (this test set's constant predictor"
+                                        + " %.4f)%n", seed, s, mse, baseline);
                             }
                         }
                     }
                     flow = gradientFlow(net, training, test[0]);
                 }
-                results.add(new SeedResult(seed, mse, first, curve, flow));
+                results.add(new SeedResult(seed, mse, first, curve, flow, baseline));
             }
         }
         return results;

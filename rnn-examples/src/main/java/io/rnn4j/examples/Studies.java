@@ -91,12 +91,63 @@ final class Studies {
                 .outputInit(Init.glorot()).seed(seed).build();
     }
 
-    /** Mean of the reduced loss over test batches. */
+    /** Test sequences a study evaluates on by default (enough that the test set's own baseline is close to its expectation). */
+    static final int TEST_SEQUENCES = 4096;
+    /** Sequences per test batch (a test set is evaluated in batches of at most this many). */
+    private static final int TEST_BATCH = 512;
+
+    /**
+     * A test set of {@code sequences} sequences drawn once, in batches of at most 512.
+     *
+     * @param make draws a batch of the given number of sequences
+     */
+    static Batch[] testSet(int sequences, java.util.function.IntFunction<Batch> make) {
+        int n = (sequences + TEST_BATCH - 1) / TEST_BATCH;
+        Batch[] out = new Batch[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = make.apply(Math.min(TEST_BATCH, sequences - i * TEST_BATCH));
+        }
+        return out;
+    }
+
+    /** Mean of the (mean-reduced) loss over test batches, weighted by their sequences. */
     static double evaluate(Trainer trainer, Batch[] test) {
         double s = 0;
+        long n = 0;
         for (Batch b : test) {
-            s += trainer.evaluate(b);
+            s += trainer.evaluate(b) * b.batchSize();
+            n += b.batchSize();
         }
-        return s / test.length;
+        return s / n;
+    }
+
+    /**
+     * The test set's own constant predictor for a last-step regression target: the MSE of predicting
+     * the set's mean target for every sequence (its variance). The score a model must beat.
+     */
+    static double constantPredictorMse(Batch[] test) {
+        double sum = 0;
+        double sq = 0;
+        long n = 0;
+        for (Batch b : test) {
+            for (float y : b.targets()) {
+                sum += y;
+                sq += (double) y * y;
+                n++;
+            }
+        }
+        double mean = sum / n;
+        return sq / n - mean * mean;
+    }
+
+    /**
+     * A study's verdict on a test loss against its baseline (the same test set's): solved below 5% of
+     * it, learning below 90%, else no better than the baseline. The ratio is printed with it.
+     */
+    static String verdict(double loss, double baseline, String baselineName) {
+        double r = loss / baseline;
+        String what = r < 0.05 ? "solved" : r < 0.9 ? "learning: below " + baselineName
+                : "no better than " + baselineName;
+        return String.format(java.util.Locale.ROOT, "%s (%.3f× %s)", what, r, baselineName);
     }
 }

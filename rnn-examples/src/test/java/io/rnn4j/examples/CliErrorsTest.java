@@ -94,7 +94,7 @@ class CliErrorsTest {
             assertTrue(err().contains(c[4]), c[0] + " " + c[1] + ": " + err());
         }
         assertEquals(0, run("adding", "--T", "5", "--hidden", "4", "--steps", "4", "--eval-every", "2", "--seeds", "1",
-                "--test-batches", "1", "--optimizer", "rmsprop", "--alpha", "0.9", "--momentum", "0.5", "--centered",
+                "--test-sequences", "16", "--optimizer", "rmsprop", "--alpha", "0.9", "--momentum", "0.5", "--centered",
                 "--weight-decay", "1e-4", "--schedule", "cosine:4", "--warmup", "1", "--dropout", "variational:0.1",
                 "--bidirectional", "--init-input", "uniform:0.1", "--out", o.toString()), err());
         assertTrue(out().contains("H=4 bidirectional") && out().contains("rmsprop(lr 0.001, alpha 0.9, momentum 0.5")
@@ -116,11 +116,11 @@ class CliErrorsTest {
         assertEquals(2, run("truncation", "--K", "8", "--ks", "3", "--out", o.toString()));
         assertTrue(err().contains("--ks: 3 does not divide --K 8"), err());
         assertEquals(0, run("adding", "--preset", "le2015", "--steps", "1", "--eval-every", "1", "--seeds", "1",
-                "--test-batches", "1", "--T", "10", "--out", o.toString()), err());
+                "--test-sequences", "16", "--T", "10", "--out", o.toString()), err());
         assertTrue(out().contains("H=100") && out().contains("sgd(lr 0.01)") && out().contains("clip global:1.0")
                 && out().contains("B=16"), out());
         assertEquals(0, run("adding", "--preset", "pascanu2013", "--steps", "2", "--eval-every", "1", "--seeds", "1",
-                "--test-batches", "1", "--T", "6", "--hidden", "5", "--out", o.toString()), err());
+                "--test-sequences", "16", "--T", "6", "--hidden", "5", "--out", o.toString()), err());
         assertTrue(out().contains("regularizer omega:2.0") && out().contains("without the regularizer"), out());
         assertTrue(Files.exists(o.resolve("adding-flow.png")) || out().contains("plot adding-flow.png skipped"));
         assertEquals(1, run("adding", "--model", "lstm", "--regularizer", "omega:1", "--steps", "1", "--seeds", "1",
