@@ -54,7 +54,7 @@ public final class Checkpoint {
     public static final String FORMAT_1 = "rnn4j-checkpoint/1";
     private static final Logger LOG = LoggerFactory.getLogger(Checkpoint.class);
     private static final Set<String> RESERVED =
-            Set.of("format", "model", "trainer", "step", "learningRate", SafetensorsFile.CHECKSUM);
+            Set.of("format", "model", "trainer", "step", "learningRate", "backend", SafetensorsFile.CHECKSUM);
 
     private final Path file;
     private final Map<String, SafetensorsFile.Entry> entries;
@@ -203,6 +203,9 @@ public final class Checkpoint {
         meta.put("trainer", Json.write(ConfigCodec.toMap(trainer.config())));
         meta.put("step", Long.toString(trainer.stepCount()));
         meta.put("learningRate", Double.toString(trainer.learningRate()));
+        // Provenance: the backend and kernel path that trained it (results differ between kernel paths by
+        // float rounding, which a long or chaotic run amplifies).
+        meta.put("backend", model.backend().description());
         meta.putAll(extra);
         SafetensorsFile.write(file, tensors, meta, true);
     }

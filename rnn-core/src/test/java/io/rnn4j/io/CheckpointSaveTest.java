@@ -63,6 +63,10 @@ class CheckpointSaveTest {
             // A surrogate pair (a character outside the BMP) is valid text and round-trips.
             Checkpoint.save(file, trainer, Map.of("note", "clef \ud834\udd1e"));
             assertEquals("clef \ud834\udd1e", Checkpoint.read(file).metadata().get("note"));
+            // Provenance: the backend and kernel path that trained it, a reserved key.
+            assertEquals(model.backend().description(), Checkpoint.read(file).metadata().get("backend"));
+            assertTrue(assertThrows(IllegalArgumentException.class, () -> Checkpoint.save(file, trainer,
+                    Map.of("backend", "x"))).getMessage().contains("reserved"));
         }
     }
 

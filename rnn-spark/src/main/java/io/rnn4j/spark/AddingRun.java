@@ -42,8 +42,11 @@ public record AddingRun(String model, int t, int hidden, int steps, int batch, d
      * @param finalMse the last test MSE
      * @param firstBelow the first evaluated step with test MSE below 0.01, or −1
      * @param curve {@code {step, test MSE}} at each evaluation
+     * @param backend the backend and kernel path that trained it (results differ between paths by float
+     *     rounding)
      */
-    public record Result(AddingRun run, double finalMse, int firstBelow, double[][] curve) implements Serializable {
+    public record Result(AddingRun run, double finalMse, int firstBelow, double[][] curve, String backend)
+            implements Serializable {
     }
 
     /** {@return the model's configuration} */
@@ -91,7 +94,7 @@ public record AddingRun(String model, int t, int hidden, int steps, int batch, d
                 }
             }
         }
-        return new Result(this, mse, first, java.util.Arrays.copyOf(curve, n));
+        return new Result(this, mse, first, java.util.Arrays.copyOf(curve, n), Executors.backend().description());
     }
 
     private static double evaluate(Trainer t, Batch[] test) {

@@ -48,6 +48,7 @@ import org.apache.spark.broadcast.Broadcast;
  */
 public final class ParameterAveraging implements Serializable {
     private static final long serialVersionUID = 1L;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ParameterAveraging.class);
     private final String model;
     private final String training;
     private final int localSteps;
@@ -102,8 +103,22 @@ public final class ParameterAveraging implements Serializable {
         }
     }
 
-    /** What a round did. */
-    public record Round(ReplicaState state, int replicas, double meanLoss, long computeNanos, long wallNanos) {
+    /**
+     * What a round did.
+     *
+     * @param state the averaged state, the next round's start
+     * @param replicas how many replicas trained
+     * @param meanLoss their mean loss
+     * @param computeNanos the slowest replica's compute time
+     * @param wallNanos the round's time on the driver
+     * @param backends the distinct backends and kernel paths the replicas ran (one, normally)
+     */
+    public record Round(ReplicaState state, int replicas, double meanLoss, long computeNanos, long wallNanos,
+                        java.util.SortedSet<String> backends) {
+        /** {@return whether every replica ran the same backend and kernel path} */
+        public boolean uniform() {
+            return backends.size() <= 1;
+        }
     }
 
     /**
@@ -130,8 +145,17 @@ public final class ParameterAveraging implements Serializable {
             for (int i = 1; i < parts.size(); i++) {
                 sum.add(parts.get(i));
             }
+            java.util.SortedSet<String> backends = new java.util.TreeSet<>();
+            for (Partial p : parts) {
+                backends.add(p.backend);
+            }
+            if (backends.size() > 1) {
+                LOG.warn("round {}: the replicas ran different backends or kernel paths, whose results differ by float"
+                        + " rounding: {} (give every executor the same JVM options, e.g. --add-modules"
+                        + " jdk.incubator.vector)", round, backends);
+            }
             return new Round(sum.average(start.step() + localSteps), sum.replicas, sum.lossSum / sum.replicas,
-                    sum.computeNanos, System.nanoTime() - t0);
+                    sum.computeNanos, System.nanoTime() - t0, java.util.Collections.unmodifiableSortedSet(backends));
         } finally {
             b.destroy();
         }
@@ -192,6 +216,8 @@ public final class ParameterAveraging implements Serializable {
         private static final long serialVersionUID = 1L;
         /** The replica's partition (results are summed in this order). */
         int partition;
+        /** The replica's backend and kernel path ({@link io.rnn4j.backend.Backend#description()}). */
+        String backend;
         float[] parameters;
         float[][] states;
         int replicas;
@@ -252,6 +278,7 @@ public final class ParameterAveraging implements Serializable {
             long t0 = System.nanoTime();
             Partial p = new Partial();
             p.partition = partition;
+            p.backend = Executors.backend().description();
             try (RnnModel m = new RnnModel(Executors.backend(), job.modelConfig());
                  Trainer t = new Trainer(m, job.trainerConfig())) {
                 m.parameters().uploadAll(s.parameters());

@@ -101,13 +101,13 @@ final class SweepCommand implements Callable<Integer> {
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         Files.createDirectories(out);
-        StringBuilder table = new StringBuilder("model,T,lr,seed,final_mse,first_step_below_0.01\n");
+        StringBuilder table = new StringBuilder("model,T,lr,seed,final_mse,first_step_below_0.01,backend\n");
         StringBuilder curves = new StringBuilder("model,T,lr,seed,step,test_mse\n");
         log.printf("%n%-6s %5s %8s %5s %12s %22s%n", "model", "T", "lr", "seed", "final MSE", "first step MSE < 0.01");
         for (AddingRun.Result r : results) {
             AddingRun a = r.run();
-            table.append(String.format(Locale.ROOT, "%s,%d,%g,%d,%.6g,%d%n", a.model(), a.t(), a.lr(), a.seed(),
-                    r.finalMse(), r.firstBelow()));
+            table.append(String.format(Locale.ROOT, "%s,%d,%g,%d,%.6g,%d,\"%s\"%n", a.model(), a.t(), a.lr(), a.seed(),
+                    r.finalMse(), r.firstBelow(), r.backend().replace("\"", "'")));
             for (double[] p : r.curve()) {
                 curves.append(String.format(Locale.ROOT, "%s,%d,%g,%d,%d,%.6g%n", a.model(), a.t(), a.lr(), a.seed(),
                         (long) p[0], p[1]));
@@ -115,6 +115,10 @@ final class SweepCommand implements Callable<Integer> {
             log.printf("%-6s %5d %8.4g %5d %12.5f %22s%n", a.model(), a.t(), a.lr(), a.seed(), r.finalMse(),
                     r.firstBelow() < 0 ? "not reached" : Integer.toString(r.firstBelow()));
         }
+        java.util.SortedSet<String> backends = new java.util.TreeSet<>();
+        results.forEach(r -> backends.add(r.backend()));
+        log.printf("backend%s: %s%n", backends.size() == 1 ? "" : "s (DIFFERENT across runs: their results differ by"
+                + " float rounding; give every executor the same JVM options)", String.join(" | ", backends));
         Files.writeString(out.resolve("sweep.csv"), table.toString());
         Files.writeString(out.resolve("sweep-curves.csv"), curves.toString());
         String plot = plot(results, out.resolve("sweep.png"));

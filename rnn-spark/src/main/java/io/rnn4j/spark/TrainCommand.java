@@ -89,10 +89,39 @@ final class TrainCommand implements Callable<Integer> {
             log.printf("data-parallel training: %d replicas × %d steps per round, %s H=%d, B=%d, T=%d, %d characters"
                     + " (vocabulary %d), rounds %d..%d%n", n, localSteps, cell, hidden, batch, seq, tokens.length,
                     vocab.size(), first + 1, rounds);
-            Map<String, String> meta = Map.of("vocabulary", vocab.toJson());
+            Map<String, String> meta = new java.util.LinkedHashMap<>(Map.of("vocabulary", vocab.toJson()));
+            if (n > sc.defaultParallelism()) {
+                log.printf("warning: %d replicas on %d task slots: they run in waves, and a round takes about %d times"
+                        + " as long as one replica's steps (lower --partitions, or add executors)%n", n,
+                        sc.defaultParallelism(), (n + sc.defaultParallelism() - 1) / sc.defaultParallelism());
+            }
+            long saved = state.step();
             for (long r = first; r < rounds; r++) {
-                ParameterAveraging.Round round = pa.round(sc, data, state, r);
+                ParameterAveraging.Round round;
+                try {
+                    round = pa.round(sc, data, state, r);
+                } catch (Exception e) {
+                    // Spark gave up on the round (its retries failed; a SparkException, which Java sees as
+                    // checked): keep what the earlier rounds reached.
+                    if (state.step() > saved) {
+                        if (checkpoint.getParent() != null) {
+                            Files.createDirectories(checkpoint.getParent());
+                        }
+                        pa.save(checkpoint, state, driver, meta);
+                        log.printf("round %d failed; the state after round %d is saved in %s (resume with --resume)%n",
+                                r + 1, r, checkpoint);
+                    }
+                    throw e;
+                }
                 state = round.state();
+                String backends = String.join(" | ", round.backends());
+                if (!backends.equals(meta.get("spark.replicaBackends"))) {
+                    log.printf("replicas' backend%s: %s%s%n", round.uniform() ? "" : "s (DIFFERENT: their results"
+                            + " differ by float rounding; give the executors the same JVM options)", backends,
+                            round.uniform() && !backends.equals(driver.description())
+                                    ? " (the driver's: " + driver.description() + ")" : "");
+                    meta.put("spark.replicaBackends", backends);
+                }
                 log.printf("round %4d  step %6d  mean loss %.4f  %6.0f ms (slowest replica %6.0f ms)%n", r + 1,
                         state.step(), round.meanLoss(), round.wallNanos() / 1e6, round.computeNanos() / 1e6);
                 if ((r + 1) % checkpointEvery == 0 || r + 1 == rounds) {
@@ -100,6 +129,7 @@ final class TrainCommand implements Callable<Integer> {
                         Files.createDirectories(checkpoint.getParent());
                     }
                     pa.save(checkpoint, state, driver, meta);
+                    saved = state.step();
                 }
             }
             log.printf("checkpoint: %s%n", checkpoint);

@@ -110,6 +110,8 @@ class ParameterAveragingTest {
         }
         ParameterAveraging.Round r = pa.round(sc, data(a, b), s0, 0);
         assertEquals(2, r.replicas());
+        assertTrue(r.uniform() && r.backends().size() == 1 && r.backends().first().startsWith("CPU backend"),
+                "the replicas' backend is reported: " + r.backends());
         assertEquals(1, r.state().step());
         double worst = 0;
         for (int i = 0; i < single.length; i++) {
