@@ -118,8 +118,8 @@ final class TrainCommand implements Callable<Integer> {
                 if (!backends.equals(meta.get("spark.replicaBackends"))) {
                     log.printf("replicas' backend%s: %s%s%n", round.uniform() ? "" : "s (DIFFERENT: their results"
                             + " differ by float rounding; give the executors the same JVM options)", backends,
-                            round.uniform() && !backends.equals(driver.description())
-                                    ? " (the driver's: " + driver.description() + ")" : "");
+                            round.uniform() && !kernels(backends).equals(kernels(driver.description()))
+                                    ? " (the driver's, which differs: " + driver.description() + ")" : "");
                     meta.put("spark.replicaBackends", backends);
                 }
                 log.printf("round %4d  step %6d  mean loss %.4f  %6.0f ms (slowest replica %6.0f ms)%n", r + 1,
@@ -135,6 +135,11 @@ final class TrainCommand implements Callable<Integer> {
             log.printf("checkpoint: %s%n", checkpoint);
         }
         return 0;
+    }
+
+    /** A backend's description without its thread count (the kernel path it names). */
+    private static String kernels(String description) {
+        return description.replaceAll(", \\d+ threads?$", "");
     }
 
     /** Equal numbers of windows from each of {@code n} contiguous shards, shard by shard. */
