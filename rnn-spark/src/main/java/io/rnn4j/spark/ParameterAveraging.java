@@ -27,9 +27,9 @@ import org.apache.spark.broadcast.Broadcast;
 /**
  * Data-parallel training by synchronous parameter averaging on Spark. The data is an RDD of
  * {@link io.rnn4j.data.Batch} whose partitions are the replicas' shards. One {@link #round}: the driver
- * broadcasts the current {@link ReplicaState}; each partition's task builds a model on its own
- * backend (chosen by {@link Backends#select()}: the CPU, or CUDA where the executor has a GPU),
- * loads the state, takes {@code K} optimizer steps on the next {@code K} batches of its shard (in
+ * broadcasts the current {@link ReplicaState}; each partition's task takes a model on its own
+ * backend (chosen by {@link Backends#select()}: the CPU, or CUDA where the executor has a GPU; built
+ * at its first round and kept in the task thread for the next, {@link ReplicaCache}), loads the state, takes {@code K} optimizer steps on the next {@code K} batches of its shard (in
  * order, wrapping around), and returns its parameters and optimizer state; the driver collects them
  * and sums them <b>in partition order</b>, whatever order the tasks finished in, then divides by the
  * number of replicas, so that a round is a pure function of its start and its data for any number of
@@ -52,6 +52,8 @@ public final class ParameterAveraging implements Serializable {
     private final String model;
     private final String training;
     private final int localSteps;
+    /** This job's identity: the key of its replicas' cached models on the executors. */
+    private final String id = java.util.UUID.randomUUID().toString();
 
     /**
      * A trainer for {@code model} under {@code training}, averaging every {@code localSteps} steps.
@@ -279,8 +281,14 @@ public final class ParameterAveraging implements Serializable {
             Partial p = new Partial();
             p.partition = partition;
             p.backend = Executors.backend().description();
-            try (RnnModel m = new RnnModel(Executors.backend(), job.modelConfig());
-                 Trainer t = new Trainer(m, job.trainerConfig())) {
+            ReplicaCache.Entry entry = ReplicaCache.checkout(job.id + "/" + partition, () -> {
+                RnnModel fresh = new RnnModel(Executors.backend(), job.modelConfig());
+                return new ReplicaCache.Entry(job.id + "/" + partition, fresh, new Trainer(fresh, job.trainerConfig()));
+            });
+            boolean ok = false;
+            try {
+                RnnModel m = entry.model();
+                Trainer t = entry.trainer();
                 m.parameters().uploadAll(s.parameters());
                 t.restoreOptimizer(s.step(), s.optimizerStates());
                 double loss = 0;
@@ -293,6 +301,13 @@ public final class ParameterAveraging implements Serializable {
                 p.states = t.snapshot().optimizerStates();
                 p.replicas = 1;
                 p.lossSum = loss / job.localSteps;
+                ok = true;
+            } finally {
+                if (ok) {
+                    ReplicaCache.checkin(entry);
+                } else {
+                    entry.close();
+                }
             }
             p.computeNanos = System.nanoTime() - t0;
             return List.of(p).iterator();
