@@ -29,8 +29,8 @@ import org.apache.spark.broadcast.Broadcast;
  * {@link io.rnn4j.data.Batch} whose partitions are the replicas' shards. One {@link #round}: the driver
  * broadcasts the current {@link ReplicaState}; each partition's task takes a model on its own
  * backend (chosen by {@link Backends#select()}: the CPU, or CUDA where the executor has a GPU; built
- * at its first round and kept in the task thread for the next, {@link ReplicaCache}), loads the state, takes {@code K} optimizer steps on the next {@code K} batches of its shard (in
- * order, wrapping around), and returns its parameters and optimizer state; the driver collects them
+ * at its first round and kept in the task thread for the next, {@link ReplicaCache}), loads the state,
+ * takes {@code K} optimizer steps on the next {@code K} batches of its shard (in order, wrapping around), and returns its parameters and optimizer state; the driver collects them
  * and sums them <b>in partition order</b>, whatever order the tasks finished in, then divides by the
  * number of replicas, so that a round is a pure function of its start and its data for any number of
  * replicas (float addition is not associative: a reduction in finishing order gave different bits

@@ -33,7 +33,7 @@ final class ReplicaCache {
     private ReplicaCache() {
     }
 
-    /** The thread's entry for {@code key}, or a new one from {@code create}; the caller owns it until {@link #checkin}. */
+    /** The thread's entry for {@code key}, or a new one from {@code create}; the caller owns it until checkin. */
     static Entry checkout(String key, Supplier<Entry> create) {
         Entry e = CACHE.get().remove(key);
         return e != null ? e : create.get();

@@ -29,8 +29,10 @@ import picocli.CommandLine.Option;
                 + "replicas are averaged. Prints each round's mean loss and time; writes an rnn4j checkpoint "
                 + "(readable by rnn-examples sample) every --checkpoint-every rounds and at the end."})
 final class TrainCommand implements Callable<Integer> {
-    @Option(names = "--text", paramLabel = "FILE", required = true, description = "UTF-8 text")
-    Path text;
+    @Option(names = "--text", paramLabel = "PATH|URI", required = true, description = "UTF-8 text: a local file (read"
+            + " on the driver), or any path or URI Spark's file systems read (file:, hdfs:, s3a:, a folder of files;"
+            + " read by the executors, in path order)")
+    String text;
     @Option(names = "--partitions", paramLabel = "N", description = "replicas (0: Spark's default parallelism)")
     int partitions;
     @Option(names = "--rounds", paramLabel = "R", description = "averaging rounds (a resumed run continues to R)")
@@ -65,76 +67,101 @@ final class TrainCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--rounds, --local-steps, --hidden,"
                     + " --seq, --batch and --checkpoint-every must be at least 1, --partitions at least 0");
         }
-        if (!Files.isRegularFile(text)) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--text " + text + " is not a file");
+        boolean local = !text.matches("^[A-Za-z][A-Za-z0-9+.-]*:.*") && Files.isRegularFile(Path.of(text));
+        int[] tokens = null;
+        CharVocabulary vocab = null;
+        if (local) {
+            String corpus;
+            try {
+                corpus = Files.readString(Path.of(text), StandardCharsets.UTF_8);
+            } catch (java.nio.charset.CharacterCodingException e) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--text " + text
+                        + " is not UTF-8 text: convert it first (iconv -f LATIN1 -t UTF-8, say)");
+            }
+            vocab = CharVocabulary.of(corpus);
+            tokens = vocab.encode(corpus);
         }
-        String corpus;
-        try {
-            corpus = Files.readString(text, StandardCharsets.UTF_8);
-        } catch (java.nio.charset.CharacterCodingException e) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--text " + text
-                    + " is not UTF-8 text: convert it first (iconv -f LATIN1 -t UTF-8, say)");
-        }
-        CharVocabulary vocab = CharVocabulary.of(corpus);
-        int[] tokens = vocab.encode(corpus);
-        RnnConfig mc = RnnConfig.tokens(vocab.size(), hidden).cell(CellType.parse(cell)).seed(seed).build();
-        TrainerConfig tc = TrainerConfig.builder().optimizer(OptimizerConfig.adam(lr)).build();
-        ParameterAveraging pa = new ParameterAveraging(mc, tc, localSteps);
         PrintWriter log = spec.commandLine().getOut();
         try (JavaSparkContext sc = SparkMain.context("rnn4j train"); CpuBackend driver = new CpuBackend()) {
             int n = partitions > 0 ? partitions : sc.defaultParallelism();
-            JavaRDD<Batch> data = sc.parallelize(shards(tokens, n), n).cache();
-            ReplicaState state = resume != null ? pa.load(resume, driver) : pa.initial(driver);
-            long first = state.step() / localSteps;
-            log.printf("data-parallel training: %d replicas × %d steps per round, %s H=%d, B=%d, T=%d, %d characters"
-                    + " (vocabulary %d), rounds %d..%d%n", n, localSteps, cell, hidden, batch, seq, tokens.length,
-                    vocab.size(), first + 1, rounds);
-            Map<String, String> meta = new java.util.LinkedHashMap<>(Map.of("vocabulary", vocab.toJson()));
-            if (n > sc.defaultParallelism()) {
-                log.printf("warning: %d replicas on %d task slots: they run in waves, and a round takes about %d times"
-                        + " as long as one replica's steps (lower --partitions, or add executors)%n", n,
-                        sc.defaultParallelism(), (n + sc.defaultParallelism() - 1) / sc.defaultParallelism());
-            }
-            long saved = state.step();
-            for (long r = first; r < rounds; r++) {
-                ParameterAveraging.Round round;
+            JavaRDD<Batch> data;
+            long characters;
+            if (local) {
+                data = sc.parallelize(shards(tokens, n), n).cache();
+                characters = tokens.length;
+            } else {
+                TextShards.Result read;
                 try {
-                    round = pa.round(sc, data, state, r);
+                    read = TextShards.read(sc, text, n, batch, seq);
+                } catch (IllegalArgumentException e) {
+                    throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--text " + e.getMessage());
                 } catch (Exception e) {
-                    // Spark gave up on the round (its retries failed; a SparkException, which Java sees as
-                    // checked): keep what the earlier rounds reached.
-                    if (state.step() > saved) {
-                        if (checkpoint.getParent() != null) {
-                            Files.createDirectories(checkpoint.getParent());
-                        }
-                        pa.save(checkpoint, state, driver, meta);
-                        log.printf("round %d failed; the state after round %d is saved in %s (resume with --resume)%n",
-                                r + 1, r, checkpoint);
-                    }
-                    throw e;
+                    throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--text " + text
+                            + " could not be read through Spark: " + e.getMessage());
                 }
-                state = round.state();
-                String backends = String.join(" | ", round.backends());
-                if (!backends.equals(meta.get("spark.replicaBackends"))) {
-                    log.printf("replicas' backend%s: %s%s%n", round.uniform() ? "" : "s (DIFFERENT: their results"
-                            + " differ by float rounding; give the executors the same JVM options)", backends,
-                            round.uniform() && !kernels(backends).equals(kernels(driver.description()))
-                                    ? " (the driver's, which differs: " + driver.description() + ")" : "");
-                    meta.put("spark.replicaBackends", backends);
-                }
-                log.printf("round %4d  step %6d  mean loss %.4f  %6.0f ms (slowest replica %6.0f ms)%n", r + 1,
-                        state.step(), round.meanLoss(), round.wallNanos() / 1e6, round.computeNanos() / 1e6);
-                if ((r + 1) % checkpointEvery == 0 || r + 1 == rounds) {
+                data = read.batches().cache();
+                vocab = read.vocabulary();
+                characters = read.characters();
+            }
+            train(sc, driver, log, data, n, vocab, characters);
+        }
+        return 0;
+    }
+
+    private void train(JavaSparkContext sc, CpuBackend driver, PrintWriter log, JavaRDD<Batch> data, int n,
+                       CharVocabulary vocab, long characters) throws Exception {
+        RnnConfig mc = RnnConfig.tokens(vocab.size(), hidden).cell(CellType.parse(cell)).seed(seed).build();
+        TrainerConfig tc = TrainerConfig.builder().optimizer(OptimizerConfig.adam(lr)).build();
+        ParameterAveraging pa = new ParameterAveraging(mc, tc, localSteps);
+        ReplicaState state = resume != null ? pa.load(resume, driver) : pa.initial(driver);
+        long first = state.step() / localSteps;
+        log.printf("data-parallel training: %d replicas × %d steps per round, %s H=%d, B=%d, T=%d, %d characters"
+                + " (vocabulary %d), rounds %d..%d%n", n, localSteps, cell, hidden, batch, seq, characters,
+                vocab.size(), first + 1, rounds);
+        Map<String, String> meta = new java.util.LinkedHashMap<>(Map.of("vocabulary", vocab.toJson()));
+        if (n > sc.defaultParallelism()) {
+            log.printf("warning: %d replicas on %d task slots: they run in waves, and a round takes about %d times"
+                    + " as long as one replica's steps (lower --partitions, or add executors)%n", n,
+                    sc.defaultParallelism(), (n + sc.defaultParallelism() - 1) / sc.defaultParallelism());
+        }
+        long saved = state.step();
+        for (long r = first; r < rounds; r++) {
+            ParameterAveraging.Round round;
+            try {
+                round = pa.round(sc, data, state, r);
+            } catch (Exception e) {
+                // Spark gave up on the round (its retries failed; a SparkException, which Java sees as
+                // checked): keep what the earlier rounds reached.
+                if (state.step() > saved) {
                     if (checkpoint.getParent() != null) {
                         Files.createDirectories(checkpoint.getParent());
                     }
                     pa.save(checkpoint, state, driver, meta);
-                    saved = state.step();
+                    log.printf("round %d failed; the state after round %d is saved in %s (resume with --resume)%n",
+                            r + 1, r, checkpoint);
                 }
+                throw e;
             }
-            log.printf("checkpoint: %s%n", checkpoint);
+            state = round.state();
+            String backends = String.join(" | ", round.backends());
+            if (!backends.equals(meta.get("spark.replicaBackends"))) {
+                log.printf("replicas' backend%s: %s%s%n", round.uniform() ? "" : "s (DIFFERENT: their results"
+                        + " differ by float rounding; give the executors the same JVM options)", backends,
+                        round.uniform() && !kernels(backends).equals(kernels(driver.description()))
+                                ? " (the driver's, which differs: " + driver.description() + ")" : "");
+                meta.put("spark.replicaBackends", backends);
+            }
+            log.printf("round %4d  step %6d  mean loss %.4f  %6.0f ms (slowest replica %6.0f ms)%n", r + 1,
+                    state.step(), round.meanLoss(), round.wallNanos() / 1e6, round.computeNanos() / 1e6);
+            if ((r + 1) % checkpointEvery == 0 || r + 1 == rounds) {
+                if (checkpoint.getParent() != null) {
+                    Files.createDirectories(checkpoint.getParent());
+                }
+                pa.save(checkpoint, state, driver, meta);
+                saved = state.step();
+            }
         }
-        return 0;
+        log.printf("checkpoint: %s%n", checkpoint);
     }
 
     /** A backend's description without its thread count (the kernel path it names). */

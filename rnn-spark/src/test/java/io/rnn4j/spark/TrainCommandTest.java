@@ -51,4 +51,55 @@ class TrainCommandTest {
             }
         }
     }
+
+    /**
+     * A folder of files read by the executors (as an hdfs: or s3a: folder would be) gives the shards and
+     * the model that the concatenated file (path order) gives when the driver reads it: the same bits.
+     */
+    @Test
+    void aFolderReadThroughSparkTrainsAsItsConcatenationReadOnTheDriver() throws Exception {
+        String[] props = {"spark.master", "local[2]", "spark.ui.enabled", "false", "spark.driver.host", "127.0.0.1",
+            "spark.driver.bindAddress", "127.0.0.1"};
+        for (int i = 0; i < props.length; i += 2) {
+            System.setProperty(props[i], props[i + 1]);
+        }
+        try {
+            Path folder = Files.createDirectories(dir.resolve("corpus"));
+            String[] parts = {"Now is the winter of our discontent ".repeat(9), "made glorious summer by this sun ".repeat(7),
+                "of York; and all the clouds that lour'd ".repeat(8)};
+            StringBuilder all = new StringBuilder();
+            for (int i = 0; i < parts.length; i++) {
+                Files.writeString(folder.resolve("part-" + i + ".txt"), parts[i]);
+                all.append(parts[i]);
+            }
+            Path whole = dir.resolve("whole.txt");
+            Files.writeString(whole, all.toString());
+            Path a = dir.resolve("a.safetensors");
+            Path b = dir.resolve("b.safetensors");
+            String[] common = {"--partitions", "3", "--rounds", "2", "--local-steps", "2", "--hidden", "6", "--batch",
+                "2", "--seq", "6"};
+            java.util.List<String> ra = new java.util.ArrayList<>(java.util.List.of("train", "--text",
+                    folder.toUri().toString(), "--checkpoint", a.toString()));
+            ra.addAll(java.util.List.of(common));
+            java.util.List<String> rb = new java.util.ArrayList<>(java.util.List.of("train", "--text", whole.toString(),
+                    "--checkpoint", b.toString()));
+            rb.addAll(java.util.List.of(common));
+            assertEquals(0, SparkMain.run(ra.toArray(new String[0])));
+            assertEquals(0, SparkMain.run(rb.toArray(new String[0])));
+            Checkpoint ca = Checkpoint.read(a);
+            Checkpoint cb = Checkpoint.read(b);
+            assertEquals(cb.metadata().get("vocabulary"), ca.metadata().get("vocabulary"));
+            try (io.rnn4j.backend.cpu.CpuBackend be = new io.rnn4j.backend.cpu.CpuBackend();
+                 io.rnn4j.train.Trainer ta = Checkpoint.load(a, be); io.rnn4j.train.Trainer tb = Checkpoint.load(b, be)) {
+                org.junit.jupiter.api.Assertions.assertArrayEquals(tb.model().parameters().downloadAll(),
+                        ta.model().parameters().downloadAll(), "the same shards, the same model");
+            }
+            assertNotEquals(0, SparkMain.run(new String[] {"train", "--text", dir.resolve("nothing-here").toUri()
+                .toString(), "--checkpoint", a.toString()}));
+        } finally {
+            for (int i = 0; i < props.length; i += 2) {
+                System.clearProperty(props[i]);
+            }
+        }
+    }
 }
