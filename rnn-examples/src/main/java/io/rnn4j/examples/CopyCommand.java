@@ -103,9 +103,12 @@ final class CopyCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Output output = new Output(this.out, out);
         double baseline = SyntheticTasks.copyBaseline(t);
-        out.printf("copying memory: T=%d (length %d), H=%d%s, model %s (init %s), %s, %s, clip %s, B=%d, %d steps%n", t,
-                t + 20, hidden, bidirectional ? " bidirectional" : "", kind.name(), mc.recurrentInit(), opt,
-                training.describe(), clip, batch, steps);
+        out.printf("copying memory: T=%d (length %d), H=%d%s, model %s (init: recurrent %s, input %s, output %s), %s,"
+                + " %s, clip %s, B=%d, %d steps%n", t, t + 20, hidden, bidirectional ? " bidirectional" : "", kind.name(),
+                mc.recurrentInit(), mc.inputInit(), mc.outputInit(), opt, training.describe(), clip, batch, steps);
+        if (preset != null) {
+            out.printf("preset %s: %s%n", preset, Presets.COPY_DIFFERENCES);
+        }
         out.printf("memoryless baseline: %.4f nats per step (exact on every sequence: blanks known, the 10 symbols"
                 + " uniform over 8), test set of %d sequences%n", baseline, testSequences);
         List<double[]> rows = new ArrayList<>();

@@ -128,6 +128,16 @@ class CliErrorsTest {
         assertTrue(err().contains("unidirectional Elman"), err());
         assertEquals(2, run("copy", "--preset", "graves2014", "--out", o.toString()));
         assertTrue(err().contains("unknown preset 'graves2014' (expected arjovsky2016)"), err());
+        // arjovsky2016 as the authors' code runs it: clipping element-wise at 1, Glorot matrices, H by model.
+        assertEquals(0, run("copy", "--preset", "arjovsky2016", "--steps", "1", "--eval-every", "1", "--T", "4",
+                "--test-sequences", "4", "--out", o.toString()), err());
+        String lstm = out();
+        assertTrue(lstm.contains("H=40") && lstm.contains("clip value:1") && lstm.contains("rmsprop")
+                && lstm.contains("recurrent glorot") && lstm.contains("input glorot") && lstm.contains("output glorot")
+                && lstm.contains("differences from the authors' code"), lstm);
+        assertEquals(0, run("copy", "--preset", "arjovsky2016", "--model", "tanh", "--steps", "1", "--eval-every", "1",
+                "--T", "4", "--test-sequences", "4", "--out", o.toString()), err());
+        assertTrue(out().contains("H=80"), out());
         assertEquals(2, run("adding", "--regularizer", "l1:3", "--out", o.toString()));
         assertTrue(err().contains("expected none or omega:LAMBDA"), err());
     }
