@@ -66,6 +66,55 @@ public final class SyntheticTasks {
     }
 
     /**
+     * A batch of the adding task as Pascanu, Mikolov &amp; Bengio's released code generates it
+     * ({@code pascanur/trainingRNNs}, {@code addition.py}): the batch's length is
+     * {@code l = length + U{0, …, ⌊0.1·length⌋ − 1}}; feature 0 of each step is a value from U(0, 1) and
+     * feature 1 the marker, set at one step {@code p0} in {@code [0, ⌊0.1·l⌋)} and one {@code p1} in
+     * {@code [⌊0.1·l⌋, ⌊0.1·l⌋ + ⌊0.4·l⌋)}; the target is the <b>mean</b> of the two marked values (the
+     * code's; the classic task of {@link #adding} takes their sum). (The code keeps the marker in
+     * feature 0 and the values in feature 1; rnn4j keeps {@link #adding}'s order, which a model does not see.)
+     *
+     * @param batch B
+     * @param length the batch's base length, at least 10 (the code draws it from [min, max) per batch)
+     * @param r the generator
+     * @return the batch, of {@code l} steps
+     */
+    public static Batch addingPascanu(int batch, int length, SplittableRandom r) {
+        if (length < 10) {
+            throw new IllegalArgumentException("Pascanu's adding task needs a length of at least 10, got " + length);
+        }
+        int l = length + r.nextInt(length / 10);
+        int first = l / 10;
+        int second = (int) (l * 0.4);
+        float[] x = new float[batch * l * 2];
+        float[] y = new float[batch];
+        for (int b = 0; b < batch; b++) {
+            int p0 = r.nextInt(first);
+            int p1 = first + r.nextInt(second);
+            for (int s = 0; s < l; s++) {
+                int row = s * batch + b;
+                x[row * 2] = (float) r.nextDouble();
+                x[row * 2 + 1] = (s == p0 || s == p1) ? 1f : 0f;
+            }
+            y[b] = (x[(p0 * batch + b) * 2] + x[(p1 * batch + b) * 2]) / 2;
+        }
+        return Batch.denseLastStep(batch, l, x, 2, y, 1);
+    }
+
+    /**
+     * A batch's base length for {@link #addingPascanu}, as the code draws it: {@code min + U{0, …, max − min − 1}}
+     * ({@code min} when {@code max <= min}).
+     *
+     * @param min the shortest base length
+     * @param max one past the longest
+     * @param r the generator
+     * @return the base length
+     */
+    public static int pascanuLength(int min, int max, SplittableRandom r) {
+        return max > min ? min + r.nextInt(max - min) : min;
+    }
+
+    /**
      * A batch of the copying-memory problem with delay T (sequence length T + 20).
      *
      * @param batch B

@@ -77,4 +77,41 @@ class SyntheticTasksTest {
         assertEquals(SyntheticTasks.copyBaseline(t), ce / (16 * (t + 20)), 1e-12);
         assertEquals(10 * Math.log(8) / 50, SyntheticTasks.copyBaseline(30), 1e-15);
     }
+
+    /** Pascanu's adding task as the authors' code makes it: lengths, marker windows, the mean as target. */
+    @org.junit.jupiter.api.Test
+    void pascanusAddingTaskHasTheCodesLengthsMarkersAndMeanTarget() {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(3);
+        java.util.Set<Integer> lengths = new java.util.TreeSet<>();
+        for (int trial = 0; trial < 200; trial++) {
+            int base = SyntheticTasks.pascanuLength(50, 200, r);
+            org.junit.jupiter.api.Assertions.assertTrue(base >= 50 && base < 200, "base " + base);
+            Batch b = SyntheticTasks.addingPascanu(8, base, r);
+            int l = b.steps();
+            lengths.add(l);
+            org.junit.jupiter.api.Assertions.assertTrue(l >= base && l < base + base / 10, "l " + l + " for " + base);
+            for (int s = 0; s < 8; s++) {
+                java.util.List<Integer> marked = new java.util.ArrayList<>();
+                for (int t = 0; t < l; t++) {
+                    float m = b.inputs()[(t * 8 + s) * 2 + 1];
+                    org.junit.jupiter.api.Assertions.assertTrue(m == 0f || m == 1f);
+                    if (m == 1f) {
+                        marked.add(t);
+                    }
+                }
+                org.junit.jupiter.api.Assertions.assertEquals(2, marked.size(), "two markers");
+                int p0 = marked.get(0);
+                int p1 = marked.get(1);
+                org.junit.jupiter.api.Assertions.assertTrue(p0 < l / 10, "p0 " + p0 + " in the first 10% of " + l);
+                org.junit.jupiter.api.Assertions.assertTrue(p1 >= l / 10 && p1 < l / 10 + (int) (l * 0.4),
+                        "p1 " + p1 + " in [10%, 50%) of " + l);
+                float mean = (b.inputs()[(p0 * 8 + s) * 2] + b.inputs()[(p1 * 8 + s) * 2]) / 2;
+                org.junit.jupiter.api.Assertions.assertEquals(mean, b.targets()[s], 0f, "the mean of the marked values");
+            }
+        }
+        org.junit.jupiter.api.Assertions.assertTrue(lengths.size() > 50, "lengths vary: " + lengths.size());
+        org.junit.jupiter.api.Assertions.assertEquals(50, SyntheticTasks.pascanuLength(50, 50, r));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> SyntheticTasks.addingPascanu(2, 9, r));
+    }
 }

@@ -76,6 +76,13 @@ final class AddingCommand implements Callable<Integer> {
     long[] seeds = {1, 2, 3};
     @Option(names = "--eval-every", paramLabel = "N", description = "steps between test evaluations")
     int every = 100;
+    @Option(names = "--task", paramLabel = "KIND", description = "classic (the sum of the marked values, markers in"
+            + " each half, fixed T) | pascanu (Pascanu et al.'s code: their mean, markers in the first 10% and in"
+            + " 10-50%, lengths from [T, --max-length) plus up to 10%; a sequence is solved at squared error <= 0.04)")
+    String task = "classic";
+    @Option(names = "--max-length", paramLabel = "N", description = "pascanu: one past the longest base length (default:"
+            + " T, a fixed length)")
+    Integer maxLength;
     @Option(names = "--test-sequences", paramLabel = "N", description = "test sequences, drawn once per seed; "
             + "the summary judges the model against this set's own constant predictor")
     int testSequences = Studies.TEST_SEQUENCES;
@@ -86,7 +93,7 @@ final class AddingCommand implements Callable<Integer> {
 
     /** The result of one seed. */
     record SeedResult(long seed, double finalMse, int firstBelow, List<double[]> curve, double[] flow,
-                      double baseline) {
+                      double baseline, double solved) {
     }
 
     @Override
@@ -101,6 +108,16 @@ final class AddingCommand implements Callable<Integer> {
         Cli.atLeast(spec, "--batch", batch, 1);
         Cli.atLeast(spec, "--eval-every", every, 1);
         Cli.atLeast(spec, "--test-sequences", testSequences, 1);
+        if (!task.equals("classic") && !task.equals("pascanu")) {
+            throw Cli.usage(spec, "--task must be classic or pascanu, got '" + task + "'");
+        }
+        if (task.equals("pascanu")) {
+            Cli.atLeast(spec, "--T", t, 10);
+        }
+        Task kindOfTask = new Task(task.equals("pascanu"), maxLength == null ? t : maxLength);
+        if (kindOfTask.pascanu() && kindOfTask.maxLength() < t) {
+            throw Cli.usage(spec, "--max-length must be at least --T (" + t + "), got " + kindOfTask.maxLength());
+        }
         Studies.ModelKind kind = Studies.modelKind(model, cell);
         Init recurrent = Studies.recurrentInit(init, kind);
         OptimizerConfig opt = training.optimizer(spec, Studies.optimizer(spec, optimizer, lr));
@@ -117,37 +134,56 @@ final class AddingCommand implements Callable<Integer> {
         log.printf("baseline: the constant predictor, MSE %.4f in expectation; each seed's %d test sequences give"
                 + " their own, which is the one the model is judged against%n", SyntheticTasks.ADDING_BASELINE,
                 testSequences);
-        List<SeedResult> results = run(log, backend, t, mc, tc, steps, batch, every, testSequences, seeds);
+        if ("pascanu2013".equals(preset)) {
+            log.printf("preset pascanu2013: %s%n", Presets.PASCANU_DIFFERENCES);
+        }
+        if (kindOfTask.pascanu()) {
+            log.printf("task: Pascanu et al.'s (the mean of the marked values; base lengths from [%d, %d) plus up to"
+                    + " 10%%); solved: squared error <= %.2f, as their code counts it%n", t, Math.max(t + 1,
+                    kindOfTask.maxLength()), PASCANU_SOLVED);
+        }
+        List<SeedResult> results = run(log, backend, t, mc, tc, steps, batch, every, testSequences, seeds, kindOfTask);
+        List<SeedResult> plain = null;
         if (tc.regularizer().active()) {
             log.printf("%nthe same seeds without the regularizer, for comparison:%n");
-            List<SeedResult> plain = run(log, backend, t, mc, tc.toBuilder().regularizer(Regularizer.none()).build(),
-                    steps, batch, every, testSequences, seeds);
+            plain = run(log, backend, t, mc, tc.toBuilder().regularizer(Regularizer.none()).build(),
+                    steps, batch, every, testSequences, seeds, kindOfTask);
             compareFlows(log, output, results, plain, tc.regularizer());
         }
+        // Both runs (with and without the regularizer, when there is one) in the CSV, the plot and the summary.
         List<double[]> rows = new ArrayList<>();
         List<Output.Series> series = new ArrayList<>();
-        for (SeedResult r : results) {
-            double[] xs = new double[r.curve().size()];
-            double[] ys = new double[r.curve().size()];
-            for (int i = 0; i < xs.length; i++) {
-                xs[i] = r.curve().get(i)[0];
-                ys[i] = r.curve().get(i)[1];
-                rows.add(new double[] {r.seed(), xs[i], ys[i]});
+        List<List<SeedResult>> runs = plain == null ? List.of(results) : List.of(results, plain);
+        for (int k = 0; k < runs.size(); k++) {
+            String label = plain == null ? "" : k == 0 ? ", " + tc.regularizer() : ", no regularizer";
+            for (SeedResult r : runs.get(k)) {
+                double[] xs = new double[r.curve().size()];
+                double[] ys = new double[r.curve().size()];
+                for (int i = 0; i < xs.length; i++) {
+                    xs[i] = r.curve().get(i)[0];
+                    ys[i] = r.curve().get(i)[1];
+                    rows.add(new double[] {r.seed(), xs[i], ys[i], r.curve().get(i)[2], k == 0 && plain != null ? 1 : 0});
+                }
+                series.add(new Output.Series("seed " + r.seed() + label, xs, ys));
             }
-            series.add(new Output.Series("seed " + r.seed(), xs, ys));
         }
         double[] bx = {0, steps};
         double b0 = results.get(0).baseline();
         series.add(new Output.Series(String.format(java.util.Locale.ROOT, "constant predictor (seed %d's test set: %.4f)",
                 results.get(0).seed(), b0), bx, new double[] {b0, b0}));
-        output.csv("adding.csv", "seed,step,test_mse", rows);
+        output.csv("adding.csv", "seed,step,test_mse,solved,regularized", rows);
         output.plot("adding.png", "Adding problem, T=" + t + ", " + kind.name(), "training step", "test MSE", true, series);
-        log.printf("%nsummary (T=%d, %s, %d test sequences per seed):%n%6s %12s %14s %22s  %s%n", t, kind.name(),
-                testSequences, "seed", "final MSE", "constant pred.", "first step MSE < 0.01", "verdict");
-        for (SeedResult r : results) {
-            log.printf("%6d %12.5f %14.5f %22s  %s%n", r.seed(), r.finalMse(), r.baseline(), r.firstBelow() < 0
-                    ? "not reached" : Integer.toString(r.firstBelow()),
-                    Studies.verdict(r.finalMse(), r.baseline(), "the constant predictor"));
+        log.printf("%nsummary (T=%d, %s, %d test sequences per seed):%n%6s %16s %12s %14s %22s %10s  %s%n", t,
+                kind.name(), testSequences, "seed", "regularizer", "final MSE", "constant pred.", "first step MSE < 0.01",
+                "solved", "verdict");
+        for (int k = 0; k < runs.size(); k++) {
+            for (SeedResult r : runs.get(k)) {
+                log.printf("%6d %16s %12.5f %14.5f %22s %10s  %s%n", r.seed(), k == 0 ? tc.regularizer().toString()
+                        : "none", r.finalMse(), r.baseline(), r.firstBelow() < 0 ? "not reached"
+                        : Integer.toString(r.firstBelow()), Double.isNaN(r.solved()) ? "-"
+                        : String.format(java.util.Locale.ROOT, "%.1f%%", 100 * r.solved()),
+                        Studies.verdict(r.finalMse(), r.baseline(), "the constant predictor"));
+            }
         }
         log.printf("files: %s%n", output.written());
         return 0;
@@ -188,14 +224,47 @@ final class AddingCommand implements Callable<Integer> {
     }
 
     /** Trains {@code model} (its seed replaced by each of {@code seeds}) with {@code training}. */
+    /** Which adding task: the classic one, or Pascanu et al.'s with base lengths from [T, maxLength). */
+    record Task(boolean pascanu, int maxLength) {
+        Batch draw(int batch, int t, SplittableRandom r) {
+            return pascanu ? SyntheticTasks.addingPascanu(batch, SyntheticTasks.pascanuLength(t, maxLength, r), r)
+                    : SyntheticTasks.adding(batch, t, r);
+        }
+    }
+
+    /** Pascanu et al.'s threshold: a test sequence is solved when its squared error is at most this. */
+    static final double PASCANU_SOLVED = 0.04;
+
+    /** Pascanu's task: MSE and the share of sequences solved, each test sequence evaluated on its own. */
+    private static double[] evaluatePerSequence(Trainer trainer, Batch[] test) {
+        double sum = 0;
+        int solved = 0;
+        for (Batch b : test) {
+            double e = trainer.evaluate(b);
+            sum += e;
+            if (e <= PASCANU_SOLVED) {
+                solved++;
+            }
+        }
+        return new double[] {sum / test.length, (double) solved / test.length};
+    }
+
     static List<SeedResult> run(PrintWriter out, String backendName, int t, RnnConfig model, TrainerConfig training,
-                                int steps, int batch, int every, int testSequences, long[] seeds) {
+                                int steps, int batch, int every, int testSequences, long[] seeds, Task task) {
         List<SeedResult> results = new ArrayList<>();
         try (Backend backend = Studies.backend(backendName)) {
             for (long seed : seeds) {
                 SplittableRandom testRng = new SplittableRandom(1_000_000 + seed);
-                Batch[] test = Studies.testSet(testSequences, n -> SyntheticTasks.adding(n, t, testRng));
+                // Pascanu's task is scored per sequence (solved or not): its test set is single sequences.
+                Batch[] test = task.pascanu() ? new Batch[testSequences]
+                        : Studies.testSet(testSequences, n -> SyntheticTasks.adding(n, t, testRng));
+                if (task.pascanu()) {
+                    for (int i = 0; i < testSequences; i++) {
+                        test[i] = task.draw(1, t, testRng);
+                    }
+                }
                 double baseline = Studies.constantPredictorMse(test);
+                double solved = Double.NaN;
                 SplittableRandom train = new SplittableRandom(seed);
                 List<double[]> curve = new ArrayList<>();
                 int first = -1;
@@ -205,26 +274,36 @@ final class AddingCommand implements Callable<Integer> {
                      Trainer trainer = new Trainer(net, training);
                      Progress bar = new Progress("adding seed " + seed, steps)) {
                     mse = Studies.evaluate(trainer, test);
-                    curve.add(new double[] {0, mse});
+                    if (task.pascanu()) {
+                        solved = evaluatePerSequence(trainer, test)[1];
+                    }
+                    curve.add(new double[] {0, mse, solved});
                     for (int s = 1; s <= steps; s++) {
-                        trainer.step(SyntheticTasks.adding(batch, t, train));
+                        trainer.step(task.draw(batch, t, train));
                         bar.step();
                         if (s % every == 0 || s == steps) {
-                            mse = Studies.evaluate(trainer, test);
-                            curve.add(new double[] {s, mse});
+                            if (task.pascanu()) {
+                                double[] e = evaluatePerSequence(trainer, test);
+                                mse = e[0];
+                                solved = e[1];
+                            } else {
+                                mse = Studies.evaluate(trainer, test);
+                            }
+                            curve.add(new double[] {s, mse, solved});
                             bar.extra(String.format("test MSE %.4f", mse));
                             if (first < 0 && mse < 0.01) {
                                 first = s;
                             }
                             if (s % (every * 10) == 0 || s == steps) {
                                 out.printf("  seed %d step %6d  test MSE %.5f  (this test set's constant predictor"
-                                        + " %.4f)%n", seed, s, mse, baseline);
+                                        + " %.4f)%s%n", seed, s, mse, baseline, task.pascanu() ? String.format(
+                                        java.util.Locale.ROOT, "  solved %.1f%%", 100 * solved) : "");
                             }
                         }
                     }
                     flow = gradientFlow(net, training, test[0]);
                 }
-                results.add(new SeedResult(seed, mse, first, curve, flow, baseline));
+                results.add(new SeedResult(seed, mse, first, curve, flow, baseline, solved));
             }
         }
         return results;

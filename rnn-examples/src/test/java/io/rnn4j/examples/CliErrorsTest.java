@@ -120,8 +120,19 @@ class CliErrorsTest {
         assertTrue(out().contains("H=100") && out().contains("sgd(lr 0.01)") && out().contains("clip global:1.0")
                 && out().contains("B=16"), out());
         assertEquals(0, run("adding", "--preset", "pascanu2013", "--steps", "2", "--eval-every", "1", "--seeds", "1",
-                "--test-sequences", "16", "--T", "6", "--hidden", "5", "--out", o.toString()), err());
+                "--test-sequences", "16", "--T", "12", "--max-length", "14", "--hidden", "5", "--out", o.toString()),
+                err());
         assertTrue(out().contains("regularizer omega:2.0") && out().contains("without the regularizer"), out());
+        // Pascanu's task and measure, as their code has them, and what still differs from it.
+        assertTrue(out().contains("task: Pascanu et al.'s") && out().contains("squared error <= 0.04")
+                && out().contains("solved") && out().contains("differences from the authors' code"), out());
+        java.util.List<String> csv = Files.readAllLines(o.resolve("adding.csv"));
+        assertTrue(csv.get(0).equals("seed,step,test_mse,solved,regularized")
+                && csv.stream().anyMatch(l -> l.endsWith(",1")) && csv.stream().anyMatch(l -> l.endsWith(",0")),
+                "both runs, with and without Ω, in the CSV: " + csv);
+        assertEquals(2, run("adding", "--task", "pascanu", "--T", "9", "--out", o.toString()));
+        assertTrue(err().contains("--T must be at least 10"), err());
+        assertEquals(2, run("adding", "--task", "sum", "--out", o.toString()));
         assertTrue(Files.exists(o.resolve("adding-flow.png")) || out().contains("plot adding-flow.png skipped"));
         assertEquals(1, run("adding", "--model", "lstm", "--regularizer", "omega:1", "--steps", "1", "--seeds", "1",
                 "--T", "5", "--out", o.toString()));
