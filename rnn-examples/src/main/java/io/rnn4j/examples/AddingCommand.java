@@ -93,7 +93,7 @@ final class AddingCommand implements Callable<Integer> {
 
     /** The result of one seed. */
     record SeedResult(long seed, double finalMse, int firstBelow, List<double[]> curve, double[] flow,
-                      double baseline, double solved) {
+                      double baseline, double solved, double baselineSolved) {
     }
 
     @Override
@@ -128,9 +128,10 @@ final class AddingCommand implements Callable<Integer> {
                 .nonFinitePolicy(io.rnn4j.diagnostics.NonFinitePolicy.SKIP_UPDATE)).build();
         PrintWriter log = spec.commandLine().getOut();
         Output output = new Output(out, log);
-        log.printf("adding problem: T=%d, H=%d%s, model %s (recurrent init %s), %s, %s, clip %s, B=%d, %d steps,"
-                + " seeds %s%n", t, hidden, bidirectional ? " bidirectional" : "", kind.name(), mc.recurrentInit(), opt,
-                training.describe(), clip, batch, steps, java.util.Arrays.toString(seeds));
+        String settings = String.format(java.util.Locale.ROOT, "T=%d, H=%d%s, model %s (recurrent init %s), %s, %s,"
+                + " clip %s, B=%d, %d steps, seeds %s", t, hidden, bidirectional ? " bidirectional" : "", kind.name(),
+                mc.recurrentInit(), opt, training.describe(), clip, batch, steps, java.util.Arrays.toString(seeds));
+        log.printf("adding problem: %s%n", settings);
         log.printf("baseline: the constant predictor, MSE %.4f in expectation; each seed's %d test sequences give"
                 + " their own, which is the one the model is judged against%n", SyntheticTasks.ADDING_BASELINE,
                 testSequences);
@@ -185,8 +186,59 @@ final class AddingCommand implements Callable<Integer> {
                         Studies.verdict(r.finalMse(), r.baseline(), "the constant predictor"));
             }
         }
+        output.summary(spec, summary(settings, kindOfTask, kind, tc, runs, plain != null));
+        if (kindOfTask.pascanu()) {
+            log.printf("solved: the share of test sequences at squared error <= %.2f; the test set's constant predictor"
+                    + " solves %.1f%% of them (seed %d's set), the rate to beat%n", PASCANU_SOLVED,
+                    100 * results.get(0).baselineSolved(), results.get(0).seed());
+        }
         log.printf("files: %s%n", output.written());
         return 0;
+    }
+
+    /** The figures of the summary table, for summary.json. */
+    private java.util.Map<String, Object> summary(String settings, Task kindOfTask, Studies.ModelKind kind,
+                                                  TrainerConfig tc, List<List<SeedResult>> runs, boolean both) {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("settings", settings);
+        m.put("preset", preset);
+        m.put("differences", "pascanu2013".equals(preset) ? Presets.PASCANU_DIFFERENCES : null);
+        m.put("task", kindOfTask.pascanu() ? "pascanu" : "classic");
+        m.put("T", t);
+        m.put("max_length", kindOfTask.pascanu() ? kindOfTask.maxLength() : t);
+        m.put("model", kind.name());
+        m.put("steps", steps);
+        m.put("test_sequences", testSequences);
+        List<java.util.Map<String, Object>> rows = new ArrayList<>();
+        for (int k = 0; k < runs.size(); k++) {
+            for (SeedResult r : runs.get(k)) {
+                java.util.Map<String, Object> row = new java.util.LinkedHashMap<>();
+                row.put("seed", r.seed());
+                row.put("regularizer", k == 0 ? tc.regularizer().toString() : "none");
+                row.put("final_mse", r.finalMse());
+                row.put("constant_predictor", r.baseline());
+                row.put("first_step_below_0.01", r.firstBelow() < 0 ? null : r.firstBelow());
+                row.put("first_step_below_0.9_constant", firstBelow(r.curve(), 0.9 * r.baseline()));
+                row.put("solved_share", r.solved());
+                row.put("constant_predictor_solved_share", r.baselineSolved());
+                row.put("dE_dh_first", r.flow()[0]);
+                row.put("verdict", Studies.verdict(r.finalMse(), r.baseline(), "the constant predictor"));
+                rows.add(row);
+            }
+        }
+        m.put("with_and_without_regularizer", both);
+        m.put("runs", rows);
+        return m;
+    }
+
+    /** The first evaluated step (after step 0) whose test MSE is below {@code level}, or null. */
+    private static Integer firstBelow(List<double[]> curve, double level) {
+        for (double[] p : curve) {
+            if (p[0] > 0 && p[1] < level) {
+                return (int) p[0];
+            }
+        }
+        return null;
     }
 
     /** ‖∂E_T/∂h_k‖ for k = 1..T of the trained model on a test batch (top layer). */
@@ -234,6 +286,32 @@ final class AddingCommand implements Callable<Integer> {
 
     /** Pascanu et al.'s threshold: a test sequence is solved when its squared error is at most this. */
     static final double PASCANU_SOLVED = 0.04;
+
+    /**
+     * The share of test sequences the test set's constant predictor (its mean target) solves by Pascanu
+     * et al.'s count (squared error at most 0.04): the rate a model must beat. For the mean of two
+     * U[0, 1] values it is 0.64 in expectation.
+     */
+    static double constantPredictorSolved(Batch[] test) {
+        double sum = 0;
+        long n = 0;
+        for (Batch b : test) {
+            for (float y : b.targets()) {
+                sum += y;
+                n++;
+            }
+        }
+        double mean = sum / n;
+        long solved = 0;
+        for (Batch b : test) {
+            for (float y : b.targets()) {
+                if ((y - mean) * (y - mean) <= PASCANU_SOLVED) {
+                    solved++;
+                }
+            }
+        }
+        return (double) solved / n;
+    }
 
     /** Pascanu's task: MSE and the share of sequences solved, each test sequence evaluated on its own. */
     private static double[] evaluatePerSequence(Trainer trainer, Batch[] test) {
@@ -303,7 +381,8 @@ final class AddingCommand implements Callable<Integer> {
                     }
                     flow = gradientFlow(net, training, test[0]);
                 }
-                results.add(new SeedResult(seed, mse, first, curve, flow, baseline, solved));
+                results.add(new SeedResult(seed, mse, first, curve, flow, baseline, solved,
+                        task.pascanu() ? constantPredictorSolved(test) : Double.NaN));
             }
         }
         return results;

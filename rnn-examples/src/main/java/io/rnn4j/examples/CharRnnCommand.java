@@ -251,15 +251,19 @@ final class CharRnnCommand implements Callable<Integer> {
             smooth = Math.log(vocab.size()) * (trainer.config().reduction() == Reduction.SUM ? batch * seq : 1);
         }
         RnnConfig mc = model.config();
-        log.printf("char-rnn: %,d characters, vocabulary %d; %s×%d H=%d %s, B=%d, T=%d, %s, clip %s, %s loss, backend %s%n",
-                tokens.length, vocab.size(), mc.cell().name().toLowerCase(java.util.Locale.ROOT), mc.layers(),
-                mc.hiddenSize(), mc.activation().id(), batch, seq, trainer.config().optimizer(),
-                trainer.config().clipping(), trainer.config().reduction().name().toLowerCase(java.util.Locale.ROOT),
-                backendName);
+        String settings = String.format(java.util.Locale.ROOT, "%,d characters, vocabulary %d; %s×%d H=%d %s, B=%d,"
+                + " T=%d, %s, clip %s, %s loss", tokens.length, vocab.size(),
+                mc.cell().name().toLowerCase(java.util.Locale.ROOT), mc.layers(), mc.hiddenSize(), mc.activation().id(),
+                batch, seq, trainer.config().optimizer(), trainer.config().clipping(),
+                trainer.config().reduction().name().toLowerCase(java.util.Locale.ROOT));
+        log.printf("char-rnn: %s, backend %s%n", settings, backendName);
         log.printf("%8s %12s %14s %12s %14s%n", "step", "loss", "smoothed", "grad norm", "chars/s");
         List<double[]> rows = new ArrayList<>();
         long chars = 0;
         long nanos = 0;
+        long allChars = 0;
+        long allNanos = 0;
+        long first = trainer.stepCount();
         try (Progress bar = new Progress("char-rnn", steps - trainer.stepCount())) {
             while (trainer.stepCount() < steps) {
                 if (batches.atStart()) {
@@ -270,6 +274,8 @@ final class CharRnnCommand implements Callable<Integer> {
                 smooth = smoothing * smooth + (1 - smoothing) * r.loss();
                 chars += r.tokens();
                 nanos += r.elapsedNanos();
+                allChars += r.tokens();
+                allNanos += r.elapsedNanos();
                 long s = trainer.stepCount();
                 rows.add(new double[] {s, r.loss(), smooth});
                 bar.step();
@@ -305,6 +311,14 @@ final class CharRnnCommand implements Callable<Integer> {
                         rows.stream().mapToDouble(v -> v[1]).toArray()),
                 new Output.Series("smoothed", rows.stream().mapToDouble(v -> v[0]).toArray(),
                         rows.stream().mapToDouble(v -> v[2]).toArray())));
+        java.util.Map<String, Object> summary = new java.util.LinkedHashMap<>();
+        summary.put("settings", settings);
+        summary.put("preset", preset);
+        summary.put("first_step", first + 1);
+        summary.put("steps", trainer.stepCount());
+        summary.put("final_smoothed_loss", smooth);
+        summary.put("chars_per_second", allChars * 1e9 / Math.max(1, allNanos));
+        output.summary(spec, summary);
         log.printf("final smoothed loss %.4f after %d steps; files: %s%s%n", smooth, trainer.stepCount(),
                 output.written(), checkpoint != null ? ", checkpoint " + checkpoint : "");
     }

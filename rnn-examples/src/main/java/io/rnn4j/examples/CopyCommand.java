@@ -143,6 +143,21 @@ final class CopyCommand implements Callable<Integer> {
                         new Output.Series("memoryless baseline", new double[] {0, steps}, new double[] {baseline, baseline})));
         out.printf("%nfinal test cross-entropy %.4f against the memoryless %.4f: %s%n", loss, baseline,
                 Studies.verdict(loss, baseline, "the memoryless baseline"));
+        java.util.Map<String, Object> summary = new java.util.LinkedHashMap<>();
+        summary.put("settings", String.format(java.util.Locale.ROOT, "T=%d (length %d), H=%d%s, model %s (init:"
+                + " recurrent %s, input %s, output %s), %s, %s, clip %s, B=%d, %d steps, seed %d", t, t + 20, hidden,
+                bidirectional ? " bidirectional" : "", kind.name(), mc.recurrentInit(), mc.inputInit(), mc.outputInit(),
+                opt, training.describe(), clip, batch, steps, seed));
+        summary.put("preset", preset);
+        summary.put("differences", preset == null ? null : Presets.COPY_DIFFERENCES);
+        summary.put("T", t);
+        summary.put("steps", steps);
+        summary.put("model", kind.name());
+        summary.put("test_sequences", testSequences);
+        summary.put("final_cross_entropy", loss);
+        summary.put("baseline", baseline);
+        summary.put("verdict", Studies.verdict(loss, baseline, "the memoryless baseline"));
+        output.summary(spec, summary);
         out.printf("files: %s%n", output.written());
         return 0;
     }

@@ -128,6 +128,13 @@ final class ExplodingCommand implements Callable<Integer> {
             out.printf("%-20s %14.3e %14.3e %12d %14d %12.4f%n", r.name(), r.max(r.norm()), r.median(r.norm()),
                     r.clipped(), r.nonFinite(), r.lastLoss());
         }
+        List<java.util.Map<String, Object>> summary = new ArrayList<>();
+        for (Run r : runs) {
+            summary.add(java.util.Map.of("run", r.name(), "max_norm", r.max(r.norm()), "median_norm",
+                    r.median(r.norm()), "clipped", r.clipped(), "non_finite", r.nonFinite(), "last_loss", r.lastLoss()));
+        }
+        output.summary(spec, java.util.Map.of("gain", gain, "activation", f.id(), "T", t, "hidden", hidden, "lr", lr,
+                "updates", steps, "theta", theta, "spectral_radius", runs.get(0).spectralRadius(), "runs", summary));
         out.printf("files: %s%n", output.written());
         return 0;
     }

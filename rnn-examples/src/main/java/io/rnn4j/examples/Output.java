@@ -23,6 +23,7 @@ final class Output {
     private final PrintWriter log;
     private final List<Path> written = new ArrayList<>();
     private boolean created;
+    private final long started = System.nanoTime();
 
     /**
      * Checks the folder (nothing is created yet).
@@ -90,6 +91,76 @@ final class Output {
         Files.writeString(p, sb.toString(), StandardCharsets.UTF_8);
         written.add(p);
         return p;
+    }
+
+    /**
+     * Writes {@code summary.json}: how the run was made (the command's arguments, the backend and kernel
+     * path, the machine, the wall time; see {@link Studies#provenance}) and its {@code results}, the
+     * figures the run's summary printed, for scripts such as docs/studies/regenerate.py.
+     *
+     * @param results maps, lists, strings, numbers (NaN and infinities become null), booleans or null
+     */
+    Path summary(picocli.CommandLine.Model.CommandSpec spec, java.util.Map<String, ?> results) throws IOException {
+        create();
+        java.util.Map<String, Object> all = Studies.provenance(spec, (System.nanoTime() - started) / 1e9);
+        all.put("results", results);
+        StringBuilder sb = new StringBuilder();
+        json(sb, all, "");
+        Path p = dir.resolve("summary.json");
+        Files.writeString(p, sb.append('\n').toString(), StandardCharsets.UTF_8);
+        written.add(p);
+        return p;
+    }
+
+    /** Appends {@code v} as JSON, indented by {@code indent} (two spaces a level). */
+    static void json(StringBuilder sb, Object v, String indent) {
+        if (v == null || v instanceof Double d && !Double.isFinite(d) || v instanceof Float f && !Float.isFinite(f)) {
+            sb.append("null");
+        } else if (v instanceof Number || v instanceof Boolean) {
+            sb.append(v);
+        } else if (v instanceof java.util.Map<?, ?> m) {
+            sb.append('{');
+            String inner = indent + "  ";
+            String sep = "\n";
+            for (java.util.Map.Entry<?, ?> e : m.entrySet()) {
+                sb.append(sep).append(inner);
+                json(sb, String.valueOf(e.getKey()), inner);
+                sb.append(": ");
+                json(sb, e.getValue(), inner);
+                sep = ",\n";
+            }
+            sb.append(m.isEmpty() ? "" : "\n" + indent).append('}');
+        } else if (v instanceof Iterable<?> list) {
+            sb.append('[');
+            String sep = "";
+            for (Object o : list) {
+                sb.append(sep);
+                json(sb, o, indent);
+                sep = ", ";
+            }
+            sb.append(']');
+        } else if (v instanceof double[] a) {
+            json(sb, java.util.Arrays.stream(a).boxed().toList(), indent);
+        } else {
+            sb.append('"');
+            for (char c : v.toString().toCharArray()) {
+                switch (c) {
+                    case '"' -> sb.append("\\\"");
+                    case '\\' -> sb.append("\\\\");
+                    case '\n' -> sb.append("\\n");
+                    case '\t' -> sb.append("\\t");
+                    case '\r' -> sb.append("\\r");
+                    default -> {
+                        if (c < 0x20) {
+                            sb.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+                        } else {
+                            sb.append(c);
+                        }
+                    }
+                }
+            }
+            sb.append('"');
+        }
     }
 
     /** One line series of a plot. */

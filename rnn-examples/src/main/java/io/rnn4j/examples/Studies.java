@@ -79,8 +79,51 @@ final class Studies {
         return OptimizerConfig.parse(name, Cli.positive(spec, "--lr", lr));
     }
 
+    /** What ran the last study backend opened in this process (for {@code summary.json}). */
+    private static volatile String lastBackend = "no backend opened";
+
     static Backend backend(String name) {
-        return name == null || name.isEmpty() ? Backends.select() : Backends.select(name);
+        Backend b = name == null || name.isEmpty() ? Backends.select() : Backends.select(name);
+        lastBackend = b.name() + ": " + b.description();
+        return b;
+    }
+
+    /**
+     * How a run was made, for {@code summary.json}: the command and its arguments as given, the backend,
+     * the kernel path (vector when the Vector API module is in this JVM and not switched off, else
+     * scalar), the kernel choice ({@code rnn4j.cpu.kernels}: {@code auto} decides by timing, so only a
+     * fixed choice gives the same bits in every process), OpenBLAS's pin, the CPU's vector extensions,
+     * the JDK and the wall time.
+     */
+    static java.util.Map<String, Object> provenance(picocli.CommandLine.Model.CommandSpec spec, double seconds) {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("command", spec.name());
+        m.put("arguments", spec.commandLine().getParseResult() == null ? java.util.List.of()
+                : spec.commandLine().getParseResult().originalArgs());
+        m.put("backend", lastBackend);
+        boolean vector = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
+                && !"false".equalsIgnoreCase(System.getProperty("rnn4j.cpu.vector"));
+        m.put("kernel_path", vector ? "vector" : "scalar");
+        m.put("kernel_choice", System.getProperty("rnn4j.cpu.kernels", "auto"));
+        String pin = System.getenv("OPENBLAS_CORETYPE");
+        m.put("openblas_coretype", pin == null || pin.isBlank() ? null : pin);
+        m.put("cpu_vector_flags", vectorFlags());
+        m.put("processors", Runtime.getRuntime().availableProcessors());
+        m.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
+        m.put("date", java.time.LocalDate.now(java.time.ZoneOffset.UTC).toString());
+        m.put("seconds", Math.round(seconds * 10) / 10.0);
+        return m;
+    }
+
+    /** The vector extensions /proc/cpuinfo lists (Linux): they decide OpenBLAS's kernels when nothing pins them. */
+    static String vectorFlags() {
+        try (java.util.stream.Stream<String> lines = java.nio.file.Files.lines(java.nio.file.Path.of("/proc/cpuinfo"))) {
+            String flags = " " + lines.filter(l -> l.startsWith("flags")).findFirst().orElse("") + " ";
+            return java.util.stream.Stream.of("avx512f", "avx2", "fma", "asimd", "sve")
+                    .filter(f -> flags.contains(" " + f + " ")).collect(java.util.stream.Collectors.joining(" "));
+        } catch (java.io.IOException | RuntimeException e) {
+            return "unknown";
+        }
     }
 
     /** A dense-input model for the adding problem (2 inputs, 1 output). */

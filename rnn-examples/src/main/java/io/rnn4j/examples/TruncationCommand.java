@@ -206,6 +206,13 @@ final class TruncationCommand implements Callable<Integer> {
             log.printf("%-7s %-6s %-8s %5d %9.4f %9.4f %11.4f%n", r.task(), r.model(), r.when(), r.k(), r.cosine(),
                     r.cosineU(), r.normRatio());
         }
+        List<java.util.Map<String, Object>> summary = new ArrayList<>();
+        for (Row r : rows) {
+            summary.add(java.util.Map.of("task", r.task(), "model", r.model(), "when", r.when(), "k", r.k(),
+                    "cosine", r.cosine(), "cosine_U", r.cosineU(), "norm_ratio", r.normRatio()));
+        }
+        output.summary(spec, java.util.Map.of("K", window, "hidden", hidden, "batch", batch, "train_steps", trainSteps,
+                "lr", lr, "seed", seed, "rows", summary));
         log.printf("files: %s%n", output.written());
     }
 }

@@ -16,6 +16,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -105,6 +106,13 @@ final class VanishingCommand implements Callable<Integer> {
                     r.trained()[0]);
         }
         out.println("rate/step: slope of ln‖∂E_T/∂h_k‖ against T − k; −0.1 means the gradient shrinks by e^−0.1 per step back.");
+        List<Map<String, Object>> models = new ArrayList<>();
+        for (Result r : results) {
+            models.add(Map.of("model", r.model(), "rate_init", r.rateInit(), "rate_trained", r.rateTrained(),
+                    "ratio_first_lag_init", r.init()[0], "ratio_first_lag_trained", r.trained()[0]));
+        }
+        output.summary(spec, Map.of("T", t, "hidden", hidden, "batch", batch, "train_steps", trainSteps, "lr", lr,
+                "seed", seed, "models", models));
         out.printf("files: %s%n", output.written());
         return 0;
     }
