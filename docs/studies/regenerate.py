@@ -6,7 +6,7 @@ file prints the exact command beside it. Each run writes summary.json (how it wa
 backend, kernel path and choice, OpenBLAS pin, CPU, JDK, wall time; and its figures) and its CSV files
 into target/studies/<run>; the tables are read from those files, never typed.
 
-    python3 docs/studies/regenerate.py                 # every run (about 45 minutes on 2 cores), then the file
+    python3 docs/studies/regenerate.py                 # every run (about 20 minutes on 2 cores), then the file
     python3 docs/studies/regenerate.py --reuse         # runs only what target/studies lacks, then the file
     python3 docs/studies/regenerate.py --path scalar   # the same without the Vector API module
     python3 docs/studies/regenerate.py --only adding --doc /tmp/STUDIES.md   # some sections, another file
@@ -134,6 +134,10 @@ def step(x):
 
 def minutes(s):
     return f"{int(s // 60)} min {int(round(s % 60))} s" if s >= 60 else f"{s:.0f} s"
+
+
+def cap(text):
+    return text[:1].upper() + text[1:]
 
 
 def block(cmds):
@@ -314,7 +318,10 @@ def presets(w, cmds):
 {block(cmds.values())}
 
 Each preset sets every option not given to its source's setup (each command's `--help` lists the
-settings and their sources; the run's header prints them and what still differs from the authors' code).
+settings; the run's header prints them and what still differs from the authors' code). Where each
+setting comes from:
+
+{PRESET_SOURCES}
 
 ### `adding --preset le2015` (Le, Jaitly & Hinton 2015)
 
@@ -335,7 +342,7 @@ paper; rnn4j's run stands as the line above says ({'it did not leave the constan
 {pr['settings']}; their task (the mean of the two marked values, base lengths {pr['T']}–{pr['max_length']}
 plus up to 10%), {pr['test_sequences']:,} test sequences scored one by one, a sequence solved at squared
 error ≤ 0.04 as their code counts it (the test set's constant predictor solves the share the table gives:
-about 64% for a mean of two U[0, 1] values, so a share is learning only above it; wall time {minutes(pa['seconds'])}, both runs). {pr['differences']}.
+about 64% for a mean of two U[0, 1] values, so a share is learning only above it; wall time {minutes(pa['seconds'])}, both runs). {cap(pr['differences'])}.
 
 | regularizer | test MSE | sequences solved | the test set's constant predictor: MSE, solved | ‖∂E_T/∂h_1‖ after training | verdict |
 |---|---|---|---|---|---|
@@ -343,9 +350,66 @@ about 64% for a mean of two U[0, 1] values, so a share is learning only above it
 
 ### `copy --preset arjovsky2016` (Arjovsky, Shah & Bengio 2016)
 
-{arr['settings']}; {arr['test_sequences']:,} test sequences (wall time {minutes(ar['seconds'])}). {arr['differences']}.
+{arr['settings']}; {arr['test_sequences']:,} test sequences (wall time {minutes(ar['seconds'])}). {cap(arr['differences'])}.
 Test cross-entropy per step {at_steps(ar_curve, ar_marks, 'test_cross_entropy')} against the memoryless
 {f4(arr['baseline'])}: {arr['verdict']}.
+"""
+
+
+PRESET_SOURCES = """| preset | setting | value | source |
+|---|---|---|---|
+| `adding --preset le2015` | model | IRNN: ReLU, U = I, zero biases | the paper (Le, Jaitly & Hinton 2015, arXiv:1504.00941, the adding problem) |
+| | input and output weights | N(0, 0.001²) | the paper |
+| | hidden units, minibatch | 100, 16 | the paper |
+| | optimizer | plain SGD, lr 0.01 | the paper |
+| | gradient-norm clipping | by T: 150 → 100, 200 → 1, 300 → 10, 400 → 1, others 1 | the paper's best thresholds |
+| | T | 150 | the paper's shortest length (150, 200, 300, 400) |
+| | updates, evaluation | 100,000; every 1,000 on 4,096 test sequences | rnn4j's choice (a budget of this machine), not the paper's |
+| `adding --preset pascanu2013` | task | the mean of the two marked values; markers in the first 10% and in 10–50%; base lengths 50–200 plus up to 10% | the authors' code (pascanur/trainingRNNs, addition.py) |
+| | model, hidden units | tanh RNN, 50 | the code (RNN.py) |
+| | weights | N(0, 0.1²) | the code's basic_tanh (its default smart_tanh is not an rnn4j initializer) |
+| | optimizer, minibatch | SGD lr 0.01, 20 | the code (RNN.py; it replaces a non-finite or > 1e10 gradient by 0.02 · W_hh, rnn4j skips that update) |
+| | clipping, Ω | gradient norm at 1; Ω at α = 2 (the paper's norm-ratio form) | the code (RNN.py; the code squares the norms) |
+| | test set, success | 10,000 sequences; solved at squared error ≤ 0.04 | the code (RNN.py, addition.py) |
+| | updates, evaluation | 50,000; every 1,000 on one test set drawn once | rnn4j's choice (the code evaluates every 20 updates on 10,000 freshly drawn sequences, runs up to 5,000,000 updates and stops when none of them fails) |
+| `copy --preset arjovsky2016` | model, hidden units | LSTM with 40 (or `--model tanh`, an RNN with 80) | the paper (the copy experiment's sizes; the authors' code, amarshah/complex_RNN, takes them as arguments) |
+| | weights | W, U and V Glorot-uniform; the LSTM's forget bias 1 | the code (models.py) |
+| | optimizer | RMSProp lr 0.001, decay 0.9 | the code (optimizations.py; its accumulator starts at 1e-3 with no ε, rnn4j's at 0 with ε = 1e-8) |
+| | clipping | element-wise at 1 (LSTM, RNN, IRNN; not the uRNN) | the code (memory_problem.py) |
+| | minibatch, iterations, test set, evaluation | 20; 20,000; 10,000 sequences; every 50 iterations | the code (memory_problem.py; it draws 100,000 training sequences once, rnn4j fresh ones every step) |
+| | T | 100 | the paper's copy lengths are 100, 200, 300 and 500; 100 is rnn4j's default among them |
+| `char-rnn --preset min-char-rnn` | all | batch 1, 25 steps, hidden 100, Adagrad lr 0.1, element-wise clipping at 5, summed loss, weights N(0, 0.01²), loss smoothed by 0.999 | Karpathy's min-char-rnn.py |"""
+
+
+def paths(w, other_w, path, other, text_present):
+    """The same runs on both kernel paths, side by side: how far float rounding carries."""
+    def loss(work):
+        c = {int(x["step"]): x["smoothed_loss"] for x in rows(work, "char-rnn", "char-rnn.csv")}
+        return ", ".join(f"{c[k]:.1f}" for k in (1000, 5000, 20000) if k in c)
+
+    def cos(work, task, model):
+        r = summary(work, "truncation")["results"]["rows"]
+        return next(f"{x['cosine']:.3f}" for x in r if (x["task"], x["model"], x["when"], x["k"]) == (task, model, "trained", 25))
+
+    def rate(work, model):
+        return next(f"{m['rate_trained']:.4f}" for m in summary(work, "vanishing")["results"]["models"] if m["model"] == model)
+
+    have_text = text_present and (ROOT / w / "char-rnn" / "summary.json").exists() and (ROOT / other_w / "char-rnn" / "summary.json").exists()
+    lines = [f"| figure | {path} path | {other} path |", "|---|---|---|"]
+    if have_text:
+        lines.append(f"| min-char-rnn smoothed loss at 1,000, 5,000, 20,000 | {loss(w)} | {loss(other_w)} |")
+    for model in ("tanh", "irnn", "lstm"):
+        lines.append(f"| truncation, text, {model} trained: cosine at k = 25 | {cos(w, 'text', model)} | {cos(other_w, 'text', model)} |")
+    for model in ("tanh", "irnn", "gru"):
+        lines.append(f"| vanishing, {model} trained: rate per step | {rate(w, model)} | {rate(other_w, model)} |")
+    return f"""## The two kernel paths
+
+The same commands on the {other} path ({'-Drnn4j.relaunch=false: no Vector API module' if other == 'scalar'
+else '-Drnn4j.cpu.kernels=packed'}), made by this script beside the runs above: at initialization
+the paths agree to float rounding; after training the difference has grown by as much as the table
+shows, so a figure belongs to its path.
+
+{chr(10).join(lines)}
 """
 
 
@@ -379,8 +443,8 @@ def main():
     text_present = (ROOT / a.text).exists()
     if not text_present and "char-rnn" in only:
         print(f"{a.text} not found: the min-char-rnn section is not run and says so", flush=True)
-    started = time.time()
     parts = []
+    total = 0
     facts = None
     for s in plan:
         if s not in only:
@@ -392,6 +456,7 @@ def main():
                 continue
             cmds[r.name] = execute(a.path, r, a.reuse, work)
             facts = facts or summary(work, r.name)
+            total += summary(work, r.name)["seconds"]
         parts.append(char_rnn(work, cmds, text_present, a.text) if s == "char-rnn" else SECTIONS[s](work, cmds))
     path_words = ("the vector path (the Vector API kernels; -Drnn4j.cpu.kernels=packed fixes the kernel choice, "
                   "so that every process computes the same bits)" if a.path == "vector"
@@ -402,7 +467,7 @@ def main():
 Generated by `python3 docs/studies/regenerate.py{' --path scalar' if a.path == 'scalar' else ''}` on {facts['date']}:
 every figure below is read from the files of the run whose command stands above it (summary.json and
 the CSVs it writes to its `--out` folder), and the file is rewritten by the script, never by hand.
-The runs took {minutes(time.time() - started) if not a.reuse else 'the wall times the sections give'}.
+The runs took {minutes(total)} in all (the sum of their wall times).
 
 Where they ran: {facts['processors']} cores ({facts['cpu_vector_flags']}), {facts['java']}, backend
 "{facts['backend']}", on {path_words}; OpenBLAS chose its own kernels for this CPU (OPENBLAS_CORETYPE and
@@ -414,6 +479,12 @@ packed kernel per shape by timing) results differ by float rounding, which train
 whose model is still at a baseline agrees to a few digits, one that escapes it can escape at another
 step. Figures of the other path: `python3 docs/studies/regenerate.py --path scalar --doc <file>`.
 """
+    if all(s in only for s in ("vanishing", "char-rnn", "truncation")):
+        other = "scalar" if a.path == "vector" else "vector"
+        other_work = work.replace(a.path, other)
+        for r in plan["vanishing"][:1] + plan["truncation"] + (plan["char-rnn"] if text_present else []):
+            execute(other, r, a.reuse, other_work)
+        parts.append(paths(work, other_work, a.path, other, text_present))
     (ROOT / a.doc).write_text(header + "\n" + "\n".join(parts))
     print(f"wrote {a.doc}", flush=True)
 

@@ -27,7 +27,9 @@ final class Presets {
     static final String PASCANU_DIFFERENCES = "differences from the authors' code: weights from N(0, 0.1²) (the code's"
             + " basic_tanh; its default smart_tanh, a sparse U scaled to spectral radius 0.95, is not an rnn4j"
             + " initializer); Ω is the paper's norm ratio (‖·‖/‖·‖ − 1)², the code squares both norms; the code"
-            + " evaluates every 20 updates and stops at 0.01% error, this run at --eval-every and --steps";
+            + " evaluates every 20 updates on 10,000 freshly drawn sequences and stops when none fails (up to"
+            + " 5,000,000 updates), this run on one test set drawn once, at --eval-every, for --steps; the code"
+            + " replaces a non-finite or > 1e10 gradient by 0.02·W_hh, this run skips that update";
 
     /** The help text of {@code copy --preset}. */
     static final String COPY_HELP = "arjovsky2016: Arjovsky, Shah & Bengio 2016's copying task as their released code"
