@@ -182,11 +182,16 @@ public final class CpuBackend implements Backend {
         return elements >= PARALLEL_ELEMENTS ? threads : 1;
     }
 
-    /** The per-part double row of {@code part}, at least {@code cols} long, zeroed. */
+    /**
+     * The per-part double row of {@code part}, at least {@code cols} long, zeroed. Each row has 16 spare
+     * doubles (two cache lines) at its end: rows allocated one after another lie next to each other, and
+     * without the gap two threads summing into neighbouring rows wrote one shared cache line at every
+     * input row (measured: sumRows of 2500 × 128 took 340 µs, the same loop on one thread 48 µs).
+     */
     double[] partial(int part, int cols) {
         double[] a = partials[part];
         if (a.length < cols) {
-            a = new double[cols];
+            a = new double[cols + 16];
             partials[part] = a;
         } else {
             java.util.Arrays.fill(a, 0, cols, 0.0);
