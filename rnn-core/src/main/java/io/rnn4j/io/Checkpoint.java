@@ -11,10 +11,8 @@ import io.rnn4j.train.TrainingState;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
@@ -237,7 +235,7 @@ public final class Checkpoint {
             RnnConfig config = header.modelConfig();
             TrainerConfig tc = header.trainerConfig();
             try {
-                checkLayout(config, tc, r.shapes());
+                CheckpointLayout.check(config, tc, r.shapes());
             } catch (CheckpointException e) {
                 throw new CheckpointException(file + ": the file was changed or is corrupt: its tensors do not match"
                         + " its own configuration: " + e.getMessage(), e);
@@ -259,50 +257,6 @@ public final class Checkpoint {
     }
 
     /**
-     * A checkpoint's tensors against its configuration: the model's parameters under PyTorch's names,
-     * {@code optimizer.state0…} of P values each (as many as the optimizer has), and optionally
-     * {@code state.hidden} ({@code [L·D, B, H]}) with the LSTM's {@code state.cell} of the same shape;
-     * nothing else.
-     */
-    private static void checkLayout(RnnConfig c, TrainerConfig tc, Map<String, long[]> shapes)
-            throws CheckpointException {
-        int states = tc.optimizer().rule(Float.POSITIVE_INFINITY).stateTensors();
-        Set<String> other = new java.util.HashSet<>(Set.of("state.hidden", "state.cell"));
-        for (int i = 0; i < states; i++) {
-            other.add("optimizer.state" + i);
-        }
-        PyTorchNames.checkLayout(c, shapes, PyTorchNames.RNN, PyTorchNames.HEAD, true, other);
-        long p = io.rnn4j.nn.ParameterLayout.of(c).size();
-        for (int i = 0; i < states; i++) {
-            String name = "optimizer.state" + i;
-            long[] s = shapes.get(name);
-            if (s == null || s.length != 1 || s[0] != p) {
-                throw new CheckpointException("tensor '" + name + "' has shape " + (s == null ? "(missing)"
-                        : Arrays.toString(s)) + ", the " + tc.optimizer().kind() + " optimizer needs [" + p + "]");
-            }
-        }
-        long[] hidden = shapes.get("state.hidden");
-        long slots = (long) c.layers() * c.directions();
-        if (hidden != null && (hidden.length != 3 || hidden[0] != slots || hidden[2] != c.hiddenSize() || hidden[1] < 1)) {
-            throw new CheckpointException("tensor 'state.hidden' has shape " + Arrays.toString(hidden)
-                    + ", expected [" + slots + ", B, " + c.hiddenSize() + "]");
-        }
-        long[] cell = shapes.get("state.cell");
-        if (cell != null && (hidden == null || !Arrays.equals(cell, hidden) || c.cell() != io.rnn4j.nn.CellType.LSTM)) {
-            throw new CheckpointException("tensor 'state.cell' has shape " + Arrays.toString(cell)
-                    + (c.cell() != io.rnn4j.nn.CellType.LSTM ? " but only an LSTM carries a cell state"
-                    : ", expected the hidden state's " + (hidden == null ? "(missing)" : Arrays.toString(hidden))));
-        }
-        Map<String, long[]> model = PyTorchNames.shapes(c, PyTorchNames.RNN, PyTorchNames.HEAD);
-        for (String name : shapes.keySet()) {
-            if (!other.contains(name) && !model.containsKey(name)) {
-                throw new CheckpointException("tensor '" + name + "' has no place in this checkpoint (its "
-                        + tc.optimizer().kind() + " optimizer has " + states + " state arenas)");
-            }
-        }
-    }
-
-    /**
      * Restores the checkpoint into a trainer whose model has the same configuration: parameters,
      * optimizer state, step count and carried state. Everything is checked first; a failure
      * throws and leaves the trainer and its model unchanged.
@@ -315,9 +269,9 @@ public final class Checkpoint {
         RnnModel model = trainer.model();
         RnnConfig mine = model.config();
         RnnConfig theirs = modelConfig();
-        if (!sameShape(mine, theirs)) {
-            throw new CheckpointException(file + ": checkpoint model " + describe(theirs)
-                    + " does not match the trainer's " + describe(mine));
+        if (!CheckpointLayout.sameShape(mine, theirs)) {
+            throw new CheckpointException(file + ": checkpoint model " + CheckpointLayout.describe(theirs)
+                    + " does not match the trainer's " + CheckpointLayout.describe(mine));
         }
         TrainerConfig tc = trainerConfig();
         if (tc.optimizer().kind() != trainer.config().optimizer().kind()
@@ -348,10 +302,9 @@ public final class Checkpoint {
         float[] cell = new float[0];
         if (hidden != null) {
             long[] s = hidden.shape();
-            long slots = (long) c.layers() * c.directions();
-            if (s.length != 3 || s[0] != slots || s[2] != c.hiddenSize() || s[1] < 1) {
-                throw new CheckpointException(file + ": tensor 'state.hidden' has shape " + Arrays.toString(s)
-                        + ", expected [" + slots + ", B, " + c.hiddenSize() + "]");
+            String wrong = CheckpointLayout.hiddenShapeError(c, s);
+            if (wrong != null) {
+                throw new CheckpointException(file + ": " + wrong);
             }
             batch = (int) s[1];
             h = PyTorchNames.need(entries, "state.hidden", s);
@@ -360,22 +313,6 @@ public final class Checkpoint {
             }
         }
         return new TrainingState(step(), st, batch, h, cell);
-    }
-
-    private static boolean sameShape(RnnConfig a, RnnConfig b) {
-        return a.cell() == b.cell() && a.layers() == b.layers() && a.bidirectional() == b.bidirectional()
-                && a.inputKind() == b.inputKind()
-                && a.inputSize() == b.inputSize() && a.hiddenSize() == b.hiddenSize()
-                && a.outputSize() == b.outputSize() && a.activation() == b.activation()
-                && a.hiddenBias() == b.hiddenBias() && a.outputBias() == b.outputBias();
-    }
-
-    private static String describe(RnnConfig c) {
-        return c.cell().name().toLowerCase(Locale.ROOT) + "×" + c.layers() + (c.bidirectional() ? " bidirectional" : "")
-                + " "
-                + c.inputKind().name().toLowerCase(Locale.ROOT) + " " + c.inputSize() + "→" + c.hiddenSize() + "→"
-                + c.outputSize() + " " + c.activation().id() + (c.hiddenBias() ? " +b" : "")
-                + (c.outputBias() ? " +c" : "");
     }
 
     /**

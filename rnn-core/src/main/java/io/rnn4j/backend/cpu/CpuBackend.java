@@ -18,8 +18,9 @@ import java.util.Objects;
  * <p>This class holds the memory, the threads and the dispatch; the kernels live in one class per
  * family: {@link CpuGemm} (GEMM split over the threads), {@link CpuRowKernels} (fills, norms, bias
  * broadcasts and sums, gathers, activations), {@link CpuRecurrences} (the whole Elman recurrences),
- * {@link CpuGates} (the gated-cell steps), {@link CpuLosses} (the loss heads and the clipping factor) and
- * {@link CpuOptimizer} (the fused update).
+ * {@link CpuGates} (the gated-cell steps), {@link CpuGatedRecurrences} (the whole LSTM and GRU sweeps),
+ * {@link CpuLosses} (the loss heads and the clipping factor) and {@link CpuOptimizer} (the fused update);
+ * {@link CpuTransfers} copies, {@link PartialSums} holds the reductions' per-thread parts.
  *
  * <p>Threading: OpenBLAS always runs single-threaded inside each call; the backend splits work
  * itself. Large GEMMs are split into row (or column) blocks, one single-threaded GEMM per thread;
@@ -50,10 +51,8 @@ public final class CpuBackend implements Backend {
     final Gemm gemm;
     final CpuWorkers workers;
     final int threads;
-    /** One double per part, for the reductions (norms, losses). */
-    final double[] partSums;
-    /** One double row per part, for the column reductions (bias and slope gradients). */
-    private double[][] partials;
+    /** The reductions' per-part results (norms, losses, column sums), summed in part order. */
+    final PartialSums partials;
     private final Cleaner.Cleanable cleanable;
     private boolean closed;
 
@@ -86,8 +85,7 @@ public final class CpuBackend implements Backend {
         this.threads = config.resolvedThreads();
         this.workers = new CpuWorkers(threads);
         this.cleanable = CLEANER.register(this, workers::close);
-        this.partSums = new double[threads];
-        this.partials = new double[threads][0];
+        this.partials = new PartialSums(threads);
         this.gemms = new CpuGemm(this);
         this.rowKernels = new CpuRowKernels(this);
         this.recurrences = new CpuRecurrences(this);
@@ -182,41 +180,6 @@ public final class CpuBackend implements Backend {
         return elements >= PARALLEL_ELEMENTS ? threads : 1;
     }
 
-    /**
-     * The per-part double row of {@code part}, at least {@code cols} long, zeroed. Each row has 16 spare
-     * doubles (two cache lines) at its end: rows allocated one after another lie next to each other, and
-     * without the gap two threads summing into neighbouring rows wrote one shared cache line at every
-     * input row (measured: sumRows of 2500 × 128 took 340 µs, the same loop on one thread 48 µs).
-     */
-    double[] partial(int part, int cols) {
-        double[] a = partials[part];
-        if (a.length < cols) {
-            a = new double[cols + 16];
-            partials[part] = a;
-        } else {
-            java.util.Arrays.fill(a, 0, cols, 0.0);
-        }
-        return a;
-    }
-
-    /** The per-part double row of {@code part} as it is (filled by a kernel). */
-    double[] partialRow(int part) {
-        return partials[part];
-    }
-
-    /** {@code out[c] ← (accumulate ? out[c] : 0) + Σ_p partial_p[c]}, in part order (deterministic). */
-    void addPartials(Tensor out, int parts, boolean accumulate) {
-        FloatBuffer d = data(out);
-        int o = off(out);
-        for (int c = 0; c < out.cols(); c++) {
-            double sum = accumulate ? d.get(o + c) : 0.0;
-            for (int p = 0; p < parts; p++) {
-                sum += partials[p][c];
-            }
-            d.put(o + c, (float) sum);
-        }
-    }
-
     // ------------------------------------------------------------------ memory
 
     @Override
@@ -237,15 +200,7 @@ public final class CpuBackend implements Backend {
     @Override
     public synchronized void upload(float[] src, int srcOffset, Tensor dst) {
         open();
-        FloatBuffer d = data(dst);
-        Shapes.range("upload source", src.length, srcOffset, dst.size());
-        if (dst.isContiguous()) {
-            d.put(off(dst), src, srcOffset, (int) dst.size());
-            return;
-        }
-        for (int r = 0; r < dst.rows(); r++) {
-            d.put(rowBase(dst, r), src, srcOffset + r * dst.cols(), dst.cols());
-        }
+        CpuTransfers.upload(src, srcOffset, data(dst), dst);
     }
 
     @Override
@@ -262,15 +217,7 @@ public final class CpuBackend implements Backend {
     @Override
     public synchronized void download(Tensor src, float[] dst, int dstOffset) {
         open();
-        FloatBuffer s = data(src);
-        Shapes.range("download target", dst.length, dstOffset, src.size());
-        if (src.isContiguous()) {
-            s.get(off(src), dst, dstOffset, (int) src.size());
-            return;
-        }
-        for (int r = 0; r < src.rows(); r++) {
-            s.get(rowBase(src, r), dst, dstOffset + r * src.cols(), src.cols());
-        }
+        CpuTransfers.download(data(src), src, dst, dstOffset);
     }
 
     @Override
@@ -283,11 +230,7 @@ public final class CpuBackend implements Backend {
     public synchronized void copy(Tensor src, Tensor dst) {
         open();
         Shapes.copy(src, dst);
-        FloatBuffer s = data(src);
-        FloatBuffer d = data(dst);
-        for (int r = 0; r < src.rows(); r++) {
-            d.put(rowBase(dst, r), s, rowBase(src, r), src.cols());
-        }
+        CpuTransfers.copy(data(src), src, data(dst), dst);
     }
 
     // ------------------------------------------------------------------ kernels, by family
@@ -386,21 +329,11 @@ public final class CpuBackend implements Backend {
         recurrences.backward(f, recurrent, pre, hidden, grad, slope, slopeGrad, batch, stepSquares);
     }
 
-    /**
-     * Whether the LSTM and GRU sweeps run whole ({@link CpuGatedRecurrences}): with the packed GEMM (the
-     * Vector API module), unless {@code -Drnn4j.cpu.wholeSweeps=false}; without it the cells' steps (one
-     * GEMM split over the threads and one gate kernel per step) are as fast, measured, and run instead.
-     */
-    static final String WHOLE_SWEEPS_PROPERTY = "rnn4j.cpu.wholeSweeps";
-    private final boolean wholeSweeps = VectorSupport.GEMM != null
-            ? !"false".equalsIgnoreCase(System.getProperty(WHOLE_SWEEPS_PROPERTY))
-            : "true".equalsIgnoreCase(System.getProperty(WHOLE_SWEEPS_PROPERTY));
-
     @Override
     public synchronized boolean lstmRecurrentForward(Tensor recurrent, Tensor gates, Tensor hidden, Tensor cells,
                                                      Tensor tanhC, int batch) {
         open();
-        return wholeSweeps && gatedSweeps.lstmForward(recurrent, gates, hidden, cells, tanhC, batch);
+        return gatedSweeps.lstmForward(recurrent, gates, hidden, cells, tanhC, batch);
     }
 
     @Override
@@ -408,15 +341,14 @@ public final class CpuBackend implements Backend {
                                                       Tensor grad, Tensor dc, Tensor dGates, int batch,
                                                       Tensor stepSquares) {
         open();
-        return wholeSweeps
-                && gatedSweeps.lstmBackward(recurrent, gates, cells, tanhC, grad, dc, dGates, batch, stepSquares);
+        return gatedSweeps.lstmBackward(recurrent, gates, cells, tanhC, grad, dc, dGates, batch, stepSquares);
     }
 
     @Override
     public synchronized boolean gruRecurrentForward(Tensor recurrent, Tensor recurrentBias, Tensor xGates,
                                                     Tensor hGates, Tensor hidden, Tensor acts, int batch) {
         open();
-        return wholeSweeps && gatedSweeps.gruForward(recurrent, recurrentBias, xGates, hGates, hidden, acts, batch);
+        return gatedSweeps.gruForward(recurrent, recurrentBias, xGates, hGates, hidden, acts, batch);
     }
 
     @Override
@@ -424,7 +356,7 @@ public final class CpuBackend implements Backend {
                                                      Tensor grad, Tensor dxGates, Tensor dhGates, Tensor dhDirect,
                                                      int batch, Tensor stepSquares) {
         open();
-        return wholeSweeps && gatedSweeps.gruBackward(recurrent, acts, hGates, hidden, grad, dxGates, dhGates,
+        return gatedSweeps.gruBackward(recurrent, acts, hGates, hidden, grad, dxGates, dhGates,
                 dhDirect, batch, stepSquares);
     }
 

@@ -22,6 +22,12 @@ final class CpuGatedRecurrences {
     /** Which sweep a {@link SweepTask} runs. */
     private enum Sweep { LSTM_FORWARD, LSTM_BACKWARD, GRU_FORWARD, GRU_BACKWARD }
 
+    /**
+     * Whether the sweeps run whole: with the packed GEMM (the Vector API module), unless
+     * {@code -Drnn4j.cpu.wholeSweeps=false}; without it the cells' steps (one GEMM split over the threads
+     * and one gate kernel per step) are as fast, measured, and run instead (each method returns false).
+     */
+    static final String WHOLE_SWEEPS_PROPERTY = "rnn4j.cpu.wholeSweeps";
     /** System property that forces the split of the gated sweeps: {@code units} or {@code rows}. */
     static final String SPLIT_PROPERTY = "rnn4j.cpu.gatedSplit";
 
@@ -31,15 +37,22 @@ final class CpuGatedRecurrences {
     private double[][] stepPartials = new double[0][0];
     /** {@code auto}, {@code units} or {@code rows} (read when the backend is made). */
     private final String split = System.getProperty(SPLIT_PROPERTY, "auto");
+    /** {@link #WHOLE_SWEEPS_PROPERTY} (read when the backend is made). */
+    private final boolean enabled = VectorSupport.GEMM != null
+            ? !"false".equalsIgnoreCase(System.getProperty(WHOLE_SWEEPS_PROPERTY))
+            : "true".equalsIgnoreCase(System.getProperty(WHOLE_SWEEPS_PROPERTY));
 
     CpuGatedRecurrences(CpuBackend be) {
         this.be = be;
     }
 
-    /** Whether the tensors have a whole sweep's shapes, G gate blocks (else the cells' steps report the mismatch). */
+    /**
+     * Whether whole sweeps are on and the tensors have a whole sweep's shapes, G gate blocks (else the
+     * cells' steps run, and report any mismatch).
+     */
     private boolean fits(Tensor u, int gates, Tensor gateRows, Tensor states, int batch, Tensor stepSquares) {
         int h = u.cols();
-        return u.buffer().backend() == be && u.rows() == gates * h && gateRows.cols() == gates * h
+        return enabled && u.buffer().backend() == be && u.rows() == gates * h && gateRows.cols() == gates * h
                 && states.cols() == h && batch >= 1 && gateRows.rows() % batch == 0 && gateRows.rows() > 0
                 && states.rows() == gateRows.rows() + batch
                 && (stepSquares == null || (stepSquares.rows() == gateRows.rows() / batch && stepSquares.cols() == 2));

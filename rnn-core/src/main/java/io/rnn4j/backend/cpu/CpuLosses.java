@@ -35,10 +35,7 @@ final class CpuLosses {
         t.gradScale = gradScale;
         int parts = Math.min(be.partsFor(z.size()), Math.max(1, z.rows()));
         be.workers.run(t, parts);
-        double total = 0;
-        for (int p = 0; p < parts; p++) {
-            total += be.partSums[p];
-        }
+        double total = be.partials.sum(parts);
         FloatBuffer ld = be.data(loss);
         ld.put(off(loss), (float) (ld.get(off(loss)) + total));
     }
@@ -58,8 +55,8 @@ final class CpuLosses {
 
         @Override
         public void run(int part, int parts) {
-            be.partSums[part] = Kernels.softmaxCrossEntropy(z, zOff, zStride, lo(rows, part, parts),
-                    lo(rows, part + 1, parts), cols, tg, tOff, w, wOff, wStride, gradScale);
+            be.partials.set(part, Kernels.softmaxCrossEntropy(z, zOff, zStride, lo(rows, part, parts),
+                    lo(rows, part + 1, parts), cols, tg, tOff, w, wOff, wStride, gradScale));
         }
     }
 

@@ -82,12 +82,12 @@ final class CpuRecurrences {
         }
         if (f == Activation.PRELU) {
             for (int p = 0; p < parts; p++) {
-                be.partial(p, pre.cols());
+                be.partials.zeroedRow(p, pre.cols());
             }
         }
         be.workers.run(task, parts);
         if (f == Activation.PRELU) {
-            be.addPartials(slopeGrad, parts, true);
+            be.partials.addRowsInto(be.data(slopeGrad), off(slopeGrad), slopeGrad.cols(), parts, true);
         }
         if (task.recordNorms) {
             FloatBuffer d = be.data(stepSquares);
@@ -253,7 +253,7 @@ final class CpuRecurrences {
             FloatBuffer hd = hidden.data();
             FloatBuffer gd = grad.data();
             float[] p = pack(part, rows, c0, n);
-            double[] partial = f == Activation.PRELU ? be.partialRow(part) : null; // row split only
+            double[] partial = f == Activation.PRELU ? be.partials.row(part) : null; // row split only
             for (int t = steps - 1; t >= 0; t--) {
                 if (n > 0) {
                     int gRow = gOff + (t * batch + b0) * gStride + c0;

@@ -75,9 +75,7 @@ final class CpuRowKernels {
         double sum = 0;
         if (x.isContiguous()) {
             int parts = run(RangeTask.SUM_SQUARES, d, off(x), null, 0, (int) x.size(), 0f);
-            for (int p = 0; p < parts; p++) {
-                sum += be.partSums[p];
-            }
+            sum = be.partials.sum(parts);
         } else {
             for (int r = 0; r < x.rows(); r++) {
                 sum += Kernels.sumSquares(d, rowBase(x, r), x.cols());
@@ -112,11 +110,11 @@ final class CpuRowKernels {
         Shapes.sumRows(x, out);
         int parts = rowParts(x);
         for (int p = 0; p < parts; p++) {
-            be.partial(p, x.cols());
+            be.partials.zeroedRow(p, x.cols());
         }
         rowTask.set(RowTask.SUM_ROWS, x, null, null, 0);
         be.workers.run(rowTask, parts);
-        be.addPartials(out, parts, accumulate);
+        be.partials.addRowsInto(be.data(out), off(out), out.cols(), parts, accumulate);
     }
 
     void gatherRows(Tensor table, IndexBuffer ids, int idOffset, Tensor out, boolean accumulate) {
@@ -163,12 +161,12 @@ final class CpuRowKernels {
     void activationBackward(Activation f, Tensor s, Tensor h, Tensor g, Tensor slope, Tensor slopeGrad) {
         Shapes.activationBackward(f, s, h, g, slope, slopeGrad);
         boolean prelu = f == Activation.PRELU;
-        double[] partial = prelu ? be.partial(0, g.cols()) : null;
+        double[] partial = prelu ? be.partials.zeroedRow(0, g.cols()) : null;
         Kernels.activationBackward(f, be.data(s), off(s), s.rowStride(), be.data(h), off(h), h.rowStride(), be.data(g),
                 off(g), g.rowStride(), g.rows(), g.cols(), prelu ? be.data(slope) : null, prelu ? off(slope) : 0,
                 partial);
         if (prelu) {
-            be.addPartials(slopeGrad, 1, true);
+            be.partials.addRowsInto(be.data(slopeGrad), off(slopeGrad), slopeGrad.cols(), 1, true);
         }
     }
 
@@ -229,7 +227,7 @@ final class CpuRowKernels {
             int i0 = lo(n, part, parts);
             int i1 = lo(n, part + 1, parts);
             if (op == SUM_SQUARES) {
-                be.partSums[part] = Kernels.sumSquares(y, yOff + i0, i1 - i0);
+                be.partials.set(part, Kernels.sumSquares(y, yOff + i0, i1 - i0));
                 return;
             }
             // In chunks through arrays: bulk copies and loops the JIT vectorizes (the same operations).
@@ -319,7 +317,7 @@ final class CpuRowKernels {
                     }
                 }
                 case SUM_ROWS -> {
-                    double[] acc = be.partialRow(part);
+                    double[] acc = be.partials.row(part);
                     float[] t = Scratch.floats(Scratch.ROW_0, cols);
                     for (int r = lo(rows, part, parts), end = lo(rows, part + 1, parts); r < end; r++) {
                         x.get(xOff + r * xStride, t, 0, cols);
