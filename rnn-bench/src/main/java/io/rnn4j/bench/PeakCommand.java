@@ -58,12 +58,12 @@ final class PeakCommand implements Callable<Integer> {
         double sgemm = gemm == 0 ? Double.NaN : sgemm(gemm, n);
         String pin = System.getenv("OPENBLAS_CORETYPE");
         String core = pin != null && !pin.isBlank() ? pin + " (pinned by OPENBLAS_CORETYPE)"
-                : "OpenBLAS's own choice for this CPU (" + vectorFlags() + ")";
+                : "OpenBLAS's own choice for this CPU (" + io.rnn4j.internal.CpuFlags.vector() + ")";
         int lanes = PeakFma.lanes();
         if (format.equals("json")) {
             out.printf(Locale.ROOT, "{\"threads\": %d, \"lanes\": %d, \"peak_gflops_1\": %.1f, \"peak_gflops\": %.1f, "
                     + "\"sgemm_n\": %d, \"sgemm_gflops\": %.1f, \"openblas_coretype\": %s, \"cpu_flags\": \"%s\"}%n",
-                    n, lanes, one, all, gemm, sgemm, pin == null ? "null" : "\"" + pin + "\"", vectorFlags());
+                    n, lanes, one, all, gemm, sgemm, pin == null ? "null" : "\"" + pin + "\"", io.rnn4j.internal.CpuFlags.vector());
         } else {
             out.printf(Locale.ROOT, "physical fp32 peak: %.1f GFLOP/s on %d threads (%.1f on one; %d-lane FMA, %d chains)%n",
                     all, n, one, lanes, PeakFma.CHAINS);
@@ -73,22 +73,6 @@ final class PeakCommand implements Callable<Integer> {
             }
         }
         return 0;
-    }
-
-    /** The vector extensions /proc/cpuinfo lists (Linux), which decide OpenBLAS's kernels when nothing pins them. */
-    static String vectorFlags() {
-        try (java.util.stream.Stream<String> lines = java.nio.file.Files.lines(java.nio.file.Path.of("/proc/cpuinfo"))) {
-            String flags = lines.filter(l -> l.startsWith("flags")).findFirst().orElse("");
-            StringBuilder b = new StringBuilder();
-            for (String f : new String[] {"avx512f", "avx2", "fma", "asimd", "sve"}) {
-                if ((" " + flags + " ").contains(" " + f + " ")) {
-                    b.append(b.length() == 0 ? "" : " ").append(f);
-                }
-            }
-            return b.length() == 0 ? "no vector flags listed" : b.toString();
-        } catch (java.io.IOException | RuntimeException e) {
-            return "flags unknown";
-        }
     }
 
     /** OpenBLAS's own sgemm on {@code threads} threads: the best of 5 after a warm-up. */

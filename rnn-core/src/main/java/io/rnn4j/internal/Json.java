@@ -293,11 +293,26 @@ public final class Json {
      */
     public static String write(Object v) {
         StringBuilder sb = new StringBuilder();
-        write(sb, v);
+        write(sb, v, null);
         return sb.toString();
     }
 
-    private static void write(StringBuilder sb, Object v) {
+    /**
+     * Writes a value as {@link #write} does, for people to read: each object member on its own line,
+     * indented two spaces a level; arrays on one line, their elements separated by ", ".
+     *
+     * @param v the value
+     * @return the document (no final line break)
+     * @throws IllegalArgumentException for NaN, an infinity or a type JSON cannot hold
+     */
+    public static String writeIndented(Object v) {
+        StringBuilder sb = new StringBuilder();
+        write(sb, v, "");
+        return sb.toString();
+    }
+
+    /** {@code indent}: null for compact JSON, else the current line's indentation. */
+    private static void write(StringBuilder sb, Object v, String indent) {
         if (v == null) {
             sb.append("null");
         } else if (v instanceof String str) {
@@ -312,24 +327,31 @@ public final class Json {
             sb.append(v);
         } else if (v instanceof Map<?, ?> m) {
             sb.append('{');
+            String inner = indent == null ? null : indent + "  ";
             boolean first = true;
             for (Map.Entry<?, ?> e : m.entrySet()) {
                 if (!first) {
                     sb.append(',');
                 }
                 first = false;
+                if (inner != null) {
+                    sb.append('\n').append(inner);
+                }
                 quote(sb, String.valueOf(e.getKey()));
-                sb.append(':');
-                write(sb, e.getValue());
+                sb.append(inner == null ? ":" : ": ");
+                write(sb, e.getValue(), inner);
+            }
+            if (indent != null && !m.isEmpty()) {
+                sb.append('\n').append(indent);
             }
             sb.append('}');
         } else if (v instanceof List<?> l) {
             sb.append('[');
             for (int k = 0; k < l.size(); k++) {
                 if (k > 0) {
-                    sb.append(',');
+                    sb.append(indent == null ? "," : ", ");
                 }
-                write(sb, l.get(k));
+                write(sb, l.get(k), indent);
             }
             sb.append(']');
         } else {

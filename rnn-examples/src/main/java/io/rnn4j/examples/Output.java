@@ -112,55 +112,36 @@ final class Output {
         return p;
     }
 
-    /** Appends {@code v} as JSON, indented by {@code indent} (two spaces a level). */
+    /**
+     * Appends {@code v} as indented JSON ({@link io.rnn4j.internal.Json#writeIndented}) after turning what
+     * JSON cannot hold into what it can: NaN and infinities into null, {@code double[]} and other
+     * iterables into arrays.
+     *
+     * @param indent the indentation of the line {@code v} starts on (two spaces a level)
+     */
     static void json(StringBuilder sb, Object v, String indent) {
-        if (v == null || v instanceof Double d && !Double.isFinite(d) || v instanceof Float f && !Float.isFinite(f)) {
-            sb.append("null");
-        } else if (v instanceof Number || v instanceof Boolean) {
-            sb.append(v);
-        } else if (v instanceof java.util.Map<?, ?> m) {
-            sb.append('{');
-            String inner = indent + "  ";
-            String sep = "\n";
-            for (java.util.Map.Entry<?, ?> e : m.entrySet()) {
-                sb.append(sep).append(inner);
-                json(sb, String.valueOf(e.getKey()), inner);
-                sb.append(": ");
-                json(sb, e.getValue(), inner);
-                sep = ",\n";
-            }
-            sb.append(m.isEmpty() ? "" : "\n" + indent).append('}');
-        } else if (v instanceof Iterable<?> list) {
-            sb.append('[');
-            String sep = "";
-            for (Object o : list) {
-                sb.append(sep);
-                json(sb, o, indent);
-                sep = ", ";
-            }
-            sb.append(']');
-        } else if (v instanceof double[] a) {
-            json(sb, java.util.Arrays.stream(a).boxed().toList(), indent);
-        } else {
-            sb.append('"');
-            for (char c : v.toString().toCharArray()) {
-                switch (c) {
-                    case '"' -> sb.append("\\\"");
-                    case '\\' -> sb.append("\\\\");
-                    case '\n' -> sb.append("\\n");
-                    case '\t' -> sb.append("\\t");
-                    case '\r' -> sb.append("\\r");
-                    default -> {
-                        if (c < 0x20) {
-                            sb.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-                        } else {
-                            sb.append(c);
-                        }
-                    }
-                }
-            }
-            sb.append('"');
+        String text = io.rnn4j.internal.Json.writeIndented(jsonable(v));
+        sb.append(indent.isEmpty() ? text : text.replace("\n", "\n" + indent));
+    }
+
+    private static Object jsonable(Object v) {
+        if (v instanceof Double d && !Double.isFinite(d) || v instanceof Float f && !Float.isFinite(f)) {
+            return null;
         }
+        if (v instanceof java.util.Map<?, ?> m) {
+            java.util.Map<String, Object> out = new java.util.LinkedHashMap<>();
+            m.forEach((k, x) -> out.put(String.valueOf(k), jsonable(x)));
+            return out;
+        }
+        if (v instanceof double[] a) {
+            return jsonable(java.util.Arrays.stream(a).boxed().toList());
+        }
+        if (v instanceof Iterable<?> list) {
+            List<Object> out = new ArrayList<>();
+            list.forEach(x -> out.add(jsonable(x)));
+            return out;
+        }
+        return v == null || v instanceof Number || v instanceof Boolean ? v : v.toString();
     }
 
     /** One line series of a plot. */

@@ -107,23 +107,12 @@ final class Studies {
         m.put("kernel_choice", System.getProperty("rnn4j.cpu.kernels", "auto"));
         String pin = System.getenv("OPENBLAS_CORETYPE");
         m.put("openblas_coretype", pin == null || pin.isBlank() ? null : pin);
-        m.put("cpu_vector_flags", vectorFlags());
+        m.put("cpu_vector_flags", io.rnn4j.internal.CpuFlags.vector());
         m.put("processors", Runtime.getRuntime().availableProcessors());
         m.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
         m.put("date", java.time.LocalDate.now(java.time.ZoneOffset.UTC).toString());
         m.put("seconds", Math.round(seconds * 10) / 10.0);
         return m;
-    }
-
-    /** The vector extensions /proc/cpuinfo lists (Linux): they decide OpenBLAS's kernels when nothing pins them. */
-    static String vectorFlags() {
-        try (java.util.stream.Stream<String> lines = java.nio.file.Files.lines(java.nio.file.Path.of("/proc/cpuinfo"))) {
-            String flags = " " + lines.filter(l -> l.startsWith("flags")).findFirst().orElse("") + " ";
-            return java.util.stream.Stream.of("avx512f", "avx2", "fma", "asimd", "sve")
-                    .filter(f -> flags.contains(" " + f + " ")).collect(java.util.stream.Collectors.joining(" "));
-        } catch (java.io.IOException | RuntimeException e) {
-            return "unknown";
-        }
     }
 
     /** A dense-input model for the adding problem (2 inputs, 1 output). */
