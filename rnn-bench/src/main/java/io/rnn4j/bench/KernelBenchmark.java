@@ -24,7 +24,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * The kernels that dominate a step, for one configuration's shapes (average time per call):
  * one recurrent step (GEMM with beta = 1 plus the fused activation), the fused backward Hadamard
  * {@code f'(s) ⊙ g} over all T·B rows (g restored before each call), the fused softmax cross-entropy over all T·B rows, and the
- * clipping kernel alone (sum of squares over the whole gradient arena and the clip scale).
+ * clipping kernel alone (sum of squares over the whole gradient arena and the clip scale), and the two
+ * bias gradients' column sums.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -51,6 +52,8 @@ public class KernelBenchmark {
     private Tensor z;
     private Tensor z0;
     private Tensor loss;
+    private Tensor zSums;
+    private Tensor gSums;
     private Tensor arena;
     private Tensor scalars;
     private IndexBuffer targets;
@@ -73,6 +76,8 @@ public class KernelBenchmark {
         z0 = random(n, c.vocab(), 3, r);
         z = be.allocate(n, c.vocab());
         loss = be.allocate(1, 1);
+        zSums = be.allocate(1, c.vocab());
+        gSums = be.allocate(1, c.hidden());
         long params = (long) c.hidden() * c.hidden() + 2L * c.vocab() * c.hidden() + c.hidden() + c.vocab();
         arena = random(1, (int) params, 0.01, r);
         scalars = be.allocate(1, 2);
@@ -118,6 +123,17 @@ public class KernelBenchmark {
     public void softmaxCrossEntropy() {
         be.copy(z0, z);
         be.softmaxCrossEntropy(z, targets, 0, null, 1f, loss);
+        be.synchronize();
+    }
+
+    /**
+     * The two bias gradients of a step, as the trainer takes them: the column sums of ∂E/∂z (T·B × V)
+     * and of δ (T·B × H), each split over the threads by rows and summed in part order.
+     */
+    @Benchmark
+    public void biasSums() {
+        be.sumRows(z0, zSums, false);
+        be.sumRows(g0, gSums, false);
         be.synchronize();
     }
 
