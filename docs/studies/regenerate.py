@@ -298,7 +298,7 @@ def presets(w, cmds):
     le, pa, ar = summary(w, "le2015"), summary(w, "pascanu2013"), summary(w, "arjovsky2016")
     lr_, pr, arr = le["results"], pa["results"], ar["results"]
     l1 = lr_["runs"][0]
-    le_curve = [x for x in rows(w, "le2015", "adding.csv")]
+    le_curve = rows(w, "le2015", "adding.csv")
     pa_curve = rows(w, "pascanu2013", "adding.csv")
     ar_curve = rows(w, "arjovsky2016", "copy.csv")
     n = pr["steps"]

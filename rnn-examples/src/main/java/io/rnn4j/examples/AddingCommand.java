@@ -293,21 +293,15 @@ final class AddingCommand implements Callable<Integer> {
      * U[0, 1] values it is 0.64 in expectation.
      */
     static double constantPredictorSolved(Batch[] test) {
-        double sum = 0;
-        long n = 0;
-        for (Batch b : test) {
-            for (float y : b.targets()) {
-                sum += y;
-                n++;
-            }
-        }
-        double mean = sum / n;
+        double mean = Studies.meanTarget(test);
         long solved = 0;
+        long n = 0;
         for (Batch b : test) {
             for (float y : b.targets()) {
                 if ((y - mean) * (y - mean) <= PASCANU_SOLVED) {
                     solved++;
                 }
+                n++;
             }
         }
         return (double) solved / n;

@@ -158,18 +158,29 @@ final class Studies {
      * the set's mean target for every sequence (its variance). The score a model must beat.
      */
     static double constantPredictorMse(Batch[] test) {
-        double sum = 0;
         double sq = 0;
         long n = 0;
         for (Batch b : test) {
             for (float y : b.targets()) {
-                sum += y;
                 sq += (double) y * y;
                 n++;
             }
         }
-        double mean = sum / n;
+        double mean = meanTarget(test);
         return sq / n - mean * mean;
+    }
+
+    /** The mean last-step target of a test set: what its constant predictor predicts. */
+    static double meanTarget(Batch[] test) {
+        double sum = 0;
+        long n = 0;
+        for (Batch b : test) {
+            for (float y : b.targets()) {
+                sum += y;
+                n++;
+            }
+        }
+        return sum / n;
     }
 
     /**
