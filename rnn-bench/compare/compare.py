@@ -40,7 +40,7 @@ CONFIGS = {
     # Shapes not in the tuned list, to check that nothing is tuned to it.
     "X1": (96, 384, 40, 80), "X2": (2000, 256, 24, 60),
     # Large H with a small batch: the per-step GEMM streams U from beyond the core's cache.
-    "S1": (65, 768, 8, 200),
+    "S1": (65, 768, 8, 200), "S2": (65, 1024, 8, 100),
     # LSTM and GRU at the shape of NVIDIA's and PyTorch's LSTM benchmarks.
     "L1": (65, 512, 64, 100, "lstm"), "G1": (65, 512, 64, 100, "gru"),
 }

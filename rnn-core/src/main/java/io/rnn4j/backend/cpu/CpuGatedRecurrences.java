@@ -281,31 +281,13 @@ final class CpuGatedRecurrences {
             int gi = lstm ? 0 : 1;
             int hi = lstm ? 1 : 2;
             float[][] p = pack(part, rows, j0, n, false);
-            FloatBuffer bias = lstm ? null : d(4);
             for (int t = 0; t < steps; t++) {
                 int r = t * batch + b0;
                 if (n > 0) {
-                    if (!lstm) {
-                        // hGates[t] = b_h (or 0), then += h_t · Uᵀ below
-                        FloatBuffer hg = d(1);
-                        for (int i = 0; i < rows; i++) {
-                            for (int g = 0; g < gates; g++) {
-                                int to = at(1, r + i, g * h + j0);
-                                for (int j = 0; j < n; j++) {
-                                    hg.put(to + j, bias == null ? 0f : bias.get(o[4] + g * h + j0 + j));
-                                }
-                            }
-                        }
+                    if (!lstm && p == null) {
+                        fillBias(r, rows, j0, n); // hGates[t] = b_h (or 0), then += h_t · Uᵀ on OpenBLAS
                     }
-                    if (byUnits) {
-                        for (int g = 0; g < gates; g++) {
-                            product(p == null ? null : p[g], buf[hi], at(hi, r, 0), s[hi], rows, h, true,
-                                    uOff + (long) (g * h + j0) * ldu, n, buf[gi], at(gi, r, g * h + j0), s[gi]);
-                        }
-                    } else {
-                        product(p == null ? null : p[0], buf[hi], at(hi, r, 0), s[hi], rows, h, true, uOff, gates * h,
-                                buf[gi], at(gi, r, 0), s[gi]);
-                    }
+                    stepProduct(p, !lstm && p != null, hi, gi, r, rows, j0, n);
                     if (lstm) {
                         Kernels.lstmForward(d(0), o[0] + t * batch * s[0], s[0], d(2), o[2] + t * batch * s[2], s[2],
                                 d(2), o[2] + (t + 1) * batch * s[2], s[2], d(1), o[1] + (t + 1) * batch * s[1], s[1],
@@ -318,6 +300,42 @@ final class CpuGatedRecurrences {
                 }
                 if (byUnits) {
                     barrier.await();
+                }
+            }
+        }
+
+        /**
+         * The forward step's gate product for rows [r, r + rows): {@code out[r..] += h · Uᵀ} (the LSTM's out
+         * holds W x_t + b already), or with {@code fromBias} (the GRU on the packed GEMM)
+         * {@code out[r..] = b_h + h · Uᵀ}, written without reading out's old contents; per gate block in
+         * the unit split (each block's units [j0, j0 + n)), one product over all G·H columns otherwise.
+         */
+        private void stepProduct(float[][] p, boolean fromBias, int hi, int oi, int r, int rows, int j0, int n) {
+            int blocks = byUnits ? gates : 1;
+            int width = byUnits ? n : gates * h;
+            for (int g = 0; g < blocks; g++) {
+                int col = byUnits ? g * h + j0 : 0;
+                float[] pg = p == null ? null : p[g];
+                if (fromBias) {
+                    VectorSupport.GEMM.multiplyFrom(d(4), o[4] + col, d(hi), at(hi, r, 0), s[hi], rows, h, pg, width,
+                            d(oi), at(oi, r, col), s[oi]);
+                } else {
+                    product(pg, buf[hi], at(hi, r, 0), s[hi], rows, h, true, uOff + (long) col * ldu, width, buf[oi],
+                            at(oi, r, col), s[oi]);
+                }
+            }
+        }
+
+        /** {@code hGates[r..r + rows)} = b_h (or 0) on the part's units, before a product that adds to it. */
+        private void fillBias(int r, int rows, int j0, int n) {
+            FloatBuffer hg = d(1);
+            FloatBuffer bias = d(4);
+            for (int i = 0; i < rows; i++) {
+                for (int g = 0; g < gates; g++) {
+                    int to = at(1, r + i, g * h + j0);
+                    for (int j = 0; j < n; j++) {
+                        hg.put(to + j, bias == null ? 0f : bias.get(o[4] + g * h + j0 + j));
+                    }
                 }
             }
         }

@@ -49,6 +49,27 @@ interface PackedGemm {
                      int ldc);
 
     /**
+     * {@code C[r][j] = bias[j] + Σ_kk A[r][kk] · B[kk][j]} ({@code bias} null: 0): {@link #multiplyAdd}
+     * with C's old contents replaced by a row vector, so C is written and never read (the GRU's
+     * {@code h_t · U_hᵀ + b_h}); the same floats as filling C with the row and calling multiplyAdd.
+     *
+     * @param bias the row's buffer, or null
+     * @param bo offset of the row's first element
+     * @param a A's buffer
+     * @param ao offset of A's first row
+     * @param lda A's row stride
+     * @param rows rows of A and C
+     * @param k columns of A
+     * @param packed the packed B
+     * @param n columns of B, C and the row
+     * @param c C's buffer
+     * @param co offset of C's first row
+     * @param ldc C's row stride
+     */
+    void multiplyFrom(FloatBuffer bias, int bo, FloatBuffer a, int ao, int lda, int rows, int k, float[] packed, int n,
+                      FloatBuffer c, int co, int ldc);
+
+    /**
      * The general product {@code C ← alpha · op(A) · op(B) + beta · C} (row-major, {@code op(A)}
      * {@code m × k}, {@code op(B)} {@code k × n}) on the same micro-kernel, blocked for the caches:
      * B packed in chunks of at most 512 × 512, A packed in blocks of 64 rows with alpha folded in,

@@ -82,6 +82,24 @@ final class VectorGemm implements PackedGemm {
         tile(packA(false, a, ao, lda, 0, rows, 0, k, 1f), rows, k, packed, n, c, co, ldc);
     }
 
+    @Override
+    public void multiplyFrom(FloatBuffer bias, int bo, FloatBuffer a, int ao, int lda, int rows, int k, float[] packed,
+                             int n, FloatBuffer c, int co, int ldc) {
+        float[] as = packA(false, a, ao, lda, 0, rows, 0, k, 1f);
+        int np = padded(n);
+        float[] cs = Scratch.floats(Scratch.GEMM_C, paddedRows(rows) * np);
+        if (bias == null) {
+            java.util.Arrays.fill(cs, 0, rows * np, 0f);
+        } else {
+            bias.get(bo, cs, 0, n);
+            for (int r = 1; r < rows; r++) {
+                System.arraycopy(cs, 0, cs, r * np, n);
+            }
+        }
+        accumulate(as, rows, k, packed, k, 0, np, cs);
+        storeTile(cs, c, co, ldc, rows, n, np);
+    }
+
     /** Rows padded to whole blocks: blocks of {@link #MR}, and a last block of 4 where at most 4 rows remain. */
     private static int paddedRows(int rows) {
         int tail = rows % MR;

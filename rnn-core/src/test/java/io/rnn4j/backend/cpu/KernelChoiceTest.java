@@ -68,6 +68,12 @@ class KernelChoiceTest {
         }
 
         @Override
+        public void multiplyFrom(FloatBuffer bias, int bo, FloatBuffer a, int ao, int lda, int rows, int k,
+                                 float[] packed, int n, FloatBuffer c, int co, int ldc) {
+            multiplyAdd(a, ao, lda, rows, k, packed, n, c, co, ldc);
+        }
+
+        @Override
         public void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, FloatBuffer a, int ao,
                          int lda, FloatBuffer b, int bo, int ldb, float beta, FloatBuffer c, int co, int ldc) {
             calls.incrementAndGet();

@@ -60,6 +60,53 @@ class VectorGemmTest {
         }
     }
 
+    /**
+     * The product from a row vector (the GRU's b_h + h·Uᵀ): the same bits as filling C with the row and
+     * adding the product, C's old contents (NaN here) never read, nothing outside the block touched.
+     */
+    @ParameterizedTest
+    @CsvSource({"1,1,1,true", "3,5,7,true", "9,33,70,false", "13,100,64,true", "32,96,512,true", "64,130,96,false"})
+    void productFromARowIsFillThenAdd(int rows, int n, int k, boolean withBias) {
+        assumeTrue(Boolean.getBoolean("rnn4j.test.vector"), "Vector API module not on this test run");
+        PackedGemm g = VectorSupport.GEMM;
+        assertNotNull(g, "the packed GEMM must load when the module is present");
+        Random r = new Random(rows * 17 + n * 5 + k);
+        FloatBuffer m = direct(k * n);
+        fill(m, r);
+        int lda = k + 1;
+        int ldc = n + 3;
+        FloatBuffer a = direct(2 + rows * lda);
+        fill(a, r);
+        FloatBuffer bias = direct(4 + n);
+        fill(bias, r);
+        float[] p = g.pack(m, 0, n, false, k, n, null);
+        FloatBuffer want = direct(1 + rows * ldc);
+        FloatBuffer got = direct(1 + rows * ldc);
+        for (int i = 0; i < want.capacity(); i++) {
+            want.put(i, -7f);
+            got.put(i, Float.NaN);
+        }
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < n; j++) {
+                want.put(1 + i * ldc + j, withBias ? bias.get(4 + j) : 0f);
+                got.put(1 + i * ldc + j, Float.NaN);
+            }
+        }
+        g.multiplyAdd(a, 2, lda, rows, k, p, n, want, 1, ldc);
+        g.multiplyFrom(withBias ? bias : null, 4, a, 2, lda, rows, k, p, n, got, 1, ldc);
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < ldc && 1 + i * ldc + j < got.capacity(); j++) {
+                int at = 1 + i * ldc + j;
+                if (j < n) {
+                    assertEquals(Float.floatToIntBits(want.get(at)), Float.floatToIntBits(got.get(at)),
+                            "C[" + i + "][" + j + "]: " + want.get(at) + " vs " + got.get(at));
+                } else {
+                    assertEquals(Float.NaN, got.get(at), "outside the block: untouched");
+                }
+            }
+        }
+    }
+
     private static FloatBuffer direct(int n) {
         return ByteBuffer.allocateDirect(4 * n).order(ByteOrder.nativeOrder()).asFloatBuffer();
     }
