@@ -93,10 +93,13 @@ final class StepCommand implements Callable<Integer> {
             long ops0 = backend.operationsQueued();
             java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
             long cpu0 = mx.getCurrentThreadCpuTime();
+            long heap0 = allocatedBytes(mx);
             long[] ns = timer.measure(0, repeats);
+            long heap1 = allocatedBytes(mx);
             double hostMs = (mx.getCurrentThreadCpuTime() - cpu0) / 1e6 / repeats;
             double opsPerStep = ops0 < 0 ? -1 : (backend.operationsQueued() - ops0) / (double) repeats;
-            Stats s = Stats.of(ns, cfg, opsPerStep, hostMs);
+            double heapPerStep = heap0 < 0 || heap1 < 0 ? -1 : (heap1 - heap0) / (double) repeats;
+            Stats s = Stats.of(ns, cfg, opsPerStep, hostMs, heapPerStep);
             if (format.equals("json")) {
                 out.println(json(backend, cfg, s, threads, warmup, repeats));
             } else {
@@ -110,6 +113,11 @@ final class StepCommand implements Callable<Integer> {
                 out.printf(Locale.ROOT, "  host        %.3f ms CPU time of the calling thread per step%s%n", s.hostMs(),
                         s.opsPerStep() < 0 ? "" : String.format(Locale.ROOT, ", %.1f device operations queued per step"
                                 + " (launches, library calls, copies)", s.opsPerStep()));
+                if (s.heapBytes() >= 0) {
+                    out.printf(Locale.ROOT, "  heap        %,.0f bytes allocated per step by the calling thread%s%n",
+                            s.heapBytes(), s.heapBytes() > 1024 ? " (a step's own objects are about 100 bytes; more"
+                                    + " means the JIT left Vector API code unintrinsified: docs/PERFORMANCE.md)" : "");
+                }
             }
         }
         if (profile) {
@@ -150,16 +158,27 @@ final class StepCommand implements Callable<Integer> {
         return Backends.select(n);
     }
 
-    /** Step-time statistics. */
+    /** The calling thread's heap allocation so far (HotSpot's counter), or −1 where the JVM has none. */
+    private static long allocatedBytes(java.lang.management.ThreadMXBean mx) {
+        if (mx instanceof com.sun.management.ThreadMXBean hs && hs.isThreadAllocatedMemorySupported()) {
+            if (!hs.isThreadAllocatedMemoryEnabled()) {
+                hs.setThreadAllocatedMemoryEnabled(true);
+            }
+            return hs.getThreadAllocatedBytes(Thread.currentThread().getId());
+        }
+        return -1;
+    }
+
+    /** Step-time statistics; {@code heapBytes} per step on the calling thread, −1 where unknown. */
     record Stats(double medianMs, double p10Ms, double p90Ms, double tokensPerS, double tokensPerSSlow,
-                 double tokensPerSFast, double gflops, double opsPerStep, double hostMs) {
-        static Stats of(long[] sorted, StepConfig cfg, double opsPerStep, double hostMs) {
+                 double tokensPerSFast, double gflops, double opsPerStep, double hostMs, double heapBytes) {
+        static Stats of(long[] sorted, StepConfig cfg, double opsPerStep, double hostMs, double heapBytes) {
             double med = percentile(sorted, 0.5);
             double p10 = percentile(sorted, 0.1);
             double p90 = percentile(sorted, 0.9);
             double tok = cfg.tokens();
             return new Stats(med / 1e6, p10 / 1e6, p90 / 1e6, tok * 1e9 / med, tok * 1e9 / p90, tok * 1e9 / p10,
-                    cfg.flopsPerStep() / med, opsPerStep, hostMs);
+                    cfg.flopsPerStep() / med, opsPerStep, hostMs, heapBytes);
         }
 
         static double percentile(long[] sorted, double q) {
@@ -176,10 +195,10 @@ final class StepCommand implements Callable<Integer> {
                         + "\"cell\":\"%s\",\"layers\":%d,\"activation\":\"%s\",\"clip\":\"%s\",\"bias\":%s,\"threads\":%d},\"warmup\":%d,\"repeats\":%d,"
                         + "\"tokens_per_s\":%.1f,\"tokens_per_s_p10\":%.1f,\"tokens_per_s_p90\":%.1f,"
                         + "\"step_ms_median\":%.4f,\"step_ms_p10\":%.4f,\"step_ms_p90\":%.4f,\"model_gflops\":%.2f,"
-                        + "\"ops_per_step\":%.1f,\"host_cpu_ms_per_step\":%.4f}",
+                        + "\"ops_per_step\":%.1f,\"host_cpu_ms_per_step\":%.4f,\"heap_bytes_per_step\":%.0f}",
                 backend.name(), backend.description().replace("\"", "'"), c.vocab(), c.hidden(), c.batch(), c.steps(),
                 c.cell().name().toLowerCase(Locale.ROOT), c.layers(), c.activation().id(), c.clipping(), c.biases(), threads, warmup, repeats, s.tokensPerS(),
                 s.tokensPerSSlow(), s.tokensPerSFast(), s.medianMs(), s.p10Ms(), s.p90Ms(), s.gflops(), s.opsPerStep(),
-                s.hostMs());
+                s.hostMs(), s.heapBytes());
     }
 }

@@ -29,6 +29,10 @@ class MainTest {
                 "\"config\":{\"V\":11,\"H\":8,\"B\":2,\"T\":3"}) {
             assertTrue(o.contains(key), key + " in " + o);
         }
+        java.util.regex.Matcher heap = java.util.regex.Pattern.compile("\"heap_bytes_per_step\":(-?[0-9]+)").matcher(o);
+        assertTrue(heap.find(), "heap_bytes_per_step in " + o);
+        long bytes = Long.parseLong(heap.group(1));
+        assertTrue(bytes >= 0 && bytes < 1L << 30, "the calling thread's heap bytes per step, measured on HotSpot: " + o);
     }
 
     /** The peak: measured where the Vector API is there, a one-line reason where it is not; bad options exit 2. */

@@ -15,6 +15,10 @@ import java.util.SplittableRandom;
  * returned {@link StepResult}. Measured with the JVM's per-thread allocation counter, which counts
  * bytes, not time, in windows in which the JIT compiled nothing (on a loaded machine the JIT compiles
  * the Vector API kernels late, and until then they allocate), so the check is not sensitive to load.
+ * It runs without the Vector API module (the build's default test run): with it, JDK 17's C2 leaves
+ * some of the incubating API's operations unintrinsified in a whole step in some JVMs (measured: 0 and
+ * 6-116 KB a step for the same code in different runs), which is the JIT's, not the workspace's; the
+ * benchmark {@code rnn-bench step} reports the heap bytes a step allocates on either path.
  */
 class AllocationTest {
 
