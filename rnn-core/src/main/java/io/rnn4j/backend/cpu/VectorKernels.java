@@ -33,6 +33,14 @@ final class VectorKernels implements VectorOps {
      * that happens depends on what the JIT compiled first (measured: a step then allocated 17-98 KB).
      */
     private static void tanhs(float[] a, int from, int to, int n) {
+        if (from < 0 || n < 0 || n > a.length - from) {
+            throw new IndexOutOfBoundsException("tanh: " + n + " floats from " + from + " exceed the " + a.length
+                    + "-float scratch row");
+        }
+        if (to < 0 || n > a.length - to) {
+            throw new IndexOutOfBoundsException("tanh: " + n + " floats into " + to + " exceed the " + a.length
+                    + "-float scratch row");
+        }
         int j = 0;
         for (int up = S.loopBound(n); j < up; j += S.length()) {
             FloatVector x = FloatVector.fromArray(S, a, from + j);
@@ -56,28 +64,25 @@ final class VectorKernels implements VectorOps {
         }
     }
 
-    /** {@code a[i] = 0.5 + 0.5·tanh(0.5·a[i])} ({@link FastMath#gate}) on [off, off + n), as {@link #tanhs}. */
+    /**
+     * {@code a[i] = 0.5 + 0.5·tanh(0.5·a[i])} ({@link FastMath#gate}) on [off, off + n): the halving,
+     * {@link #tanhs} and the affine map, the same operations in the same order as the scalar formula.
+     */
     private static void gates(float[] a, int off, int n) {
         int j = 0;
         for (int up = S.loopBound(n); j < up; j += S.length()) {
-            FloatVector x = FloatVector.fromArray(S, a, off + j).mul(0.5f);
-            FloatVector c = x.min(9f).max(-9f);
-            FloatVector u = c.mul(c);
-            FloatVector p = FloatVector.broadcast(S, -1.224577579763514e-11f);
-            p = p.mul(u).add(3.0641973381851398e-08f);
-            p = p.mul(u).add(2.8031117493657083e-05f);
-            p = p.mul(u).add(0.0038694997288939229f);
-            p = p.mul(u).add(0.13680850229734501f);
-            p = p.mul(u).add(0.99999999873952583f);
-            FloatVector q = FloatVector.broadcast(S, 1.2890203120931201e-06f);
-            q = q.mul(u).add(0.000394069782478489f);
-            q = q.mul(u).add(0.027250127600409187f);
-            q = q.mul(u).add(0.47014182326752363f);
-            q = q.mul(u).add(1f);
-            c.mul(p).div(q).min(1f).max(-1f).mul(0.5f).add(0.5f).intoArray(a, off + j);
+            FloatVector.fromArray(S, a, off + j).mul(0.5f).intoArray(a, off + j);
         }
         for (; j < n; j++) {
-            a[off + j] = FastMath.gate(a[off + j]);
+            a[off + j] = 0.5f * a[off + j];
+        }
+        tanhs(a, off, off, n);
+        j = 0;
+        for (int up = S.loopBound(n); j < up; j += S.length()) {
+            FloatVector.fromArray(S, a, off + j).mul(0.5f).add(0.5f).intoArray(a, off + j);
+        }
+        for (; j < n; j++) {
+            a[off + j] = 0.5f + 0.5f * a[off + j];
         }
     }
 
@@ -336,9 +341,13 @@ final class VectorKernels implements VectorOps {
 
     /**
      * {@code a[i] = exp(a[i] − max)} on [0, n): {@link FastMath#exp}'s operations in its order, lane by
-     * lane, so the same bits; written inside the loop (see {@link #tanhs} for why).
+     * lane, so the same bits; written inside the loop, which checks its bounds itself (see {@link #tanhs}
+     * for both).
      */
     private static void exps(float[] a, int n, float max) {
+        if (n < 0 || n > a.length) {
+            throw new IndexOutOfBoundsException("exp: " + n + " floats exceed the " + a.length + "-float scratch row");
+        }
         int c = 0;
         for (int up = S.loopBound(n); c < up; c += S.length()) {
             FloatVector x = FloatVector.fromArray(S, a, c).sub(max);
