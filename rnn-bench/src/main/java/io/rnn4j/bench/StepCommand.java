@@ -115,8 +115,9 @@ final class StepCommand implements Callable<Integer> {
                                 + " (launches, library calls, copies)", s.opsPerStep()));
                 if (s.heapBytes() >= 0) {
                     out.printf(Locale.ROOT, "  heap        %,.0f bytes allocated per step by the calling thread%s%n",
-                            s.heapBytes(), s.heapBytes() > 1024 ? " (a step's own objects are about 100 bytes; more"
-                                    + " means the JIT left Vector API code unintrinsified: docs/PERFORMANCE.md)" : "");
+                            s.heapBytes(), s.heapBytes() > 1024 ? " (a step's own objects are about 100 bytes; on"
+                                    + " the Vector API path more usually means the JIT left some of it unintrinsified:"
+                                    + " docs/PERFORMANCE.md)" : "");
                 }
             }
         }

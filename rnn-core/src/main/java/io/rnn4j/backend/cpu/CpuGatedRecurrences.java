@@ -284,10 +284,7 @@ final class CpuGatedRecurrences {
             for (int t = 0; t < steps; t++) {
                 int r = t * batch + b0;
                 if (n > 0) {
-                    if (!lstm && p == null) {
-                        fillBias(r, rows, j0, n); // hGates[t] = b_h (or 0), then += h_t · Uᵀ on OpenBLAS
-                    }
-                    stepProduct(p, !lstm && p != null, hi, gi, r, rows, j0, n);
+                    stepProduct(p, !lstm, hi, gi, r, rows, j0, n);
                     if (lstm) {
                         Kernels.lstmForward(d(0), o[0] + t * batch * s[0], s[0], d(2), o[2] + t * batch * s[2], s[2],
                                 d(2), o[2] + (t + 1) * batch * s[2], s[2], d(1), o[1] + (t + 1) * batch * s[1], s[1],
@@ -305,12 +302,16 @@ final class CpuGatedRecurrences {
         }
 
         /**
-         * The forward step's gate product for rows [r, r + rows): {@code out[r..] += h · Uᵀ} (the LSTM's out
-         * holds W x_t + b already), or with {@code fromBias} (the GRU on the packed GEMM)
-         * {@code out[r..] = b_h + h · Uᵀ}, written without reading out's old contents; per gate block in
-         * the unit split (each block's units [j0, j0 + n)), one product over all G·H columns otherwise.
+         * The forward step's gate product for rows [r, r + rows): the LSTM's {@code out[r..] += h · Uᵀ} (out
+         * holds W x_t + b already); the GRU's {@code out[r..] = b_h + h · Uᵀ}, on the packed GEMM written
+         * without reading out's old contents, on OpenBLAS after filling out with b_h. Per gate block in the
+         * unit split (each block's units [j0, j0 + n)), one product over all G·H columns otherwise.
          */
-        private void stepProduct(float[][] p, boolean fromBias, int hi, int oi, int r, int rows, int j0, int n) {
+        private void stepProduct(float[][] p, boolean gru, int hi, int oi, int r, int rows, int j0, int n) {
+            boolean fromBias = gru && p != null;
+            if (gru && p == null) {
+                fillBias(r, rows, j0, n);
+            }
             int blocks = byUnits ? gates : 1;
             int width = byUnits ? n : gates * h;
             for (int g = 0; g < blocks; g++) {

@@ -87,15 +87,7 @@ final class VectorGemm implements PackedGemm {
                              int n, FloatBuffer c, int co, int ldc) {
         float[] as = packA(false, a, ao, lda, 0, rows, 0, k, 1f);
         int np = padded(n);
-        float[] cs = Scratch.floats(Scratch.GEMM_C, paddedRows(rows) * np);
-        if (bias == null) {
-            java.util.Arrays.fill(cs, 0, rows * np, 0f);
-        } else {
-            bias.get(bo, cs, 0, n);
-            for (int r = 1; r < rows; r++) {
-                System.arraycopy(cs, 0, cs, r * np, n);
-            }
-        }
+        float[] cs = rowTile(bias, bo, rows, n, np);
         accumulate(as, rows, k, packed, k, 0, np, cs);
         storeTile(cs, c, co, ldc, rows, n, np);
     }
@@ -133,6 +125,20 @@ final class VectorGemm implements PackedGemm {
                     cs[j] *= beta;
                 }
             }
+        }
+        return cs;
+    }
+
+    /** The tile (row stride np) with the row vector at bo in each of its rows × n (zeros for a null row). */
+    private static float[] rowTile(FloatBuffer bias, int bo, int rows, int n, int np) {
+        float[] cs = Scratch.floats(Scratch.GEMM_C, paddedRows(rows) * np);
+        if (bias == null) {
+            java.util.Arrays.fill(cs, 0, rows * np, 0f);
+            return cs;
+        }
+        bias.get(bo, cs, 0, n);
+        for (int r = 1; r < rows; r++) {
+            System.arraycopy(cs, 0, cs, r * np, n);
         }
         return cs;
     }

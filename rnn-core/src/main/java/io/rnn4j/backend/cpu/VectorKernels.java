@@ -31,6 +31,11 @@ final class VectorKernels implements VectorOps {
      * no helper taking or returning a vector and no branch between vectors: a vector that crosses a
      * call the JIT does not inline, or meets another at a branch's merge, is allocated, and whether
      * that happens depends on what the JIT compiled first (measured: a step then allocated 17-98 KB).
+     * The bounds are checked here with a clear message, which also takes the method's bytecode past what
+     * HotSpot's C2 inlines into a hot caller (325 bytes), so the loop is always a compilation of its own:
+     * inlined into the LSTM's and GRU's cells, it and the gate loop exhausted C2's node budget for one
+     * compilation, and the operations parsed after that ran as the Vector API's Java fallback (measured:
+     * 37-57 MB allocated per step at 65/512/64/100; docs/PERFORMANCE.md).
      */
     private static void tanhs(float[] a, int from, int to, int n) {
         if (from < 0 || n < 0 || n > a.length - from) {
