@@ -97,7 +97,7 @@ def main():
     if not os.path.exists(JAR):
         sys.exit("build the benchmark jar first: ./mvnw -q package -DskipTests")
     py = find_python()
-    rows, raw = [], []
+    rows, raw, fallbacks = [], [], []
     peak_info = run_json(["java", *VECTOR, "-jar", JAR, "peak", "--format", "json"])
     peak, ceiling = peak_info["peak_gflops"], peak_info["sgemm_gflops"]
     pins = {k: os.environ[k] for k in PINS if k in os.environ}
@@ -116,6 +116,13 @@ def main():
         plain = run_json(["java", *step])
         scalar = run_json(["java", *SCALAR, *step])
         ours = run_json(["java", *VECTOR, *step])
+        for label, run in (("plain", plain), ("vec", ours)):
+            # a step's own objects are about 100 bytes; more means the JIT ran part of the Vector API path as
+            # its Java fallback in that JVM, which is slower (docs/PERFORMANCE.md, "The Vector API path allocates")
+            if run.get("heap_bytes_per_step", 0) > 4096:
+                fallbacks.append("%s %s: %d bytes" % (name, label, run["heap_bytes_per_step"]))
+                print("warning: rnn4j %s at %s allocated %d bytes per step: part of the Vector API path ran as its"
+                      " Java fallback" % (label, name, run["heap_bytes_per_step"]), file=sys.stderr)
         torch = {}
         for tt, ob in SETTINGS:
             env = bench_env(OPENBLAS_NUM_THREADS=str(ob), OMP_NUM_THREADS=str(tt))
@@ -161,6 +168,8 @@ def main():
     print("rnn4j plain = java -jar (relaunches with the Vector API module); vec = --add-modules jdk.incubator.vector;"
           " scal = -Drnn4j.relaunch=false; GFLOP/s and %peak are the vec run's; 'better' = the better of PyTorch's"
           " best thread setting (set = torch threads / OpenBLAS threads) and DJL's.")
+    print("heap per step: every rnn4j plain and vec run allocated at most 4,096 bytes a step (no Vector API fallback)"
+          if not fallbacks else "heap per step over 4,096 bytes (Vector API fallback in that JVM): " + "; ".join(fallbacks))
     if a.json:
         with open(a.json, "w") as f:
             json.dump(raw, f, indent=1)

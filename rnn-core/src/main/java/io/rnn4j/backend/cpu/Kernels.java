@@ -171,25 +171,12 @@ final class Kernels {
         }
         // loss_r = log Σ exp(z − max) − (z_y − max): finite even where exp(z_y − max) underflows.
         double zy = (double) z.get(zb + y) - max;
-        double sum = 0;
-        double sum2 = 0;
-        int c = 0;
-        for (; c + 1 < cols; c += 2) {
-            float e0 = FastMath.exp(z.get(zb + c) - max);
-            float e1 = FastMath.exp(z.get(zb + c + 1) - max);
-            z.put(zb + c, e0);
-            z.put(zb + c + 1, e1);
-            sum += e0;
-            sum2 += e1;
+        for (int c = 0; c < cols; c++) {
+            z.put(zb + c, FastMath.exp(z.get(zb + c) - max));
         }
-        if (c < cols) {
-            float e0 = FastMath.exp(z.get(zb + c) - max);
-            z.put(zb + c, e0);
-            sum += e0;
-        }
-        double total1 = sum + sum2;
+        double total1 = FastMath.blockSum(z, zb, cols);
         float k = (float) (gradScale * wr / total1);
-        for (c = 0; c < cols; c++) {
+        for (int c = 0; c < cols; c++) {
             z.put(zb + c, k * z.get(zb + c));
         }
         z.put(zb + y, z.get(zb + y) - gradScale * wr);

@@ -38,7 +38,7 @@ interface VectorOps {
     /**
      * {@link Kernels#softmaxRow} on the row at {@code zb} ({@code cols} wide, target {@code y}, weight
      * {@code wr != 0}): the same bits (the exponentials lane by lane with {@link FastMath#exp}'s
-     * operations, the sums in double in the scalar loop's order).
+     * operations, their sum in {@link FastMath#blockSum}'s order).
      */
     double softmaxRow(FloatBuffer z, int zb, int cols, int y, float wr, float gradScale);
 }

@@ -161,12 +161,18 @@ class VectorKernelsTest {
     void vectorSoftmaxGivesTheScalarBits() {
         org.junit.jupiter.api.Assumptions.assumeTrue(VectorSupport.OPS != null, "no Vector API module in this run");
         SplittableRandom r = new SplittableRandom(11);
-        for (int cols : new int[] {1, 2, 5, 15, 16, 17, 33, 65, 100, 1000}) {
-            for (int trial = 0; trial < 20; trial++) {
+        for (int cols : new int[] {1, 2, 5, 15, 16, 17, 33, 64, 65, 100, 127, 128, 129, 255, 257, 1000, 2000}) {
+            for (int trial = 0; trial < 22; trial++) {
                 float[] z = rand(r, cols, trial < 10 ? 3 : 60);  // large logits reach the clamps
                 if (trial == 19 && cols > 3) {
                     z[1] = Float.NEGATIVE_INFINITY;
                     z[cols - 1] = Float.NEGATIVE_INFINITY;
+                }
+                if (trial == 20) {
+                    z[r.nextInt(cols)] = Float.NaN;  // the maximum is NaN whichever lane holds it
+                }
+                if (trial == 21) {
+                    z[cols - 1] = 200f;  // the largest logit in the last lane or the scalar tail
                 }
                 int y = r.nextInt(cols);
                 float w = trial % 3 == 0 ? 0.25f : 1f;
