@@ -163,17 +163,12 @@ def main():
         base = max([best["tokens_per_s"]] + ([djl["tokens_per_s"]] if djl else []))
         rows.append((name if cell == "elman" else name + "/" + cell, "%d/%d/%d/%d" % (V, H, B, T),
                      scalar["tokens_per_s"], plain["tokens_per_s"], ours["tokens_per_s"], ours["model_gflops"],
-                     100 * ours["model_gflops"] / peak, best["tokens_per_s"], "%d/%d" % best_key,
+                     best["tokens_per_s"], "%d/%d" % best_key,
                      djl["tokens_per_s"] if djl else None, dl4j["tokens_per_s"] if dl4j else None, base))
         print("measured %s" % name, file=sys.stderr)
     if a.rounds > 1:
         # a share of the larger of the two peaks measured (the start's and the end's) is the conservative one
         end = run_json(["java", *VECTOR, "-jar", JAR, "peak", "--format", "json"])
-        if end["peak_gflops"] > peak:
-            for r in range(len(rows)):
-                row = list(rows[r])
-                row[6] = 100 * row[5] / end["peak_gflops"]
-                rows[r] = tuple(row)
         print("peak at the start %.1f, at the end %.1f GFLOP/s; the shares are of the larger"
               % (peak, end["peak_gflops"]), file=sys.stderr)
         peak = max(peak, end["peak_gflops"])
@@ -184,9 +179,9 @@ def main():
     print("%-8s %-16s %11s %11s %11s %8s %6s %11s %7s %10s %10s %11s %11s" % (
         "cfg", "V/H/B/T", "rnn4j scal", "rnn4j plain", "rnn4j vec", "GFLOP/s", "%peak", "torch best", "set",
         "DJL best", "DL4J", "vec/better", "plain/vec"))
-    for (name, dims, sc, pl, vec, gf, pct, best, key, dj, dl, base) in rows:
+    for (name, dims, sc, pl, vec, gf, best, key, dj, dl, base) in rows:
         print("%-8s %-16s %11.0f %11.0f %11.0f %8.1f %5.0f%% %11.0f %7s %10s %10s %10.2fx %10.2fx" % (
-            name, dims, sc, pl, vec, gf, pct, best, key, "%.0f" % dj if dj else "-", "%.0f" % dl if dl else "-",
+            name, dims, sc, pl, vec, gf, 100 * gf / peak, best, key, "%.0f" % dj if dj else "-", "%.0f" % dl if dl else "-",
             vec / base, pl / vec))
     print("rnn4j plain = java -jar (relaunches with the Vector API module); vec = --add-modules jdk.incubator.vector;"
           " scal = -Drnn4j.relaunch=false; GFLOP/s and %peak are the vec run's; 'better' = the better of PyTorch's"
