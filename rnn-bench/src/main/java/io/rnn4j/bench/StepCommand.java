@@ -59,6 +59,10 @@ final class StepCommand implements Callable<Integer> {
             description = "keep warming up until S seconds have passed too (default 0; the JIT compiles the"
                     + " Vector API kernels during the first seconds)")
     double warmupSeconds = 0;
+    @Option(names = "--jit-quiet", paramLabel = "S",
+            description = "then keep warming up until the JIT compiler has compiled nothing for S seconds, for at"
+                    + " most 30 s more (default 1; 0 = off): the steady state a long training run sees")
+    double jitQuietSeconds = 1;
     @Option(names = "--repeats", paramLabel = "N", description = "timed steps")
     int repeats = 50;
     @Option(names = "--seed", paramLabel = "N", description = "seed of weights and data")
@@ -78,8 +82,8 @@ final class StepCommand implements Callable<Integer> {
         if (!format.equals("text") && !format.equals("json")) {
             throw usage("--format must be text or json, got '" + format + "'");
         }
-        if (repeats < 1 || warmup < 0 || threads < 0 || !(warmupSeconds >= 0)) {
-            throw usage("--repeats must be >= 1, --warmup, --warmup-seconds and --threads >= 0");
+        if (repeats < 1 || warmup < 0 || threads < 0 || !(warmupSeconds >= 0) || !(jitQuietSeconds >= 0)) {
+            throw usage("--repeats must be >= 1, --warmup, --warmup-seconds, --jit-quiet and --threads >= 0");
         }
         StepConfig cfg;
         try {
@@ -89,23 +93,31 @@ final class StepCommand implements Callable<Integer> {
             throw usage(e.getMessage());
         }
         try (Backend backend = openBackend(backendName, threads); StepTimer timer = new StepTimer(backend, cfg, seed)) {
+            long warm0 = System.nanoTime();
             timer.measure(warmup, (long) (warmupSeconds * 1e9), 1);
+            if (jitQuietSeconds > 0) {
+                timer.warmUntilJitQuiet((long) (jitQuietSeconds * 1e9), 30_000_000_000L);
+            }
+            double warmS = (System.nanoTime() - warm0) / 1e9;
+            long jit0 = StepTimer.jitMillis();
             long ops0 = backend.operationsQueued();
             java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
             long cpu0 = mx.getCurrentThreadCpuTime();
             long heap0 = allocatedBytes(mx);
             long[] ns = timer.measure(0, repeats);
             long heap1 = allocatedBytes(mx);
+            long jitMs = jit0 < 0 ? -1 : StepTimer.jitMillis() - jit0;
             double hostMs = (mx.getCurrentThreadCpuTime() - cpu0) / 1e6 / repeats;
             double opsPerStep = ops0 < 0 ? -1 : (backend.operationsQueued() - ops0) / (double) repeats;
             double heapPerStep = heap0 < 0 || heap1 < 0 ? -1 : (heap1 - heap0) / (double) repeats;
             Stats s = Stats.of(ns, cfg, opsPerStep, hostMs, heapPerStep);
             if (format.equals("json")) {
-                out.println(json(backend, cfg, s, threads, warmup, repeats));
+                out.println(json(backend, cfg, s, threads, warmup, repeats, warmS, jitMs));
             } else {
                 out.printf(Locale.ROOT, "%s on %s%n", cfg.label(), backend.description());
-                out.printf(Locale.ROOT, "  step time   median %.3f ms (p10 %.3f, p90 %.3f, over %d steps after %d warm-up)%n",
-                        s.medianMs(), s.p10Ms(), s.p90Ms(), repeats, warmup);
+                out.printf(Locale.ROOT, "  step time   median %.3f ms (p10 %.3f, p90 %.3f, over %d steps after %.1f s of"
+                        + " warm-up%s)%n", s.medianMs(), s.p10Ms(), s.p90Ms(), repeats, warmS, jitMs < 0 ? ""
+                        : String.format(Locale.ROOT, "; the JIT compiled for %d ms while they were timed", jitMs));
                 out.printf(Locale.ROOT, "  throughput  %,.0f tokens/s (p10-p90 %,.0f-%,.0f)%n", s.tokensPerS(),
                         s.tokensPerSSlow(), s.tokensPerSFast());
                 out.printf(Locale.ROOT, "  model       %.1f GFLOP/s (6·H·(G·H·(2L−1)+V)·B·T = %.3f GFLOP per step)%n",
@@ -190,15 +202,18 @@ final class StepCommand implements Callable<Integer> {
         }
     }
 
-    static String json(Backend backend, StepConfig c, Stats s, int threads, int warmup, int repeats) {
+    static String json(Backend backend, StepConfig c, Stats s, int threads, int warmup, int repeats, double warmS,
+                       long jitMs) {
         return String.format(Locale.ROOT,
                 "{\"backend\":\"%s\",\"backend_description\":\"%s\",\"config\":{\"V\":%d,\"H\":%d,\"B\":%d,\"T\":%d,"
-                        + "\"cell\":\"%s\",\"layers\":%d,\"activation\":\"%s\",\"clip\":\"%s\",\"bias\":%s,\"threads\":%d},\"warmup\":%d,\"repeats\":%d,"
+                        + "\"cell\":\"%s\",\"layers\":%d,\"activation\":\"%s\",\"clip\":\"%s\",\"bias\":%s,\"threads\":%d},"
+                        + "\"warmup\":%d,\"warmup_s\":%.2f,\"jit_ms_timed\":%d,\"repeats\":%d,"
                         + "\"tokens_per_s\":%.1f,\"tokens_per_s_p10\":%.1f,\"tokens_per_s_p90\":%.1f,"
                         + "\"step_ms_median\":%.4f,\"step_ms_p10\":%.4f,\"step_ms_p90\":%.4f,\"model_gflops\":%.2f,"
                         + "\"ops_per_step\":%.1f,\"host_cpu_ms_per_step\":%.4f,\"heap_bytes_per_step\":%.0f}",
                 backend.name(), backend.description().replace("\"", "'"), c.vocab(), c.hidden(), c.batch(), c.steps(),
-                c.cell().name().toLowerCase(Locale.ROOT), c.layers(), c.activation().id(), c.clipping(), c.biases(), threads, warmup, repeats, s.tokensPerS(),
+                c.cell().name().toLowerCase(Locale.ROOT), c.layers(), c.activation().id(), c.clipping(), c.biases(), threads,
+                warmup, warmS, jitMs, repeats, s.tokensPerS(),
                 s.tokensPerSSlow(), s.tokensPerSFast(), s.medianMs(), s.p10Ms(), s.p90Ms(), s.gflops(), s.opsPerStep(),
                 s.hostMs(), s.heapBytes());
     }

@@ -21,12 +21,13 @@ class MainTest {
 
     @Test
     void stepPrintsJsonWithTheDocumentedFields() {
+        assertEquals(2, run("step", "--jit-quiet", "-1"));
         assertEquals(0, run("step", "-V", "11", "-H", "8", "-B", "2", "-T", "3", "--warmup", "1", "--repeats", "3",
-                "--format", "json", "--threads", "1"));
+                "--jit-quiet", "0.05", "--format", "json", "--threads", "1"));
         String o = outBytes.toString(StandardCharsets.UTF_8).trim();
         assertTrue(o.startsWith("{") && o.endsWith("}"), o);
         for (String key : new String[] {"\"tokens_per_s\":", "\"step_ms_median\":", "\"backend\":\"cpu\"",
-                "\"config\":{\"V\":11,\"H\":8,\"B\":2,\"T\":3"}) {
+                "\"config\":{\"V\":11,\"H\":8,\"B\":2,\"T\":3", "\"warmup_s\":", "\"jit_ms_timed\":"}) {
             assertTrue(o.contains(key), key + " in " + o);
         }
         java.util.regex.Matcher heap = java.util.regex.Pattern.compile("\"heap_bytes_per_step\":(-?[0-9]+)").matcher(o);

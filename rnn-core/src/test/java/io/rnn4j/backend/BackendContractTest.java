@@ -329,6 +329,54 @@ public abstract class BackendContractTest {
         }
     }
 
+    /**
+     * A small C over a long inner dimension: the shape of a weight gradient summed over every token
+     * (the CPU backend splits it over k and adds the partial products), on a strided C, with beta 0
+     * over NaN and with beta ≠ 0.
+     */
+    @ParameterizedTest(name = "long k, transA={0}, transB={1}")
+    @org.junit.jupiter.params.provider.CsvSource({"false,false", "true,false", "false,true", "true,true"})
+    void gemmWithALongInnerDimension(boolean ta, boolean tb) {
+        for (int[] mnk : new int[][] {{24, 40, 1001}, {65, 128, 2500}}) {
+            int m = mnk[0];
+            int n = mnk[1];
+            int k = mnk[2];
+            float[] a = random(m * k, 1);
+            float[] b = random(k * n, 1);
+            Tensor A = ta ? upload(k, m, a) : upload(m, k, a);
+            Tensor B = tb ? upload(n, k, b) : upload(k, n, b);
+            for (float beta : new float[] {0f, -0.5f}) {
+                Tensor cbuf = beta == 0f ? poisoned(m, n + 3) : upload(m, n + 3, random(m * (n + 3), 1));
+                Tensor C = cbuf.cols(2, n);
+                float[] c0 = down(C);
+                float[] outside = down(cbuf.cols(0, 2));
+                be.gemm(C, A, ta, B, tb, 0.75f, beta);
+                float[] got = down(C);
+                for (int i = 0; i < m; i++) {
+                    for (int j = 0; j < n; j++) {
+                        double acc = 0;
+                        double mag = 0;
+                        for (int p = 0; p < k; p++) {
+                            double t = (double) (ta ? a[p * m + i] : a[i * k + p]) * (tb ? b[j * k + p] : b[p * n + j]);
+                            acc += t;
+                            mag += Math.abs(t);
+                        }
+                        double c = beta == 0f ? 0 : beta * c0[i * n + j];
+                        double want = 0.75 * acc + c;
+                        // float32 summation of k terms in any order: within k·2⁻²⁴ of the sum of magnitudes
+                        double bound = (k + 2) * 0x1p-24 * (0.75 * mag + Math.abs(c)) + 1e-30;
+                        int at = i * n + j;
+                        assertTrue(Math.abs(got[at] - want) <= bound, () -> "gemm " + m + "x" + n + "x" + k + ", beta "
+                                + beta + ": element " + at + " is " + got[at] + ", expected " + want + " ± " + bound);
+                    }
+                }
+                assertArrayEquals(outside, down(cbuf.cols(0, 2)), "columns outside the view");
+                close(cbuf);
+            }
+            close(A, B);
+        }
+    }
+
     @Test
     void gemmWithBetaZeroIgnoresNaNInTheOutput() {
         float[] a = random(12, 1);
