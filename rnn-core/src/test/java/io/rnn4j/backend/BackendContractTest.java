@@ -830,9 +830,14 @@ public abstract class BackendContractTest {
         close(T, out, two, S);
     }
 
-    /** Scatter-add into a small and a large table with many repeated ids (a GPU sums these as a GEMM or by sorted ids). */
+    /**
+     * Scatter-add into a small and a large table with many repeated ids (a GPU sums these as a GEMM or
+     * by sorted ids); the last two sources are large enough (over 2²¹ floats) for the CPU backend to
+     * split them over its threads, into a table summed in one array and into one summed row by row.
+     */
     @ParameterizedTest
-    @org.junit.jupiter.params.provider.CsvSource({"65,700,12", "3000,1500,9", "3000,5000,3"})
+    @org.junit.jupiter.params.provider.CsvSource({"65,700,12", "3000,1500,9", "3000,5000,3", "65,4200,512",
+        "3000,2800,768"})
     void scatterAddRowsSumsRepeatedIdsExactlyOnce(int v, int n, int h) {
         float[] table = random(v * h, 1);
         Tensor T = upload(v, h, table);

@@ -19,9 +19,9 @@ final class Scratch {
     static final int VECTOR_0 = 4;
     /** {@link VectorKernels}: the second operand row. */
     static final int VECTOR_1 = 5;
-    /** {@link CpuRowKernels}: the row being updated. */
+    /** {@link CpuRowKernels} and {@link CpuGemm}'s sum of partial products: the row being updated. */
     static final int ROW_0 = 6;
-    /** {@link CpuRowKernels}: the row added to it. */
+    /** {@link CpuRowKernels} and {@link CpuGemm}'s sum of partial products: the row added to it. */
     static final int ROW_1 = 7;
     /** {@link Kernels#sumSquares}: the chunk being summed. */
     static final int CHUNK = 8;
