@@ -85,7 +85,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--configs", default="C1,C2,C3,C5,C6,X1,X2,L1,G1")
     ap.add_argument("--repeats", type=int, default=30)
-    ap.add_argument("--warmup", type=int, default=30, help="untimed steps first (rnn4j: and at least 2 s)")
+    ap.add_argument("--warmup", type=int, default=30, help="untimed steps first (rnn4j: and at least 2 s, then until its JIT has been idle for 1 s)")
     ap.add_argument("--rounds", type=int, default=1,
                     help="measure every contestant this many times, round after round, and keep each one's best")
     ap.add_argument("--json", help="also write every measurement to this file")
@@ -114,7 +114,9 @@ def main():
         cell = CONFIGS[name][4] if len(CONFIGS[name]) > 4 else "elman"
         dims = ["-V", str(V), "-H", str(H), "-B", str(B), "-T", str(T), "--cell", cell]
         # --no-bias: the model pytorch_step.py trains (no biases in the recurrent layer or the head).
-        # at least 2 s of warm-up as well: the JIT compiles the Vector API kernels in the background
+        # at least 2 s of warm-up as well, and then until the JIT has compiled nothing for 1 s (the step
+        # command's default --jit-quiet 1): on two cores the compiler shares the cores with the steps for
+        # several seconds, and C1 timed after 2 s read about 15% below its steady state
         step = ["-jar", JAR, "step", *dims, "--no-bias", "--warmup", str(a.warmup), "--warmup-seconds", "2",
                 "--repeats", str(a.repeats), "--format", "json"]
         # Every measurement of this configuration, in a fixed order; with --rounds N the whole list runs N
