@@ -91,18 +91,17 @@ public final class StepTimer implements AutoCloseable {
      * @return the steps run, or −1 where the JVM does not report its compilation time
      */
     public int warmUntilJitQuiet(long quietNanos, long maxNanos) {
-        java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
-        if (jit == null || !jit.isCompilationTimeMonitoringSupported()) {
+        long seen = jitMillis();
+        if (seen < 0) {
             return -1;
         }
         long start = System.nanoTime();
         long quietSince = start;
-        long seen = jit.getTotalCompilationTime();
         int steps = 0;
         for (long now = start; now - quietSince < quietNanos && now - start < maxNanos; now = System.nanoTime()) {
             step();
             steps++;
-            long c = jit.getTotalCompilationTime();
+            long c = jitMillis();
             if (c != seen) {
                 seen = c;
                 quietSince = System.nanoTime();

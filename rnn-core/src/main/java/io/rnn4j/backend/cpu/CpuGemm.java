@@ -40,16 +40,16 @@ final class CpuGemm {
         g.set(transA, transB, m, n, k, alpha, be.buf(a), a.offset(), CpuBackend.ld(a), be.buf(b), b.offset(),
                 CpuBackend.ld(b), beta, be.buf(c), c.offset(), CpuBackend.ld(c));
         double flops = 2.0 * m * n * k;
-        int parts = flops >= CpuBackend.PARALLEL_GEMM_FLOPS ? Math.min(be.threads, Math.max(m, n) / 8) : 1;
+        int parts = flops >= CpuBackend.PARALLEL_GEMM_FLOPS
+                ? Math.max(1, Math.min(be.threads, Math.max(m, n) / 8)) : 1;
         g.splitRows = m >= n;
         g.splitK = parts > 1 && splitInner(m, n, k);
         if (g.splitK && partialProducts == null) {
             partialProducts = CpuBuffer.scratch((long) (be.workers.size() - 1) * SPLIT_K_MAX_C);
         }
-        g.partial = partialProducts;
-        be.workers.run(g, Math.max(1, parts));
+        be.workers.run(g, parts);
         if (g.splitK) {
-            addPartials(be.buf(c).data(), Math.toIntExact(c.offset()), CpuBackend.ld(c), m, n, Math.max(1, parts));
+            addPartials(be.buf(c).data(), Math.toIntExact(c.offset()), CpuBackend.ld(c), m, n, parts);
         }
     }
 
@@ -99,7 +99,6 @@ final class CpuGemm {
         boolean splitRows;
         /** Split over k: part 0 into C, part p > 0 into its partial product (C's shape, leading dimension n). */
         boolean splitK;
-        CpuBuffer partial;
 
         void set(boolean ta, boolean tb, int m, int n, int k, float alpha, CpuBuffer a, long aOff, int lda,
                  CpuBuffer b, long bOff, int ldb, float beta, CpuBuffer c, long cOff, int ldc) {
@@ -131,7 +130,7 @@ final class CpuGemm {
                 if (part == 0) {
                     be.gemm.sgemm(ta, tb, m, n, k1 - k0, alpha, a, ao, lda, b, bo, ldb, beta, c, cOff, ldc);
                 } else {
-                    be.gemm.sgemm(ta, tb, m, n, k1 - k0, alpha, a, ao, lda, b, bo, ldb, 0f, partial,
+                    be.gemm.sgemm(ta, tb, m, n, k1 - k0, alpha, a, ao, lda, b, bo, ldb, 0f, partialProducts,
                             (long) (part - 1) * SPLIT_K_MAX_C, n);
                 }
             } else if (splitRows) {
