@@ -72,7 +72,7 @@ interface PackedGemm {
     /**
      * The general product {@code C ← alpha · op(A) · op(B) + beta · C} (row-major, {@code op(A)}
      * {@code m × k}, {@code op(B)} {@code k × n}) on the same micro-kernel, blocked for the caches:
-     * B packed in chunks of at most 512 × 512, A packed in blocks of 64 rows with alpha folded in,
+     * B packed in chunks of at most 512 × 512, A packed in blocks of 128 rows with alpha folded in,
      * C accumulated in per-thread tiles. {@code beta = 0} ignores C's old contents (NaN included).
      *
      * @param transA whether A is stored transposed

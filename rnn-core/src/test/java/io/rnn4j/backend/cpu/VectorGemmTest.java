@@ -20,7 +20,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 class VectorGemmTest {
 
     @ParameterizedTest
-    @CsvSource({"1,1,1", "3,5,7", "4,32,16", "8,32,64", "9,33,70", "13,100,64", "17,64,130", "64,96,512"})
+    @CsvSource({"1,1,1", "2,40,9", "3,5,7", "4,32,16", "5,64,33", "6,31,20", "7,70,128", "8,32,64", "9,33,70",
+            "13,100,64", "14,64,128", "15,33,50", "17,64,130", "25,128,128", "31,96,65", "64,96,512"})
     void packedProductMatchesFloat64(int rows, int n, int k) {
         assumeTrue(Boolean.getBoolean("rnn4j.test.vector"), "Vector API module not on this test run");
         PackedGemm g = VectorSupport.GEMM;
@@ -65,7 +66,8 @@ class VectorGemmTest {
      * adding the product, C's old contents (NaN here) never read, nothing outside the block touched.
      */
     @ParameterizedTest
-    @CsvSource({"1,1,1,true", "3,5,7,true", "9,33,70,false", "13,100,64,true", "32,96,512,true", "64,130,96,false"})
+    @CsvSource({"1,1,1,true", "3,5,7,true", "7,40,30,false", "9,33,70,false", "13,100,64,true", "25,128,128,true",
+            "32,96,512,true", "64,130,96,false"})
     void productFromARowIsFillThenAdd(int rows, int n, int k, boolean withBias) {
         assumeTrue(Boolean.getBoolean("rnn4j.test.vector"), "Vector API module not on this test run");
         PackedGemm g = VectorSupport.GEMM;
@@ -120,7 +122,8 @@ class VectorGemmTest {
     /** The general product over both storage orders, alpha, beta (0 ignores NaN in C) and every blocking tail. */
     @ParameterizedTest
     @CsvSource({"1,1,1,false,false,1,0", "9,33,17,true,false,0.5,1", "130,129,600,false,true,1,0.5",
-            "130,530,70,true,true,-2,0", "200,140,1030,true,false,1,1", "64,96,512,false,false,1,0"})
+            "130,530,70,true,true,-2,0", "200,140,1030,true,false,1,1", "64,96,512,false,false,1,0",
+            "135,40,50,false,false,1,1", "7,70,33,true,false,1,0", "262,33,20,true,true,0.5,0"})
     void generalProductMatchesFloat64(int m, int n, int k, boolean ta, boolean tb, float alpha, float beta) {
         assumeTrue(Boolean.getBoolean("rnn4j.test.vector"), "Vector API module not on this test run");
         PackedGemm g = VectorSupport.GEMM;
