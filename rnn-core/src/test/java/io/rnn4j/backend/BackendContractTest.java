@@ -890,11 +890,23 @@ public abstract class BackendContractTest {
         };
     }
 
+    /**
+     * Every activation at 9 × 13, and at 301 × 129 (38,829 elements: past the size at which the CPU
+     * backend splits a call over its threads, with rows that do not divide evenly).
+     */
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> activationCases() {
+        java.util.List<org.junit.jupiter.params.provider.Arguments> out = new java.util.ArrayList<>();
+        for (int[] shape : new int[][] {{9, 13}, {301, 129}}) {
+            for (Activation a : Activation.values()) {
+                out.add(org.junit.jupiter.params.provider.Arguments.of(a, shape[0], shape[1]));
+            }
+        }
+        return out.stream();
+    }
+
     @ParameterizedTest
-    @EnumSource(Activation.class)
-    void activationForwardAndBackward(Activation a) {
-        int rows = 9;
-        int cols = 13;
+    @org.junit.jupiter.params.provider.MethodSource("activationCases")
+    void activationForwardAndBackward(Activation a, int rows, int cols) {
         float[] s = random(rows * cols, 4);
         s[0] = 0f;
         s[1] = 30f;

@@ -17,7 +17,8 @@ import java.util.Objects;
  *
  * <p>This class holds the memory, the threads and the dispatch; the kernels live in one class per
  * family: {@link CpuGemm} (GEMM split over the threads), {@link CpuRowKernels} (fills, norms, bias
- * broadcasts and sums, gathers, activations), {@link CpuRecurrences} (the whole Elman recurrences),
+ * broadcasts and sums, gathers), {@link CpuActivations} (the stand-alone activations and their
+ * derivatives), {@link CpuRecurrences} (the whole Elman recurrences),
  * {@link CpuGates} (the gated-cell steps), {@link CpuGatedRecurrences} (the whole LSTM and GRU sweeps),
  * {@link CpuLosses} (the loss heads and the clipping factor) and {@link CpuOptimizer} (the fused update);
  * {@link CpuTransfers} copies, {@link PartialSums} holds the reductions' per-thread parts.
@@ -26,9 +27,9 @@ import java.util.Objects;
  * itself. Large GEMMs are split into row (or column) blocks, one single-threaded GEMM per thread;
  * the whole recurrences are split by batch rows, so that each thread runs its own independent chain
  * of small GEMMs and activations with no synchronization inside the time loop (or, at small batch
- * and large H, by U's output columns with one barrier per step); softmax, norms,
- * fills and optimizer updates are split into ranges. Results are deterministic for a given thread
- * count. Synchronous: every kernel has finished when its method returns.
+ * and large H, by U's output columns with one barrier per step); softmax, norms, fills and
+ * optimizer updates are split into ranges, the stand-alone activations into rows. Results are
+ * deterministic for a given thread count. Synchronous: every kernel has finished when its method returns.
  *
  * <p>Every method is atomic: a backend shared by several threads serves their calls one at a time
  * (results stay exact, the threads wait for each other). For parallel training give each thread its
@@ -60,6 +61,7 @@ public final class CpuBackend implements Backend {
     final Gemm blas;
     private final CpuGemm gemms;
     private final CpuRowKernels rowKernels;
+    private final CpuActivations activations;
     private final CpuRecurrences recurrences;
     private final CpuGates gateKernels;
     private final CpuGatedRecurrences gatedSweeps;
@@ -88,6 +90,7 @@ public final class CpuBackend implements Backend {
         this.partials = new PartialSums(threads);
         this.gemms = new CpuGemm(this);
         this.rowKernels = new CpuRowKernels(this);
+        this.activations = new CpuActivations(this);
         this.recurrences = new CpuRecurrences(this);
         this.gateKernels = new CpuGates(this);
         this.gatedSweeps = new CpuGatedRecurrences(this);
@@ -287,14 +290,14 @@ public final class CpuBackend implements Backend {
     @Override
     public synchronized void activationForward(Activation f, Tensor s, Tensor h, Tensor slope) {
         open();
-        rowKernels.activationForward(f, s, h, slope);
+        activations.forward(f, s, h, slope);
     }
 
     @Override
     public synchronized void activationBackward(Activation f, Tensor s, Tensor h, Tensor g, Tensor slope,
                                                 Tensor slopeGrad) {
         open();
-        rowKernels.activationBackward(f, s, h, g, slope, slopeGrad);
+        activations.backward(f, s, h, g, slope, slopeGrad);
     }
 
     @Override

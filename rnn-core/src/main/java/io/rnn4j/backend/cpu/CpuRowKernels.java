@@ -4,7 +4,6 @@ import static io.rnn4j.backend.cpu.CpuBackend.lo;
 import static io.rnn4j.backend.cpu.CpuBackend.off;
 import static io.rnn4j.backend.cpu.CpuBackend.rowBase;
 
-import io.rnn4j.backend.Activation;
 import io.rnn4j.backend.IndexBuffer;
 import io.rnn4j.backend.Tensor;
 import io.rnn4j.backend.internal.Shapes;
@@ -13,7 +12,8 @@ import java.nio.FloatBuffer;
 /**
  * The element-wise and row kernels of the CPU backend: fill, scale, axpy and the sum of squares
  * over contiguous ranges; the bias broadcast and column sums, the embedding gather and scatter-add
- * split by rows (scatter-add by columns, so that repeated ids never race); the activations.
+ * split by rows (scatter-add by columns, so that repeated ids never race); dropout masks and the
+ * element-wise product ({@link CpuActivations} holds the activations).
  */
 final class CpuRowKernels {
     private final CpuBackend be;
@@ -150,26 +150,6 @@ final class CpuRowKernels {
 
     private int rowParts(Tensor x) {
         return Math.min(be.partsFor(x.size()), Math.max(1, x.rows()));
-    }
-
-    void activationForward(Activation f, Tensor s, Tensor h, Tensor slope) {
-        Shapes.activationForward(f, s, h, slope);
-        FloatBuffer ad = f == Activation.PRELU ? be.data(slope) : null;
-        int ao = f == Activation.PRELU ? off(slope) : 0;
-        Kernels.activationForward(f, be.data(s), off(s), s.rowStride(), be.data(h), off(h), h.rowStride(), s.rows(),
-                s.cols(), ad, ao);
-    }
-
-    void activationBackward(Activation f, Tensor s, Tensor h, Tensor g, Tensor slope, Tensor slopeGrad) {
-        Shapes.activationBackward(f, s, h, g, slope, slopeGrad);
-        boolean prelu = f == Activation.PRELU;
-        double[] partial = prelu ? be.partials.zeroedRow(0, g.cols()) : null;
-        Kernels.activationBackward(f, be.data(s), off(s), s.rowStride(), be.data(h), off(h), h.rowStride(), be.data(g),
-                off(g), g.rowStride(), g.rows(), g.cols(), prelu ? be.data(slope) : null, prelu ? off(slope) : 0,
-                partial);
-        if (prelu) {
-            be.partials.addRowsInto(be.data(slopeGrad), off(slopeGrad), slopeGrad.cols(), 1, true);
-        }
     }
 
     /** SplitMix64's finalizer. */
