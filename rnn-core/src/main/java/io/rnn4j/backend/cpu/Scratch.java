@@ -26,7 +26,11 @@ final class Scratch {
     /** {@link Kernels#sumSquares}: the chunk being summed. */
     static final int CHUNK = 8;
 
+    /** {@link Kernels#sumSquares}: its double accumulators. */
+    static final int SUM_LANES = 16;
+
     private static final ThreadLocal<float[][]> SLOTS = ThreadLocal.withInitial(() -> new float[9][0]);
+    private static final ThreadLocal<double[]> LANES = ThreadLocal.withInitial(() -> new double[SUM_LANES]);
 
     private Scratch() {
     }
@@ -45,5 +49,12 @@ final class Scratch {
             s[slot] = new float[Math.max(n, 2 * s[slot].length)];
         }
         return s[slot];
+    }
+
+    /** The calling thread's {@link #SUM_LANES} doubles of {@link Kernels#sumSquares}, zeroed. */
+    static double[] zeroedLanes() {
+        double[] a = LANES.get();
+        java.util.Arrays.fill(a, 0.0);
+        return a;
     }
 }
