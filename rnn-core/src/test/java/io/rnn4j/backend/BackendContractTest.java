@@ -951,9 +951,10 @@ public abstract class BackendContractTest {
         // (the CUDA kernel's atomics): the bound grows with the rows and the terms' magnitudes.
         float[] gotDa = down(dA);
         for (int c = 0; c < cols; c++) {
-            double bound = 1e-5 * Math.max(1.0, Math.abs(wantDa[c])) + (rows + 1) * 0x1p-24 * (absDa[c] + Math.abs(dslope0[c]));
-            assertTrue(Math.abs(gotDa[c] - wantDa[c]) <= bound, a + " slope gradient (untouched unless PReLU): column " + c
-                    + " is " + gotDa[c] + ", expected " + wantDa[c] + " within " + bound);
+            double bound = 1e-5 * Math.max(1.0, Math.abs(wantDa[c]))
+                    + (rows + 1) * 0x1p-24 * (absDa[c] + Math.abs(dslope0[c]));
+            assertTrue(Math.abs(gotDa[c] - wantDa[c]) <= bound, a + " slope gradient (untouched unless PReLU): column "
+                    + c + " is " + gotDa[c] + ", expected " + wantDa[c] + " within " + bound);
         }
         // In place: h written over s.
         Tensor S2 = upload(rows, cols, s);

@@ -40,7 +40,7 @@ final class CpuActivations {
 
     private int run(boolean backward, Activation f, Tensor s, Tensor h, Tensor g, Tensor slope) {
         Tensor rowsOf = backward ? g : s;
-        int parts = Math.min(be.partsFor(rowsOf.size()), Math.max(1, rowsOf.rows()));
+        int parts = be.rowParts(rowsOf);
         if (backward && f == Activation.PRELU) {
             for (int p = 0; p < parts; p++) {
                 be.partials.zeroedRow(p, rowsOf.cols());
@@ -62,14 +62,7 @@ final class CpuActivations {
         t.aOff = f == Activation.PRELU ? off(slope) : 0;
         t.rows = rowsOf.rows();
         t.cols = rowsOf.cols();
-        try {
-            be.workers.run(t, parts);
-        } finally {
-            t.s = null;
-            t.h = null;
-            t.g = null;
-            t.slope = null;
-        }
+        be.workers.run(t, parts);
         return parts;
     }
 

@@ -183,6 +183,11 @@ public final class CpuBackend implements Backend {
         return elements >= PARALLEL_ELEMENTS ? threads : 1;
     }
 
+    /** Parts for a kernel split by the rows of {@code x}: {@link #partsFor} its size, at most one per row. */
+    int rowParts(Tensor x) {
+        return Math.min(partsFor(x.size()), Math.max(1, x.rows()));
+    }
+
     // ------------------------------------------------------------------ memory
 
     @Override

@@ -103,12 +103,12 @@ final class CpuRowKernels {
     void addRowVector(Tensor x, Tensor v) {
         Shapes.addRowVector(x, v);
         rowTask.set(RowTask.ADD_ROW_VECTOR, x, v, null, 0);
-        be.workers.run(rowTask, rowParts(x));
+        be.workers.run(rowTask, be.rowParts(x));
     }
 
     void sumRows(Tensor x, Tensor out, boolean accumulate) {
         Shapes.sumRows(x, out);
-        int parts = rowParts(x);
+        int parts = be.rowParts(x);
         for (int p = 0; p < parts; p++) {
             be.partials.zeroedRow(p, x.cols());
         }
@@ -123,7 +123,7 @@ final class CpuRowKernels {
         checkIds("gatherRows", id, idOffset, out.rows(), table.rows());
         rowTask.set(RowTask.GATHER, out, table, id, idOffset);
         rowTask.accumulate = accumulate;
-        be.workers.run(rowTask, rowParts(out));
+        be.workers.run(rowTask, be.rowParts(out));
     }
 
     void scatterAddRows(Tensor src, IndexBuffer ids, int idOffset, Tensor table) {
@@ -146,10 +146,6 @@ final class CpuRowKernels {
                         + " is outside [0, " + limit + ")");
             }
         }
-    }
-
-    private int rowParts(Tensor x) {
-        return Math.min(be.partsFor(x.size()), Math.max(1, x.rows()));
     }
 
     /** SplitMix64's finalizer. */

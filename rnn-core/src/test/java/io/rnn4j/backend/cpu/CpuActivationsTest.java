@@ -67,7 +67,8 @@ class CpuActivationsTest {
             assertArrayEquals(a.g(), b.g(), f + " backward");
             for (int c = 0; c < COLS; c++) {
                 float want = a.slopeGrad()[c];
-                assertEquals(want, b.slopeGrad()[c], 1e-5f * Math.max(1f, Math.abs(want)), f + " slope gradient, column " + c);
+                assertEquals(want, b.slopeGrad()[c], 1e-5f * Math.max(1f, Math.abs(want)),
+                        f + " slope gradient, column " + c);
             }
             if (f != Activation.PRELU) {
                 for (int c = 0; c < COLS; c++) {
